@@ -1,0 +1,256 @@
+/*
+ * ksm-throttlerd: keeps a VM host's memory lean.  Options, start-up,
+ * signals and an orderly shutdown that leaves the host's KSM settings as
+ * they were found.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "ksm.h"
+#include "log.h"
+#include "rootfs.h"
+#include "util.h"
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ksm-throttlerd [-fnv] [-c file] [--socket path] "
+	    "[--root dir] [--version]\n");
+	exit(1);
+}
+
+static void
+check_config(const struct conf *c)
+{
+	cJSON	*j;
+	char	*s;
+
+	j = conf_to_json(c, "");
+	if ((s = cJSON_Print(j)) == NULL)
+		fatalx("cannot print the configuration");
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(j);
+}
+
+static void
+daemon_reload(struct daemon *d)
+{
+	struct conf	*fresh;
+	char		 err[512];
+	cJSON		*j;
+	char		*text;
+
+	if (d->conf_path == NULL) {
+		log_info("SIGHUP: no configuration file to reload");
+		return;
+	}
+	fresh = conf_new();
+	if (conf_load(fresh, d->conf_path, err, sizeof(err)) < 0) {
+		log_warnx("reload refused, the old configuration stays: %s",
+		    err);
+		conf_free(fresh);
+		return;
+	}
+	/* The socket cannot move under its clients. */
+	free(fresh->socket_path);
+	fresh->socket_path = xstrdup(d->conf->socket_path);
+	j = conf_to_json(fresh, "");
+	text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	conf_free(fresh);
+	if (text == NULL || daemon_reconfigure(d, "", text, err,
+	    sizeof(err)) < 0)
+		log_warnx("reload refused: %s", text ? err : "out of memory");
+	free(text);
+}
+
+/* SIGUSR1: the status, as `ksm-throttlerctl status --json` shows it. */
+static void
+log_status(struct daemon *d)
+{
+	cJSON	*j;
+	char	*text;
+
+	j = daemon_status(d);
+	if ((text = cJSON_PrintUnformatted(j)) != NULL)
+		log_info("status: %s", text);
+	free(text);
+	cJSON_Delete(j);
+}
+
+static void
+daemon_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: shutting down", strsignal((int)sig));
+		event_base_loopbreak(d->base);
+		break;
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s", d->conf_path ? d->conf_path :
+		    "(no file)");
+		daemon_reload(d);
+		break;
+	case SIGUSR1:
+		log_status(d);
+		break;
+	}
+}
+
+/*
+ * The run directory holds the socket, the state file and a lock that
+ * keeps a second daemon from fighting the first over the same host.
+ */
+static int
+rundir_lock(struct daemon *d)
+{
+	char	 copy[PATH_MAX], pid[32];
+	char	*path = d->pidfile;
+	int	 fd;
+
+	if (xsnprintf(copy, sizeof(copy), "%s", d->conf->socket_path) < 0)
+		fatalx("socket path too long");
+	if (xsnprintf(d->rundir, sizeof(d->rundir), "%s", dirname(copy)) < 0 ||
+	    xsnprintf(d->statefile, sizeof(d->statefile), "%s/ksm.state",
+	    d->rundir) < 0 ||
+	    xsnprintf(path, sizeof(d->pidfile), "%s/ksm-throttlerd.pid",
+	    d->rundir) < 0)
+		fatalx("run directory path too long");
+	if (mkdir(d->rundir, 0755) == -1 && errno != EEXIST)
+		fatal("%s", d->rundir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1)
+		fatal("%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			fatalx("another ksm-throttlerd runs with %s", d->rundir);
+		fatal("%s: flock", path);
+	}
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, pid, strlen(pid)) == -1)
+		log_warn("%s", path);
+	return fd;		/* held open until exit: that is the lock */
+}
+
+static void
+signals_setup(struct daemon *d)
+{
+	static const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	size_t			i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < nitems(sigs); i++) {
+		d->sig[i] = evsignal_new(d->base, sigs[i], daemon_signal, d);
+		if (d->sig[i] == NULL || evsignal_add(d->sig[i], NULL) == -1)
+			fatalx("cannot handle signal %d", sigs[i]);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon	 d;
+	const char	*socket = NULL, *root = "/";
+	char		 err[1024];
+	int		 ch, foreground = 0, checkonly = 0, verbose = 0, r, lockfd;
+	size_t		 i;
+
+	memset(&d, 0, sizeof(d));
+	while ((ch = getopt_long(argc, argv, "c:nfvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': d.conf_path = optarg; break;
+		case 'n': checkonly = 1; break;
+		case 'S': socket = optarg; break;
+		case 'R': root = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'v': verbose++; break;
+		case 'V':
+			printf("ksm-throttlerd %s\n", PACKAGE_VERSION);
+			return 0;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, verbose);
+	d.conf = conf_new();
+	if (d.conf_path != NULL &&
+	    conf_load(d.conf, d.conf_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ksm-throttlerd: %s\n", err);
+		return 1;
+	}
+	if (socket != NULL) {
+		free(d.conf->socket_path);
+		d.conf->socket_path = xstrdup(socket);
+	}
+	if (checkonly) {
+		check_config(d.conf);
+		return 0;
+	}
+	if ((r = rootfs_init(root)) < 0) {
+		errno = -r;
+		fatal("--root %s", root);
+	}
+	if (!foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	log_init(foreground, verbose);
+
+	lockfd = rundir_lock(&d);
+	if ((d.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	d.started_ms = now_ms();
+	signals_setup(&d);
+	d.ksm = ksm_open(d.statefile);
+	engines_start(&d);
+	log_info("ksm-throttlerd %s started (root %s, run directory %s)",
+	    PACKAGE_VERSION, rootfs_root(), d.rundir);
+
+	event_base_dispatch(d.base);
+
+	engines_stop(&d);
+	ksm_restore(d.ksm);
+	ksm_close(d.ksm);
+	for (i = 0; i < nitems(d.sig); i++)
+		if (d.sig[i] != NULL)
+			event_free(d.sig[i]);
+	event_base_free(d.base);
+	unlink(d.pidfile);
+	close(lockfd);
+	conf_free(d.conf);
+	rootfs_close();
+	log_info("exited");
+	return 0;
+}

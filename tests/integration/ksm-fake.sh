@@ -1,0 +1,72 @@
+#!/bin/bash
+# The real daemon on a fake /sys: knobs saved before the first write, put
+# back on SIGTERM and after a SIGKILL; hostile sysfs contents and vanishing
+# files do not stop it; a kernel without KSM leaves the daemon running.
+. "$top_srcdir/tests/lib.sh"
+kt_setup
+"$top_srcdir/tests/fake-root.sh" "$ROOT"
+K="$ROOT/sys/kernel/mm/ksm"
+knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs") $(cat "$K/advisor_mode")"; }
+
+echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
+before=$(knobs)
+kt_start --root "$ROOT"
+wait_for 5 grep -qx 1 "$K/run" || fail "daemon did not start ksmd"
+[ -f "$T/run/ksm.state" ] || fail "no state file after the first write"
+grep -qx "pages_to_scan 123" "$T/run/ksm.state" || fail "state file lacks the original pages_to_scan"
+ok "originals saved to the state file before the first write"
+kt_stop
+assert_eq "knobs after SIGTERM" "$before" "$(knobs)"
+[ -e "$T/run/ksm.state" ] && fail "state file left behind after a clean exit"
+[ -e "$T/run/ksm-throttlerd.pid" ] && fail "pid file left behind"
+ok "SIGTERM restores every knob and removes the state file"
+
+kt_start --root "$ROOT"
+wait_for 5 grep -qx 1 "$K/run" || fail "daemon did not start ksmd"
+kt_kill
+[ "$(cat "$K/run")" = 1 ] || fail "kill -9 should leave the knobs changed"
+kt_start --root "$ROOT"
+kt_log_has "restoring the KSM settings a previous run left" ||
+    fail "restart after a crash did not say it restores"
+kt_stop
+assert_eq "knobs after crash and restart" "$before" "$(knobs)"
+ok "after SIGKILL a restart puts the originals back"
+
+kt_start --root "$ROOT"
+"$KTD" -f --socket "$SOCK" --root "$ROOT" > "$T/second.log" 2>&1 &&
+    fail "a second daemon on the same run directory started"
+grep -q "another ksm-throttlerd runs" "$T/second.log" || fail "second daemon message: $(cat "$T/second.log")"
+ok "a second daemon on the same run directory is refused"
+
+# Hostile contents while it runs.
+echo "" > "$K/pages_sharing"
+echo "garbage" > "$K/full_scans"
+echo 99999999999999999999999999 > "$K/pages_shared"
+printf '\x00\x01\x02' > "$K/pages_unshared"
+rm -f "$K/pages_volatile" "$K/general_profit"
+echo "42 (ksmd" > "$ROOT/proc/42/stat"
+kill -HUP "$KT_PID"
+kill -USR1 "$KT_PID"
+wait_for 5 kt_log_has "status: " || fail "no status logged on SIGUSR1"
+kt_alive || fail "daemon died on hostile sysfs contents"
+kt_log_has "full_scans: unexpected contents, ignoring it" || fail "garbage not reported"
+ok "garbage, huge numbers, empty and vanished files: logged, daemon runs"
+kt_stop
+assert_eq "knobs after hostile run" "$before" "$(knobs)"
+
+# A state file that is not ours is not trusted.
+echo "run 1" > "$T/run/ksm.state"
+kt_start --root "$ROOT"
+kt_log_has "corrupt state file" || fail "corrupt state file not reported"
+kt_stop
+assert_eq "knobs after corrupt state file" "$before" "$(knobs)"
+ok "a corrupt state file is reported and ignored"
+
+# No CONFIG_KSM: the daemon still runs.
+rm -rf "$K"
+kt_start --root "$ROOT"
+kt_log_has "not found \(kernel without CONFIG_KSM" || fail "missing KSM not reported"
+sleep 0.2
+kt_alive || fail "daemon exited without KSM"
+kt_stop
+ok "a kernel without KSM: clear log line, daemon keeps running"

@@ -1,0 +1,118 @@
+# Shared by the integration and kernel tests: a private run directory and
+# socket, the real daemon started and stopped, and small assertions.
+# Each test sources this file, calls kt_setup, and exits 0 (pass), 1 (fail)
+# or 77 (skip, with the reason printed).
+
+set -u
+
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)/_build}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+KTD="$top_builddir/src/ksm-throttlerd"
+KTCTL="$top_builddir/src/ksm-throttlerctl"
+KT_PID=
+KT_TESTNO=0
+
+fail() { echo "not ok - $*" >&2; [ -n "${T:-}" ] && [ -f "$T/daemon.log" ] && \
+	{ echo "--- daemon log:" >&2; tail -n 40 "$T/daemon.log" >&2; }; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+ok() { KT_TESTNO=$((KT_TESTNO + 1)); echo "ok $KT_TESTNO - $*"; }
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
+wait_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge $((limit * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+
+kt_cleanup() {
+	kt_kill
+	[ -n "${KT_EXTRA_CLEANUP:-}" ] && eval "$KT_EXTRA_CLEANUP"
+	[ -n "${T:-}" ] && [ -z "${KT_KEEP:-}" ] && rm -rf "$T"
+}
+
+kt_setup() {
+	T=$(mktemp -d /tmp/kt-test.XXXXXX)
+	ROOT="$T/root"
+	SOCK="$T/run/ksm-throttler.sock"
+	mkdir -p "$ROOT" "$T/run"
+	trap kt_cleanup EXIT
+	[ -x "$KTD" ] || fail "$KTD not built"
+}
+
+# kt_start [daemon options...]: start in the foreground, wait until ready.
+kt_start() {
+	: > "$T/daemon.log"
+	${KT_WRAPPER:-} "$KTD" -f -v --socket "$SOCK" "$@" \
+	    >>"$T/daemon.log" 2>&1 &
+	KT_PID=$!
+	wait_for 10 grep -q "started" "$T/daemon.log" ||
+	    fail "daemon did not start"
+}
+
+kt_alive() { [ -n "$KT_PID" ] && kill -0 "$KT_PID" 2>/dev/null; }
+
+# kt_stop: SIGTERM, and the daemon must exit 0 within 10 seconds.
+kt_stop() {
+	local rc
+	kt_alive || fail "daemon died before it was stopped"
+	kill -TERM "$KT_PID"
+	wait "$KT_PID"
+	rc=$?
+	KT_PID=
+	assert_eq "daemon exit status" 0 "$rc"
+}
+
+kt_kill() {
+	[ -n "$KT_PID" ] || return 0
+	kill -KILL "$KT_PID" 2>/dev/null
+	wait "$KT_PID" 2>/dev/null
+	KT_PID=
+}
+
+# kt_log_has PATTERN: the daemon logged a line matching PATTERN.
+kt_log_has() { grep -qE "$1" "$T/daemon.log"; }
+
+# Real-kernel KSM tests: skip unless root with a writable KSM, serialise
+# with every other test run that touches /sys/kernel/mm/ksm, and put the
+# host's knobs back however the test ends.
+KSMD=/sys/kernel/mm/ksm
+KT_KNOBS="run pages_to_scan sleep_millisecs advisor_mode advisor_max_cpu advisor_target_scan_time"
+ksm_knob() { sed -n 's/.*\[\(.*\)\].*/\1/p;t;p' "$KSMD/$1"; }
+ksm_knobs() {
+	local k
+	for k in $KT_KNOBS; do
+		[ -e "$KSMD/$k" ] && printf '%s=%s ' "$k" "$(ksm_knob "$k")"
+	done
+	echo
+}
+kt_ksm_real() {
+	[ "$(id -u)" = 0 ] || skip "needs root to write $KSMD"
+	[ -w "$KSMD/run" ] || skip "$KSMD/run is not writable (no CONFIG_KSM, or read-only sysfs)"
+	exec 9>/run/lock/ksm-throttler-tests.lock
+	flock 9
+	KT_HOST_KNOBS=$(ksm_knobs)
+	KT_EXTRA_CLEANUP='ksm_put_back'
+}
+ksm_put_back() {
+	local kv
+	echo none > "$KSMD/advisor_mode" 2>/dev/null
+	for kv in $KT_HOST_KNOBS; do
+		case ${kv%%=*} in run|advisor_mode) continue ;; esac
+		echo "${kv#*=}" > "$KSMD/${kv%%=*}" 2>/dev/null
+	done
+	for kv in $KT_HOST_KNOBS; do
+		case ${kv%%=*} in advisor_mode) echo "${kv#*=}" > "$KSMD/advisor_mode" ;; esac
+	done
+	for kv in $KT_HOST_KNOBS; do
+		case ${kv%%=*} in run) echo "${kv#*=}" > "$KSMD/run" ;; esac
+	done
+}
