@@ -81,6 +81,15 @@ xsnprintf(char *buf, size_t len, const char *fmt, ...)
 }
 
 uint64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
 now_ms(void)
 {
 	struct timespec	ts;

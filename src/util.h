@@ -15,6 +15,7 @@ int	parse_i64(const char *, int64_t *);
 int	xsnprintf(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 uint64_t now_ms(void);
+uint64_t now_us(void);
 void	*xcalloc(size_t, size_t);
 char	*xstrdup(const char *);
 int	fd_read_alloc(int, char **, size_t *, size_t);
