@@ -11,7 +11,7 @@ top=$PWD
 # Everything the build and the tests use, by Debian package name.
 PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
-util-linux procps"
+util-linux procps curl prometheus"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -24,8 +24,17 @@ deps() {
 	[ -z "$missing" ] && return 0
 	echo "installing:$missing"
 	as_root apt-get update -qq
+	# Packages with services (prometheus) must not start them here.
+	local guard=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+		as_root chmod +x /usr/sbin/policy-rc.d
+		guard=1
+	fi
 	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
-	    --no-install-recommends $missing >/dev/null
+	    --no-install-recommends $missing >/dev/null || { [ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d; return 1; }
+	[ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d
+	return 0
 }
 
 build() {

@@ -54,7 +54,9 @@ struct engine_ops {
 };
 
 enum engine_id {
+	ENGINE_VMS,
 	ENGINE_KSM,
+	ENGINE_METRICS,
 	ENGINE_MAX
 };
 

@@ -14,10 +14,14 @@
 #include "log.h"
 #include "util.h"
 
+extern const struct engine_ops	engine_vms;
 extern const struct engine_ops	engine_ksm;
+extern const struct engine_ops	engine_metrics;
 
 const struct engine_ops *engines[ENGINE_MAX + 1] = {
+	[ENGINE_VMS] = &engine_vms,
 	[ENGINE_KSM] = &engine_ksm,
+	[ENGINE_METRICS] = &engine_metrics,
 	[ENGINE_MAX] = NULL,
 };
 

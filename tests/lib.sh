@@ -54,7 +54,7 @@ kt_start() {
 	${KT_WRAPPER:-} "$KTD" -f -v --socket "$SOCK" "$@" \
 	    >>"$T/daemon.log" 2>&1 &
 	KT_PID=$!
-	wait_for 10 grep -q "started" "$T/daemon.log" ||
+	wait_for 10 grep -qE "ksm-throttlerd [^ ]+ started" "$T/daemon.log" ||
 	    fail "daemon did not start"
 }
 
@@ -114,5 +114,14 @@ ksm_put_back() {
 	done
 	for kv in $KT_HOST_KNOBS; do
 		case ${kv%%=*} in run) echo "${kv#*=}" > "$KSMD/run" ;; esac
+	done
+}
+
+# kt_port: a TCP port on loopback nobody listens on now.
+kt_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }

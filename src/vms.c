@@ -1,0 +1,266 @@
+/*
+ * The VM registry: a VM is known from its CREATING or CREATED event until
+ * DESTROYED, with what the events said of it (VMM pid, cgroup, class,
+ * memory).  Status lists each VM with its KSM savings, read from its
+ * VMM's /proc/<pid>/ksm_stat when asked, so a VM that is gone leaves
+ * nothing behind.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "rootfs.h"
+#include "util.h"
+#include "vms.h"
+
+/* Bounds what a flood of made-up VM ids can cost. */
+#define VMS_MAX		65536
+
+struct vm {
+	TAILQ_ENTRY(vm)	 entry;
+	char		 id[VM_ID_MAX];
+	pid_t		 pid;
+	char		*cgroup;
+	char		*class_name;
+	uint64_t	 memory_bytes;
+	uint64_t	 since_ms;
+	const char	*input;
+	int		 destroying;
+};
+
+TAILQ_HEAD(vm_list, vm);
+
+struct vms {
+	struct daemon	*d;
+	struct vm_list	 list;
+	size_t		 count;
+	int		 full_warned;
+};
+
+/*
+ * "ksm_rmap_items 12\nksm_zero_pages 0\n...ksm_mergeable: yes\n".
+ * Unknown lines are skipped (newer kernels add some); a known one with a
+ * bad number makes the whole file bad.
+ */
+int
+ksm_stat_parse(const char *text, struct ksm_stat *st)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} fields[] = {
+		{ "ksm_rmap_items", offsetof(struct ksm_stat, rmap_items) },
+		{ "ksm_zero_pages", offsetof(struct ksm_stat, zero_pages) },
+		{ "ksm_merging_pages", offsetof(struct ksm_stat, merging_pages) },
+		{ "ksm_process_profit", offsetof(struct ksm_stat, process_profit) },
+	};
+	const char	*line = text, *nl, *sp;
+	char		 num[32];
+	size_t		 i, len;
+	int		 seen = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->mergeable = -1;
+	for (; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len > 13 && strncmp(line, "ksm_mergeable:", 14) == 0)
+			st->mergeable = strncmp(line + 14, " yes", 4) == 0;
+		for (i = 0; i < nitems(fields); i++) {
+			sp = line + strlen(fields[i].name);
+			if (strncmp(line, fields[i].name, strlen(fields[i].name))
+			    != 0 || *sp != ' ')
+				continue;
+			len -= (size_t)(sp + 1 - line);
+			if (len == 0 || len >= sizeof(num))
+				return -EINVAL;
+			memcpy(num, sp + 1, len);
+			num[len] = '\0';
+			if (parse_i64(num, (int64_t *)(void *)
+			    ((char *)st + fields[i].off)) < 0)
+				return -EINVAL;
+			seen++;
+		}
+		if (nl == NULL)
+			break;
+	}
+	return seen > 0 ? 0 : -EINVAL;
+}
+
+int
+ksm_stat_read(int pid, struct ksm_stat *st)
+{
+	char	path[64], buf[ROOTFS_SMALL];
+	ssize_t	n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", pid);
+	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
+		return (int)n;
+	return ksm_stat_parse(buf, st);
+}
+
+static struct vm *
+vm_find(struct vms *v, const char *id)
+{
+	struct vm	*vm;
+
+	TAILQ_FOREACH(vm, &v->list, entry)
+		if (strcmp(vm->id, id) == 0)
+			return vm;
+	return NULL;
+}
+
+static void
+vm_free(struct vm *vm)
+{
+	free(vm->cgroup);
+	free(vm->class_name);
+	free(vm);
+}
+
+static void
+set_str(char **dst, const char *src)
+{
+	if (src == NULL || *src == '\0')
+		return;
+	free(*dst);
+	*dst = xstrdup(src);
+}
+
+/* What a later event says adds to what an earlier one said. */
+static void
+vm_update(struct vm *vm, const struct vm_event *ev)
+{
+	if (ev->pid > 0)
+		vm->pid = ev->pid;
+	if (ev->memory_bytes > 0)
+		vm->memory_bytes = ev->memory_bytes;
+	set_str(&vm->cgroup, ev->cgroup);
+	set_str(&vm->class_name, ev->class_name);
+	if (ev->type == VM_DESTROYING)
+		vm->destroying = 1;
+}
+
+static void
+vms_on_event(void *arg, const struct vm_event *ev)
+{
+	struct vms	*v = arg;
+	struct vm	*vm;
+
+	if (ev->type == VM_KICK || ev->vm_id[0] == '\0')
+		return;
+	vm = vm_find(v, ev->vm_id);
+	if (ev->type == VM_DESTROYED) {
+		if (vm != NULL) {
+			TAILQ_REMOVE(&v->list, vm, entry);
+			v->count--;
+			vm_free(vm);
+		}
+		return;
+	}
+	if (vm == NULL) {
+		if (v->count >= VMS_MAX) {
+			if (!v->full_warned)
+				log_warnx("more than %d VMs: not tracking %s, "
+				    "ignoring", VMS_MAX, ev->vm_id);
+			v->full_warned = 1;
+			return;
+		}
+		vm = xcalloc(1, sizeof(*vm));
+		memcpy(vm->id, ev->vm_id, sizeof(vm->id));
+		vm->since_ms = now_ms();
+		vm->input = ev->input;
+		TAILQ_INSERT_TAIL(&v->list, vm, entry);
+		v->count++;
+	}
+	vm_update(vm, ev);
+}
+
+static cJSON *
+vm_json(const struct vm *vm)
+{
+	struct ksm_stat	 st;
+	cJSON		*o;
+
+	o = cJSON_CreateObject();
+	if (vm->pid > 0)
+		cJSON_AddNumberToObject(o, "pid", vm->pid);
+	if (vm->cgroup != NULL)
+		cJSON_AddStringToObject(o, "cgroup", vm->cgroup);
+	if (vm->class_name != NULL)
+		cJSON_AddStringToObject(o, "class", vm->class_name);
+	if (vm->memory_bytes > 0)
+		cJSON_AddNumberToObject(o, "memory_bytes",
+		    (double)vm->memory_bytes);
+	if (vm->input != NULL)
+		cJSON_AddStringToObject(o, "input", vm->input);
+	cJSON_AddStringToObject(o, "state", vm->destroying ? "destroying" :
+	    "running");
+	cJSON_AddNumberToObject(o, "age_seconds",
+	    (double)(now_ms() - vm->since_ms) / 1000.0);
+	/* A VMM that is gone or not yet known simply has no savings. */
+	if (vm->pid > 0 && ksm_stat_read(vm->pid, &st) == 0) {
+		cJSON_AddNumberToObject(o, "ksm_merging_pages",
+		    (double)st.merging_pages);
+		cJSON_AddNumberToObject(o, "ksm_rmap_items",
+		    (double)st.rmap_items);
+		cJSON_AddNumberToObject(o, "ksm_zero_pages",
+		    (double)st.zero_pages);
+		cJSON_AddNumberToObject(o, "ksm_process_profit",
+		    (double)st.process_profit);
+	}
+	return o;
+}
+
+static void
+vms_status(void *arg, cJSON *root)
+{
+	struct vms	*v = arg;
+	struct vm	*vm;
+	cJSON		*o;
+
+	o = cJSON_AddObjectToObject(root, "vms");
+	TAILQ_FOREACH(vm, &v->list, entry)
+		cJSON_AddItemToObject(o, vm->id, vm_json(vm));
+}
+
+static int
+vms_init(struct daemon *d, void **statep)
+{
+	struct vms	*v;
+
+	v = xcalloc(1, sizeof(*v));
+	v->d = d;
+	TAILQ_INIT(&v->list);
+	*statep = v;
+	return 0;
+}
+
+static void
+vms_shutdown(void *arg)
+{
+	struct vms	*v = arg;
+	struct vm	*vm;
+
+	while ((vm = TAILQ_FIRST(&v->list)) != NULL) {
+		TAILQ_REMOVE(&v->list, vm, entry);
+		vm_free(vm);
+	}
+	free(v);
+}
+
+const struct engine_ops engine_vms = {
+	.name = "vms",
+	.section = "",
+	.init = vms_init,
+	.on_event = vms_on_event,
+	.status = vms_status,
+	.shutdown = vms_shutdown,
+};
