@@ -100,3 +100,10 @@ kill "$D2"; wait "$D2"
 KT_PID=$KT_PID2
 kt_stop
 ok "empty listen turns metrics off; a port in use is reported and the daemon runs"
+
+# The Grafana board only uses metrics the daemon exports.
+for name in $(grep -o 'ksm_throttler_[a-z_]*' "$top_srcdir/contrib/grafana/ksm-throttler-dashboard.json" | sort -u); do
+	grep -q "\"$name\"" "$top_srcdir/src/metrics.c" ||
+	    fail "the Grafana dashboard uses $name, which src/metrics.c does not export"
+done
+ok "every metric on the Grafana dashboard is exported"
