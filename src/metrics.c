@@ -58,31 +58,46 @@ struct metric_desc {
 	const char		*help;
 };
 
-#define KSM_G(f, h) { "ksm." f, "ksm_throttler_ksm_" f, METRIC_GAUGE, \
-	{ NULL }, h }
+#define KSM_G(f, name, h) { "ksm." f, name, METRIC_GAUGE, { NULL }, h }
 
 static const struct metric_desc metric_table[] = {
-	KSM_G("run", "KSM run knob (0 stopped, 1 running, 2 unmerging)"),
-	KSM_G("pages_to_scan", "Pages ksmd scans per wake-up"),
-	KSM_G("sleep_millisecs", "Milliseconds ksmd sleeps between scans"),
-	KSM_G("pages_shared", "KSM pages in use (each backs pages_sharing)"),
-	KSM_G("pages_sharing", "Pages deduplicated into a KSM page: the "
+	KSM_G("run", "ksm_throttler_ksm_run",
+	    "KSM run knob (0 stopped, 1 running, 2 unmerging)"),
+	KSM_G("pages_to_scan", "ksm_throttler_ksm_pages_to_scan",
+	    "Pages ksmd scans per wake-up"),
+	KSM_G("sleep_millisecs", "ksm_throttler_ksm_sleep_millisecs",
+	    "Milliseconds ksmd sleeps between scans"),
+	KSM_G("pages_shared", "ksm_throttler_ksm_pages_shared",
+	    "KSM pages in use (each backs pages_sharing)"),
+	KSM_G("pages_sharing", "ksm_throttler_ksm_pages_sharing",
+	    "Pages deduplicated into a KSM page: the "
 	    "memory saved, in pages"),
-	KSM_G("pages_unshared", "Pages scanned, unique, still candidates"),
-	KSM_G("pages_volatile", "Pages changing too fast to be merged"),
+	KSM_G("pages_unshared", "ksm_throttler_ksm_pages_unshared",
+	    "Pages scanned, unique, still candidates"),
+	KSM_G("pages_volatile", "ksm_throttler_ksm_pages_volatile",
+	    "Pages changing too fast to be merged"),
 	{ "ksm.pages_skipped", "ksm_throttler_ksm_pages_skipped_total",
 	  METRIC_COUNTER, { NULL }, "Pages smart scan skipped" },
-	KSM_G("ksm_zero_pages", "Empty pages merged with the zero page"),
-	KSM_G("stable_node_chains", "Stable node chains (pages at "
+	KSM_G("ksm_zero_pages", "ksm_throttler_ksm_ksm_zero_pages",
+	    "Empty pages merged with the zero page"),
+	KSM_G("stable_node_chains", "ksm_throttler_ksm_stable_node_chains",
+	    "Stable node chains (pages at "
 	    "max_page_sharing)"),
-	KSM_G("stable_node_dups", "Duplicated stable nodes"),
-	KSM_G("max_page_sharing", "Largest number of pages sharing one KSM "
+	KSM_G("stable_node_dups", "ksm_throttler_ksm_stable_node_dups",
+	    "Duplicated stable nodes"),
+	KSM_G("max_page_sharing", "ksm_throttler_ksm_max_page_sharing",
+	    "Largest number of pages sharing one KSM "
 	    "page"),
-	KSM_G("use_zero_pages", "Whether empty pages merge with the zero page"),
-	KSM_G("merge_across_nodes", "Whether pages merge across NUMA nodes"),
-	KSM_G("smart_scan", "Whether ksmd skips pages that did not merge"),
-	KSM_G("advisor_max_cpu", "CPU percent the kernel advisor may use"),
-	KSM_G("advisor_target_scan_time", "Seconds the kernel advisor aims "
+	KSM_G("use_zero_pages", "ksm_throttler_ksm_use_zero_pages",
+	    "Whether empty pages merge with the zero page"),
+	KSM_G("merge_across_nodes", "ksm_throttler_ksm_merge_across_nodes",
+	    "Whether pages merge across NUMA nodes"),
+	KSM_G("smart_scan", "ksm_throttler_ksm_smart_scan",
+	    "Whether ksmd skips pages that did not merge"),
+	KSM_G("advisor_max_cpu", "ksm_throttler_ksm_advisor_max_cpu",
+	    "CPU percent the kernel advisor may use"),
+	KSM_G("advisor_target_scan_time", "ksm_throttler_ksm_advisor_target_scan_time",
+	    "Seconds the kernel advisor aims "
 	    "a full scan at"),
 	{ "ksm.general_profit", "ksm_throttler_ksm_general_profit_bytes",
 	  METRIC_GAUGE, { NULL }, "Bytes KSM saves minus what its metadata "
