@@ -195,7 +195,7 @@ ksm_parse_proc_stat(const char *buf, char *comm, size_t commlen,
 	/* After ')' comes field 3 (state); skip to field 14. */
 	p = close + 1;
 	for (field = 2; field < 13; field++) {
-		if ((p = strchr(p + 1, ' ')) == NULL)
+		if (*p != ' ' || (p = strchr(p + 1, ' ')) == NULL)
 			return -EINVAL;
 	}
 	if (sscanf(p, " %llu %llu", &ut, &st) != 2)

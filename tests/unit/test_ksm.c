@@ -225,6 +225,11 @@ test_proc_stat(void **state)
 	    &t), -EINVAL);
 	assert_int_equal(ksm_parse_proc_stat("garbage", comm, sizeof(comm),
 	    &t), -EINVAL);
+	/* Found by fuzz-procfs: nothing after ')' once read past the end. */
+	assert_int_equal(ksm_parse_proc_stat("()", comm, sizeof(comm), &t),
+	    -EINVAL);
+	assert_int_equal(ksm_parse_proc_stat("1 (x)", comm, sizeof(comm), &t),
+	    -EINVAL);
 }
 
 static void

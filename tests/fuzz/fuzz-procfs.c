@@ -1,0 +1,43 @@
+/*
+ * libFuzzer: the small kernel-file parsers.  The first byte picks the
+ * parser, the rest is the file: /proc/<pid>/stat, PSI, ksm_stat, the KSM
+ * state file, numbers and advisor_mode from sysfs.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm.h"
+#include "psi.h"
+#include "util.h"
+#include "vms.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct psi_line	 some, full;
+	struct ksm_stat	 st;
+	int64_t		 vals[KSM_FILE_MAX], i64;
+	uint64_t	 u64;
+	uint32_t	 have;
+	char		*text, comm[32];
+
+	if (size == 0 || (text = malloc(size)) == NULL)
+		return 0;
+	memcpy(text, data + 1, size - 1);
+	text[size - 1] = '\0';
+	switch (data[0] % 6) {
+	case 0: ksm_parse_proc_stat(text, comm, sizeof(comm), &u64); break;
+	case 1: psi_parse(text, &some, &full); break;
+	case 2: ksm_stat_parse(text, &st); break;
+	case 3: ksm_state_parse(text, vals, &have); break;
+	case 4: parse_u64(text, &u64); parse_i64(text, &i64); break;
+	case 5: ksm_parse_advisor(text, &i64); break;
+	}
+	free(text);
+	return 0;
+}
