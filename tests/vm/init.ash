@@ -26,11 +26,31 @@ dmesg -n 1
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
+# reap NAME: kill what script NAME left running, so that it cannot write
+# into the next script's output or hold its files.  Kernel threads have
+# no command line; busybox timeout leaves its watcher behind, which is no
+# fault of the script's.
+reap() {
+	local p comm
+
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = 1 ] && continue
+		[ -n "$(tr -d '\0' < "/proc/$p/cmdline" 2>/dev/null)" ] ||
+		    continue
+		comm=$(cat "/proc/$p/comm" 2>/dev/null)
+		[ "$comm" = timeout ] ||
+		    echo "init: killing $p ($comm), left by $1"
+		kill -9 "$p" 2>/dev/null
+	done
+}
+
 for s in $(cat /kt/scripts); do
 	echo "VMTEST BEGIN $s uptime=$(uptime_s) timeout=$VMTEST_SCRIPT_TIMEOUT"
 	(cd /tmp && exec timeout "$VMTEST_SCRIPT_TIMEOUT" \
 	    sh "$top_srcdir/tests/vm/$s") </dev/null 2>&1
 	echo "VMTEST END $s rc=$? uptime=$(uptime_s)"
+	reap "$s"
 done
 
 echo "VMTEST DMESG BEGIN"
