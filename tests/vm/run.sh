@@ -169,7 +169,9 @@ find_kernel() {
 		busybox depmod -b "$dir" "${pkg#linux-image-}" &&
 		    touch "$dir/.complete"
 		# Kernels Debian has since replaced take 400 MB each.
-		ls -d "$CACHE"/linux-image-* | grep -vxF "$dir" | xargs -r rm -rf
+		for tmp in "$CACHE"/linux-image-*; do
+			[ "$tmp" = "$dir" ] || rm -rf "$tmp"
+		done
 	fi
 	exec 8>&-
 	use_kernel "$dir/boot/vmlinuz-${pkg#linux-image-}" && return 0
@@ -276,7 +278,7 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
 # boot: one boot of the guest; the serial console goes to $LOG, with
 # VMHARNESS lines after it about how the boot went.
 boot() {
-	local t0 qpid rc up=
+	local t0 qpid rc up= finished=
 
 	t0=$EPOCHREALTIME
 	: > "$W/serial.raw"
@@ -298,13 +300,14 @@ boot() {
 	wait "$qpid"
 	rc=$?
 	tr -d '\r' < "$W/serial.raw" > "$LOG"
+	grep -q '^VMTEST DMESG END' "$LOG" && finished=1
 	{
 		case $rc in
 		0) ;;
 		124|137) echo "VMHARNESS TIMEOUT the guest ran out of its $TIMEOUT s (KT_VM_TIMEOUT)" ;;
 		*) echo "VMHARNESS FAIL $QEMU exited $rc: $(head -c 300 "$W/qemu.out")" ;;
 		esac
-		grep -q '^VMTEST DMESG END' "$LOG" ||
+		[ -n "$finished" ] ||
 		    echo "VMHARNESS FAIL the guest did not get to the end of /init"
 		echo "VMHARNESS TIME first script after ${up:-?} s, boot total $(elapsed "$t0") s ($KVER)"
 	} >> "$LOG"
@@ -350,11 +353,19 @@ R=$W/initramfs
 : "${LOG:=$W/serial.log}"
 case $LOG in /*) ;; *) LOG=$PWD/$LOG ;; esac
 rm -f "$LOG"
-[ $# -gt 0 ] || set -- $(ls "$VMDIR"/*.sh | grep -v '/run\.sh$')
+if [ $# -eq 0 ]; then
+	for f in "$VMDIR"/*.sh; do
+		[ "$f" = "$VMDIR/run.sh" ] || set -- "$@" "$f"
+	done
+fi
 for f in "$@"; do
 	[ -r "$f" ] || harness_fail "no guest script $f"
 done
-set -- $(for f in "$@"; do echo "$(cd "$(dirname "$f")" && pwd)/${f##*/}"; done)
+scripts=()
+for f in "$@"; do
+	scripts+=("$(cd "$(dirname "$f")" && pwd)/${f##*/}")
+done
+set -- "${scripts[@]}"
 
 command -v "$QEMU" >/dev/null ||
     harness_skip "no $QEMU (Debian: apt-get install qemu-system-x86)"
