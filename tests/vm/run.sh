@@ -278,7 +278,7 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
 # boot: one boot of the guest; the serial console goes to $LOG, with
 # VMHARNESS lines after it about how the boot went.
 boot() {
-	local t0 qpid rc up= finished=
+	local t0 qpid rc up='' finished=''
 
 	t0=$EPOCHREALTIME
 	: > "$W/serial.raw"
