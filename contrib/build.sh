@@ -11,7 +11,7 @@ top=$PWD
 # Everything the build and the tests use, by Debian package name.
 PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
-util-linux procps curl prometheus"
+util-linux procps curl prometheus qemu-system-x86 busybox-static clang"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -60,6 +60,8 @@ test)
 	cd _build
 	rc=0
 	make -j"$(nproc)" check || rc=$?
+	# Guest scripts in one boot of Debian's kernel under qemu TCG.
+	make check-vm || rc=$?
 	# The same unit tests again under ASan+UBSan, in their own tree.
 	mkdir -p "$top/_build-asan" && cd "$top/_build-asan"
 	[ -f Makefile ] || ../configure -q --enable-asan
