@@ -15,9 +15,11 @@
 #include "util.h"
 
 extern const struct engine_ops	engine_ksm;
+extern const struct engine_ops	engine_memcg;
 
 const struct engine_ops *engines[ENGINE_MAX + 1] = {
 	[ENGINE_KSM] = &engine_ksm,
+	[ENGINE_MEMCG] = &engine_memcg,
 	[ENGINE_MAX] = NULL,
 };
 
