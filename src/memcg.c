@@ -801,6 +801,8 @@ period_prepare(struct memcg *m, struct memcg_cg *cg)
 	if (!memcg_may_evict(1, job->aging_count,
 	    cg->set.eviction_run_aging_count_min))
 		job->stop = MEMCG_STOP_AGING;
+	else if (memcg_reclaim_chunk(job->target) == 0)
+		job->stop = MEMCG_STOP_NO_COLD;
 }
 
 /* Gates, stats and the decision; 1 if there is a job to run. */
