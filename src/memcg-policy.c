@@ -28,10 +28,10 @@
 #define AGING_FRESH_MS		60000
 /*
  * A stall share over a window shorter than this is noise (one 1 ms
- * stall in 10 ms reads as 10 %); the eviction gate waits for a window
- * at least this long before it judges.
+ * stall in 10 ms reads as 10 %): the gates wait for a window at least
+ * this long before they judge.
  */
-#define EVICTION_PSI_MIN_WINDOW_US	200000
+#define PSI_MIN_WINDOW_US	200000
 /* Cgroups due within this much of a tick run in it, not a tick later. */
 #define DUE_SLACK_MS		100
 /*
@@ -408,12 +408,16 @@ memcg_subtree_match(const char *mount, const char *pattern, const char *path)
 
 /*
  * mem-agent's period gate: a cgroup whose memory+IO stall share over
- * the waiting period exceeds the limit skips this run.  1: run, 0: skip.
+ * the waiting period exceeds the limit skips this run.  1: run, 0: skip,
+ * -1: the wait has hardly begun (a cgroup found this very tick), wait on.
  */
 int
 memcg_period_gate(const struct psi_sample *start, const struct psi_sample *now,
     uint64_t limit, double *pct)
 {
+	*pct = 0;
+	if (now->when_us < start->when_us + PSI_MIN_WINDOW_US)
+		return -1;
 	*pct = psi_stall_percent(start, now);
 	return *pct <= (double)limit;
 }
@@ -424,7 +428,7 @@ memcg_eviction_gate(const struct psi_sample *start,
     const struct psi_sample *now, uint64_t limit, double *pct)
 {
 	*pct = 0;
-	if (now->when_us < start->when_us + EVICTION_PSI_MIN_WINDOW_US)
+	if (now->when_us < start->when_us + PSI_MIN_WINDOW_US)
 		return 1;
 	*pct = psi_stall_percent(start, now);
 	return *pct <= (double)limit;

@@ -465,33 +465,59 @@ is_dir(DIR *dir, const struct dirent *de)
 	    S_ISDIR(st.st_mode);
 }
 
-/* Every cgroup at and below rel, children before parents. */
 static int
-walk(struct memcg *m, const char *rel, int depth, int maxdepth, walk_cb cb,
-    void *arg)
+name_cmp(const void *a, const void *b)
 {
-	char		 dirpath[PATH_MAX], child[PATH_MAX];
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/* The subdirectories of a cgroup, sorted: passes go in a stable order. */
+static int
+subdirs(const char *dirpath, struct strlist *out)
+{
 	DIR		*dir;
 	struct dirent	*de;
-	int		 subdirs = 0;
+	char		**nv;
 
-	if (memcg_cg_file(&m->host, rel, "", dirpath, sizeof(dirpath)) < 0)
-		return -ENAMETOOLONG;
 	if ((dir = rootfs_opendir(dirpath)) == NULL)
 		return -errno;
 	while ((de = readdir(dir)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 || !is_dir(dir, de))
 			continue;
-		subdirs++;
-		if (depth >= maxdepth || xsnprintf(child, sizeof(child),
-		    "%s/%s", strcmp(rel, "/") == 0 ? "" : rel, de->d_name) < 0)
-			continue;
-		/* A child that vanishes meanwhile is simply not there. */
-		(void)walk(m, child, depth + 1, maxdepth, cb, arg);
+		if ((nv = reallocarray(out->v, out->n + 1, sizeof(*nv))) == NULL)
+			fatal("reallocarray");
+		out->v = nv;
+		out->v[out->n++] = xstrdup(de->d_name);
 	}
 	closedir(dir);
-	cb(m, rel, subdirs == 0, arg);
+	qsort(out->v, out->n, sizeof(*out->v), name_cmp);
+	return 0;
+}
+
+/* Every cgroup at and below rel, children before parents. */
+static int
+walk(struct memcg *m, const char *rel, int depth, int maxdepth, walk_cb cb,
+    void *arg)
+{
+	char		dirpath[PATH_MAX], child[PATH_MAX];
+	struct strlist	names = { NULL, 0 };
+	size_t		i;
+	int		r;
+
+	if (memcg_cg_file(&m->host, rel, "", dirpath, sizeof(dirpath)) < 0)
+		return -ENAMETOOLONG;
+	if ((r = subdirs(dirpath, &names)) < 0)
+		return r;
+	for (i = 0; i < names.n; i++) {
+		/* A child that vanishes meanwhile is simply not there. */
+		if (depth < maxdepth && xsnprintf(child, sizeof(child), "%s/%s",
+		    strcmp(rel, "/") == 0 ? "" : rel, names.v[i]) == 0)
+			(void)walk(m, child, depth + 1, maxdepth, cb, arg);
+		free(names.v[i]);
+	}
+	free(names.v);
+	cb(m, rel, names.n == 0, arg);
 	return 0;
 }
 
@@ -740,7 +766,8 @@ job_gate(struct memcg *m, struct memcg_cg *cg, enum memcg_job_kind k,
 		cg->have_psi[k] = 1;
 		return 0;	/* no baseline yet: the wait starts now */
 	}
-	pass = memcg_period_gate(&cg->psi[k], now, limit, &pct);
+	if ((pass = memcg_period_gate(&cg->psi[k], now, limit, &pct)) < 0)
+		return 0;
 	cg->psi[k] = *now;
 	if (!pass) {
 		BUMP(m, cg, psi_skips, 1);
@@ -1254,9 +1281,9 @@ cg_json(struct memcg *m, const struct memcg_cg *cg)
 		cJSON_AddNumberToObject(o, "next_run_in_ms",
 		    cg->next_due_ms > now ? (double)(cg->next_due_ms - now) : 0);
 	cJSON_AddNumberToObject(o, "aging_count", (double)cg->aging_count);
-	counters_json(o, &cg->n, m->host.page_size);
 	cJSON_AddStringToObject(o, "last_stop", memcg_stop_name(cg->last_stop));
 	cJSON_AddStringToObject(o, "last_error", cg->last_error);
+	counters_json(o, &cg->n, m->host.page_size);
 	return o;
 }
 

@@ -232,6 +232,12 @@ test_psi_gates(void **state)
 	b = at(700, 0, 0);
 	assert_true(memcg_period_gate(&a, &b, 0, &pct));
 
+	/* A wait that has hardly begun is not judged yet. */
+	b = a;
+	b.when_us += 1000;
+	b.memory_some_us = 1000;
+	assert_int_equal(memcg_period_gate(&a, &b, 1, &pct), -1);
+
 	/* Eviction: a window too short to judge passes ... */
 	b = a;
 	b.when_us += 100000;
