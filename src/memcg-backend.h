@@ -52,6 +52,7 @@ struct memcg_write {
 	char		 path[PATH_MAX];	/* rooted kernel path */
 	char		 value[128];
 	const char	*what;			/* for logs and last_error */
+	int		 reclaims;		/* not an aging write */
 };
 
 struct memcg_job {

@@ -117,6 +117,7 @@ put(struct memcg_job *job, struct memcg_write *w, const char *what,
     int r)
 {
 	w->what = what;
+	w->reclaims = job->phase == MGLRU_EVICT;
 	if (r < 0 || xsnprintf(w->path, sizeof(w->path), "%s",
 	    LRU_GEN_DEBUG) < 0) {
 		memcg_job_fail(job, -ENAMETOOLONG, what);

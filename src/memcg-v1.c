@@ -74,6 +74,7 @@ v1_step(struct memcg_job *job, struct memcg_write *w)
 		return 0;
 	}
 	job->phase = V1_WRITTEN;
+	w->reclaims = 1;
 	w->what = "memory.force_empty";
 	if (xsnprintf(w->value, sizeof(w->value), "0") < 0 ||
 	    memcg_cg_file(job->host, job->path, w->what, w->path,

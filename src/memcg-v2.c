@@ -122,6 +122,7 @@ v2_step(struct memcg_job *job, struct memcg_write *w)
 		job->stop = MEMCG_STOP_DONE;
 		return 0;
 	}
+	w->reclaims = 1;
 	w->what = "memory.reclaim";
 	if (job->host->reclaim_swappiness != 0)
 		r = xsnprintf(w->value, sizeof(w->value),

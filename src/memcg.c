@@ -156,7 +156,8 @@ struct memcg {
 	struct memcg_stat	 before;
 	uint64_t		 job_started_ms;
 	struct psi_sample	 job_psi;
-	int			 wrote;
+	int			 wrote;		/* any write */
+	int			 reclaimed;	/* a reclaim write */
 	struct offload		*off;
 
 	uint64_t		 passes;
@@ -867,7 +868,7 @@ job_begin(struct memcg *m, struct memcg_item *it)
 	m->job_cg = cg;
 	m->job_psi = now_psi;
 	m->job_started_ms = now;
-	m->wrote = 0;
+	m->wrote = m->reclaimed = 0;
 	if (job->stop == MEMCG_STOP_NONE && m->job_ops->begin != NULL)
 		(void)m->job_ops->begin(job);
 	return 1;
@@ -883,9 +884,9 @@ job_account(struct memcg *m, struct memcg_cg *cg, uint64_t reclaimed)
 	cg->aging_count = job->aging_count;
 	if (job->aged)
 		BUMP(m, cg, aging_runs, 1);
-	if (m->wrote && job->kind == MEMCG_JOB_CACHE)
+	if (m->reclaimed && job->kind == MEMCG_JOB_CACHE)
 		BUMP(m, cg, cache_reclaims, 1);
-	else if (m->wrote)
+	else if (m->reclaimed)
 		BUMP(m, cg, reclaims, 1);
 	BUMP(m, cg, reclaimed_bytes, reclaimed);
 	BUMP(m, cg, evicted_pages, job->evicted_pages + job->ev.pages);
@@ -902,7 +903,7 @@ job_account(struct memcg *m, struct memcg_cg *cg, uint64_t reclaimed)
 		cg->warned |= WARN_RUN;
 	} else if (job->stop != MEMCG_STOP_VANISHED)
 		cg->warned &= ~WARN_RUN;
-	if (m->wrote)
+	if (m->reclaimed)
 		log_info("memcg: %s: %s run reclaimed %llu KiB in %llu ms, "
 		    "stopped: %s", cg->path, kind_names[job->kind],
 		    (unsigned long long)(reclaimed / 1024),
@@ -998,6 +999,7 @@ job_step(struct memcg *m)
 		return 0;
 	}
 	m->wrote = 1;
+	m->reclaimed |= w.reclaims;
 	evtimer_add(m->watch, &tv);
 	return 1;
 }
