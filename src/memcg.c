@@ -492,7 +492,8 @@ subdirs(const char *dirpath, struct strlist *out)
 		out->v[out->n++] = xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(out->v, out->n, sizeof(*out->v), name_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), name_cmp);
 	return 0;
 }
 
