@@ -144,6 +144,7 @@ struct memcg {
 	uint64_t		 next_cache_ms;
 	int			 swap_avail;
 	int			 warned_full;
+	unsigned		 warned_walk;	/* by enum memcg_src */
 
 	/* the pass, one at a time */
 	struct memcg_item	*items;
@@ -545,7 +546,10 @@ cache_cb(struct memcg *m, const char *path, int leaf, void *arg)
 		cg_track(m, path, SRC_CACHE);
 }
 
-/* Track what a walk found for src, drop what it no longer finds. */
+/*
+ * Track what a walk found for src, drop what it no longer finds.  A root
+ * that cannot be walked is said once, until it can be again.
+ */
 static void
 discover(struct memcg *m, unsigned src, const char *root, int maxdepth,
     walk_cb cb)
@@ -556,10 +560,15 @@ discover(struct memcg *m, unsigned src, const char *root, int maxdepth,
 	TAILQ_FOREACH(cg, &m->cgs, entry)
 		cg->seen &= ~src;
 	if (root != NULL && (r = walk(m, root, 0, maxdepth, cb,
-	    (void *)(uintptr_t)root)) < 0) {
+	    (void *)(uintptr_t)root)) < 0 && !(m->warned_walk & src)) {
 		errno = -r;
-		log_warn("memcg: %s%s", m->host.mount, root);
+		log_warn("memcg: cannot look below %s%s, trying again every "
+		    "interval", m->host.mount, strcmp(root, "/") ? root : "");
 	}
+	if (r < 0)
+		m->warned_walk |= src;
+	else
+		m->warned_walk &= ~src;
 	TAILQ_FOREACH_SAFE(cg, &m->cgs, entry, tmp)
 		if (!cg->dead && (cg->src & src) && !(cg->seen & src))
 			cg_drop(m, cg, src);
@@ -705,10 +714,11 @@ pass_end(struct memcg *m)
 
 	for (i = 0; i < m->nitems; i++)
 		m->items[i].cg->in_pass = 0;
+	if (m->nitems > 0)
+		m->passes++;
 	free(m->items);
 	m->items = NULL;
 	m->nitems = m->item = 0;
-	m->passes++;
 	TAILQ_FOREACH_SAFE(cg, &m->cgs, entry, tmp)
 		if (cg->dead)
 			cg_free(m, cg);
