@@ -1183,6 +1183,10 @@ memcg_init(struct daemon *d, void **statep)
 	    m->host.backend->name, m->host.version, m->host.mount,
 	    m->host.backend != m->host.hier ? ", cache reclaim with " : "",
 	    m->host.backend != m->host.hier ? m->host.hier->name : "");
+	/* force_empty reclaims with swap allowed; the kernel has no knob. */
+	if (m->host.backend == &memcg_v1 && swap_available(m))
+		log_info("memcg: this host has swap: force_empty on cgroup v1 "
+		    "may swap anon pages out whatever memcg.swap says");
 	if (d->conf->memcg_disabled) {
 		m->state = MEMCG_DISABLED;
 		m->reason = "disabled by configuration";
