@@ -150,6 +150,9 @@ ok "the daemon turned MGLRU on ($(cat "$LRU_GEN")) and chose it"
 
 wait_for 90 below "$CG" $((before / 2)) ||
     fail "page cache still $(file_mib "$CG") MiB after 90 s"
+# The run's counters are in once it is over.
+wait_for 30 kt_log_has '/kt-memcg/vm1: period run reclaimed' ||
+    fail "the eviction run did not end"
 after=$(file_mib "$CG")
 kt_log_has '/kt-memcg/vm1: lru_gen aging: "\+ ' || fail "no aging logged"
 kt_log_has '/kt-memcg/vm1: lru_gen eviction: "- ' || fail "no eviction logged"
@@ -181,6 +184,8 @@ kt_start -c "$T/reclaim.json"
 kt_log_has "memcg: backend reclaim, cgroup v2" || fail "not the reclaim backend"
 wait_for 60 below "$CG" $((before / 2)) ||
     fail "page cache still $(file_mib "$CG") MiB after 60 s"
+wait_for 30 kt_log_has '/kt-memcg/vm1: period run reclaimed' ||
+    fail "the memory.reclaim run did not end"
 after=$(file_mib "$CG")
 kt_log_has '/kt-memcg/vm1: memory.reclaim: "' || fail "no memory.reclaim write logged"
 status
