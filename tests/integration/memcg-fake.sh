@@ -231,6 +231,22 @@ assert_eq "state after disabling" disabled "$(jget state)"
 kt_stop
 ok "memcg.disabled on SIGHUP: the engine stops"
 
+# A daemon killed mid-write takes the write with it: nothing reclaims
+# unwatched.
+rm "$V2/vms/a/memory.reclaim"; mkfifo "$V2/vms/a/memory.reclaim"
+cat > "$T/kill.json" <<'JSON'
+{ "ksm": { "enabled": false },
+  "memcg": { "period_secs": 1, "eviction_run_aging_count_min": 0,
+    "cgroups": ["/vms/a"] } }
+JSON
+kt_start --root "$ROOT" -c "$T/kill.json"
+wait_for 10 kt_log_has '/vms/a: memory.reclaim: ' || fail "no write to /vms/a"
+kt_kill
+gone() { ! pgrep -f -- "--socket $SOCK" >/dev/null; }
+wait_for 5 gone || fail "a write outlived the daemon: $(pgrep -a -f -- "--socket $SOCK")"
+rm "$V2/vms/a/memory.reclaim"; : > "$V2/vms/a/memory.reclaim"
+ok "kill -9 of the daemon mid-write leaves no writer behind"
+
 # Nothing to manage: idle, no timer.
 echo '{"ksm": {"enabled": false}}' > "$T/idle.json"
 kt_start --root "$ROOT" -c "$T/idle.json"
