@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "memcg-policy.h"
 
 #define O(f)	offsetof(struct conf, f)
 
@@ -22,6 +23,14 @@
 #define STR(n, f, d, h) \
 	{ .name = n, .type = CONF_STRING, .offset = O(f), .defstr = d, \
 	  .help = h }
+#define JSON(n, f, d, c, h) \
+	{ .name = n, .type = CONF_JSON, .offset = O(f), .defstr = d, \
+	  .check = c, .help = h }
+
+/* memcg.backend: in the order of enum memcg_backend_choice. */
+static const char * const memcg_backends[] = {
+	"auto", "mglru", "reclaim", "force_empty", NULL
+};
 
 const struct conf_key conf_table[] = {
 	STR("socket.path", socket_path, KT_RUNDIR "/ksm-throttler.sock",
@@ -62,6 +71,20 @@ const struct conf_key conf_table[] = {
 	UINT("memcg.eviction_run_aging_count_min",
 	    memcg_eviction_run_aging_count_min, 0, 1000, 3, "runs",
 	    "evict only after this many aging runs"),
+	{ .name = "memcg.backend", .type = CONF_ENUM, .offset = O(memcg_backend),
+	  .def = 0, .choices = memcg_backends,
+	  .help = "how cgroups are reclaimed: auto (MGLRU where the kernel "
+	  "has it, else memory.reclaim on cgroup v2, else force_empty on v1), "
+	  "or one of those by name; read at start" },
+	JSON("memcg.cgroups", memcg_cgroups, "[]", memcg_check_cgroups,
+	    "globs of cgroup paths (relative to the memory controller's mount) "
+	    "reclaimed every period besides the VMs' own; empty: none"),
+	JSON("memcg.overrides", memcg_overrides, "[]", memcg_check_overrides,
+	    "[{\"path\": GLOB, memcg keys...}]: settings for the cgroups "
+	    "below a path; later entries win"),
+	JSON("memcg.classes", memcg_classes, "[]", memcg_check_classes,
+	    "[{\"name\": NAME, \"allowswap\": BOOL, memcg keys...}]: settings "
+	    "for the cgroups of VMs created with --class NAME"),
 	STR("memcg.cache_reclaim.parent", cache_reclaim_parent, "",
 	    "cgroup whose leaf children have page cache reclaimed above the "
 	    "threshold; empty: off"),

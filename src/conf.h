@@ -58,6 +58,10 @@ struct conf {
 	struct conf_size cache_reclaim_threshold;
 	uint64_t	 cache_reclaim_interval_secs;
 	uint64_t	 cache_reclaim_cooldown_secs;
+	int		 memcg_backend;		/* enum memcg_backend_choice */
+	cJSON		*memcg_cgroups;		/* ["/glob", ...] */
+	cJSON		*memcg_overrides;	/* [{"path": GLOB, memcg keys}] */
+	cJSON		*memcg_classes;		/* [{"name", "allowswap", keys}] */
 
 	/* compact, as mem-agent spells it */
 	int		 compact_disabled;

@@ -57,6 +57,7 @@ enum engine_id {
 	ENGINE_VMS,
 	ENGINE_KSM,
 	ENGINE_METRICS,
+	ENGINE_MEMCG,
 	ENGINE_MAX
 };
 

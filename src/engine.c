@@ -17,11 +17,13 @@
 extern const struct engine_ops	engine_vms;
 extern const struct engine_ops	engine_ksm;
 extern const struct engine_ops	engine_metrics;
+extern const struct engine_ops	engine_memcg;
 
 const struct engine_ops *engines[ENGINE_MAX + 1] = {
 	[ENGINE_VMS] = &engine_vms,
 	[ENGINE_KSM] = &engine_ksm,
 	[ENGINE_METRICS] = &engine_metrics,
+	[ENGINE_MEMCG] = &engine_memcg,
 	[ENGINE_MAX] = NULL,
 };
 

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -64,10 +65,16 @@ offload_done(evutil_socket_t fd, short what, void *arg)
 }
 
 static __attribute__((noreturn)) void
-child(int fd, const char *path, const char *value)
+child(int fd, const char *path, const char *value, pid_t parent)
 {
 	int	err;
 
+	/*
+	 * A reclaim or compaction must not outlive the daemon that watches
+	 * PSI for it and would cancel it.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(0);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
@@ -83,7 +90,7 @@ offload_write(struct event_base *base, const char *path, const char *value,
 {
 	struct offload	*o;
 	int		 p[2];
-	pid_t		 pid;
+	pid_t		 pid, parent = getpid();
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return NULL;
@@ -94,7 +101,7 @@ offload_write(struct event_base *base, const char *path, const char *value,
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child(p[1], path, value);
+		child(p[1], path, value, parent);
 	}
 	close(p[1]);
 	o = xcalloc(1, sizeof(*o));

@@ -1,0 +1,30 @@
+/*
+ * Parsers of what the memcg engine reads from the kernel: memory.stat
+ * (cgroup v1 and v2), the MGLRU debugfs file /sys/kernel/debug/lru_gen,
+ * and SwapFree in /proc/meminfo.  Pure functions of the text, strict:
+ * a line that is not what the kernel prints makes the whole file -EINVAL.
+ */
+#ifndef KT_MEMCG_PARSE_H
+#define KT_MEMCG_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct memcg_gens;
+
+/* Bytes, hierarchical where v1 offers total_*. */
+struct memcg_stat {
+	uint64_t	anon;
+	uint64_t	file;		/* v1: cache */
+	uint64_t	inactive_anon;
+	uint64_t	active_anon;
+	uint64_t	inactive_file;
+	uint64_t	active_file;
+};
+
+int	memcg_stat_parse(const char *, int, struct memcg_stat *);
+int	lru_gen_parse(const char *, const char *, unsigned *,
+	    struct memcg_gens *, size_t, size_t *);
+int	meminfo_swapfree_kb(const char *, uint64_t *);
+
+#endif
