@@ -54,7 +54,8 @@ kt_start() {
 	${KT_WRAPPER:-} "$KTD" -f -v --socket "$SOCK" "$@" \
 	    >>"$T/daemon.log" 2>&1 &
 	KT_PID=$!
-	wait_for 10 grep -q "started" "$T/daemon.log" ||
+	# The daemon's own last start-up line, not an engine's "started".
+	wait_for 10 grep -qE "ksm-throttlerd [^ ]+ started" "$T/daemon.log" ||
 	    fail "daemon did not start"
 }
 
