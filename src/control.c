@@ -398,19 +398,35 @@ client_frame(struct client *c)
 	return 1;
 }
 
+/* Does the input hold the start of a frame, but not all of it? */
+static int
+client_partial(struct client *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	uint8_t		 hdr[FRAME_HDR_LEN];
+	size_t		 avail = evbuffer_get_length(in), len;
+
+	if (avail == 0)
+		return 0;
+	if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
+		return 1;
+	return frame_length(hdr, avail, SIZE_MAX, &len) == 0;
+}
+
 /*
- * The deadline runs while a frame is incomplete, and from the connection
- * until the first whole frame: it bounds how long a stalled client holds
- * a slot.  A client silent between whole frames keeps its connection.
+ * The deadline bounds how long a stalled client holds a slot: it runs
+ * from the connection until the first whole frame, and from the first
+ * byte of a frame until its last.  It starts again whenever a frame was
+ * handled; a client silent between whole frames has none.
  */
 static void
-client_arm_deadline(struct client *c)
+client_arm_deadline(struct client *c, int progressed)
 {
 	struct timeval	tv = { 0, 0 };
-	size_t		pending;
 
-	pending = evbuffer_get_length(bufferevent_get_input(c->bev));
-	if (c->paused || (c->talked && pending == 0)) {
+	if (progressed)
+		evtimer_del(c->deadline);
+	if (c->paused || (c->talked && !client_partial(c))) {
 		evtimer_del(c->deadline);
 		return;
 	}
@@ -431,7 +447,7 @@ client_process(struct client *c)
 		if (evbuffer_get_length(out) > OUTPUT_HIGH) {
 			c->paused = 1;
 			bufferevent_disable(c->bev, EV_READ);
-			client_arm_deadline(c);
+			client_arm_deadline(c, n > 0);
 			return;
 		}
 		if ((r = client_frame(c)) <= 0)
@@ -446,7 +462,7 @@ client_process(struct client *c)
 		client_close(c);
 		return;
 	}
-	client_arm_deadline(c);
+	client_arm_deadline(c, n > 0);
 }
 
 static void
@@ -589,7 +605,7 @@ client_setup(struct client *c)
 	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
 	client_limits(c);
 	bufferevent_enable(c->bev, EV_READ);
-	client_arm_deadline(c);
+	client_arm_deadline(c, 0);
 }
 
 static void
