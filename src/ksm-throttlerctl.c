@@ -194,6 +194,12 @@ str(const cJSON *o, const char *key, const char *def)
 	return cJSON_IsString(v) ? v->valuestring : def;
 }
 
+static const char *
+plural(double n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void
 show_uptime(const cJSON *s)
 {
@@ -214,9 +220,9 @@ show_ksm(const cJSON *k)
 		printf("KSM         not available (no /sys/kernel/mm/ksm)\n");
 		return;
 	}
-	printf("KSM         %s, %.0f full scans\n", run < nitems(runs) ?
-	    runs[run] : "?", num(k, "full_scans"));
-	printf("  saving    %.1f MiB (%.0f pages sharing %.0f shared)",
+	printf("KSM         %s, %.0f full scan%s\n", run < nitems(runs) ?
+	    runs[run] : "?", num(k, "full_scans"), plural(num(k, "full_scans")));
+	printf("  saving    %.1f MiB (%.0f pages sharing, %.0f shared)",
 	    num(k, "pages_sharing") * page / MIB, num(k, "pages_sharing"),
 	    num(k, "pages_shared"));
 	if (has(k, "general_profit"))
@@ -260,7 +266,7 @@ show_dirs(const cJSON *in)
 		printf("  %-24s %s", str(d, "path", "?"), str(d, "state", "?"));
 		if (has(d, "waiting_in"))
 			printf(" in %s", str(d, "waiting_in", "?"));
-		printf(", %.0f VMs\n", num(d, "vms"));
+		printf(", %.0f VM%s\n", num(d, "vms"), plural(num(d, "vms")));
 	}
 }
 
@@ -294,8 +300,8 @@ show_control(const cJSON *c)
 	r = cJSON_GetObjectItemCaseSensitive(c, "rejected");
 	cJSON_ArrayForEach(v, r)
 		rejected += cJSON_IsNumber(v) ? v->valuedouble : 0;
-	printf("\ncontrol     %s: %.0f clients, %.0f accepted, %.0f requests "
-	    "refused\n", str(c, "socket", "?"), num(c, "clients"),
+	printf("\ncontrol     %s: %.0f client%s, %.0f accepted, %.0f refused\n",
+	    str(c, "socket", "?"), num(c, "clients"), plural(num(c, "clients")),
 	    num(c, "accepted"), rejected);
 }
 
@@ -402,7 +408,11 @@ ctl_connect(const char *path)
 	}
 }
 
-static void
+/*
+ * Send the request; 0, or -errno if the daemon hung up first.  It may
+ * have said why before it did (BUSY), so the caller still reads.
+ */
+static int
 write_all(int fd, const uint8_t *p, size_t len)
 {
 	ssize_t	n;
@@ -411,15 +421,18 @@ write_all(int fd, const uint8_t *p, size_t len)
 		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EPIPE || errno == ECONNRESET)
+				return -errno;
 			err(EXIT_PROTOCOL, "sending the request");
 		}
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
 }
 
 static void
-read_all(int fd, uint8_t *p, size_t len)
+read_all(int fd, uint8_t *p, size_t len, int sent)
 {
 	ssize_t	n;
 
@@ -429,6 +442,10 @@ read_all(int fd, uint8_t *p, size_t len)
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			errx(EXIT_PROTOCOL, "no reply from ksm-throttlerd in "
 			    "%d s", REPLY_TIMEOUT_SECS);
+		if (n == -1 && sent < 0)
+			errno = -sent;	/* what went wrong first */
+		if (n == -1 && sent < 0)
+			err(EXIT_PROTOCOL, "sending the request");
 		if (n == -1)
 			err(EXIT_PROTOCOL, "reading the reply");
 		if (n == 0)
@@ -445,17 +462,18 @@ ctl_call(int fd, const Ksmt__Request *req)
 	Ksmt__Reply	*rep;
 	uint8_t		 hdr[FRAME_HDR_LEN], *buf;
 	size_t		 len;
+	int		 sent;
 
 	if ((buf = frame_pack(&req->base, &len)) == NULL)
 		errx(EXIT_PROTOCOL, "cannot pack the request");
-	write_all(fd, buf, len);
+	sent = write_all(fd, buf, len);
 	free(buf);
-	read_all(fd, hdr, sizeof(hdr));
+	read_all(fd, hdr, sizeof(hdr), sent);
 	if (frame_length(hdr, sizeof(hdr), FRAME_REPLY_MAX, &len) < 0)
 		errx(EXIT_PROTOCOL, "reply of %zu bytes: too large", len);
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		err(EXIT_PROTOCOL, "malloc");
-	read_all(fd, buf, len);
+	read_all(fd, buf, len, sent);
 	if ((rep = frame_reply_unpack(buf, len)) == NULL)
 		errx(EXIT_PROTOCOL, "the reply does not decode");
 	free(buf);
