@@ -603,7 +603,7 @@ inotify_reconfigure(void *arg, const struct conf *old)
 		gone = ii->dirs[i];
 		ii->dirs[i] = ii->dirs[--ii->ndirs];
 		wd_release(ii, gone.wd);
-		log_info("inotify: no longer watching %s (%zu VMs forgotten)",
+		log_info("inotify: no longer watching %s (VMs forgotten: %zu)",
 		    gone.path, gone.vms.n);
 		wdir_free(&gone);
 	}

@@ -15,7 +15,9 @@ cat > "$T/conf.json" <<'JSON'
   "inputs": { "inotify": { "enabled": false } } }
 JSON
 kt_start --root "$ROOT" -c "$T/conf.json"
-raw() { "$KTRAW" "$@" "$SOCK"; }
+# raw KTRAW-OPTIONS < REQUESTS: the requests are made in full before
+# connecting, so that a loaded machine cannot make a client look stalled.
+raw() { cat > "$T/req"; "$KTRAW" "$@" "$SOCK" < "$T/req"; }
 
 # ---- frames ----
 { printf '\x00\x00\x07\xd0'; head -c 100 /dev/zero; } | raw > "$T/out"
@@ -64,7 +66,9 @@ raw -t 10 < /dev/null > "$T/out"
 assert_eq "connect, then silence" EOF "$(tail -n 1 "$T/out")"
 ok "half a frame then silence, or silence: closed after idle_timeout_secs"
 
-{ frame "$(req_register quiet-runtime)"; sleep 3; frame "$(req_status)"; } | raw -n 2 -t 8 > "$T/out"
+frame "$(req_register quiet-runtime)" > "$T/register"
+frame "$(req_status)" > "$T/status"
+{ cat "$T/register"; sleep 3; cat "$T/status"; } | "$KTRAW" -n 2 -t 8 "$SOCK" > "$T/out"
 assert_eq "silent between whole frames" "OK OK DONE" "$(cut -d' ' -f1 "$T/out" | xargs)"
 ok "a client silent between whole frames keeps its connection"
 
@@ -78,11 +82,11 @@ ok "a stream of garbage: closed after 32 errors, logged 5 times"
 # ---- floods ----
 frame "$(req_status)" > "$T/one"
 repeat 15 "$T/one" > "$T/flood"		# 32768 status requests, never read
-raw -w 4 -q -t 2 < "$T/flood" > "$T/flood.out" &
+"$KTRAW" -w 4 -q -t 2 "$SOCK" < "$T/flood" > "$T/flood.out" &
 flooder=$!
 sleep 0.5
 for i in 1 2 3 4 5; do
-	timeout 2 "$KTCTL" -s "$SOCK" status >/dev/null ||
+	timeout 5 "$KTCTL" -s "$SOCK" status >/dev/null ||
 	    fail "status while another client floods (round $i)"
 done
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$KT_PID/status")
@@ -94,24 +98,30 @@ ok "a flooding client that does not read: others served, memory bounded, dropped
 
 { frame "$(req_kick)"; } > "$T/kick"
 repeat 10 "$T/kick" > "$T/kicks"	# 1024 kicks, read as they come
-raw -q -n 1024 -t 10 < "$T/kicks" > "$T/out" &
+"$KTRAW" -q -n 1024 -t 10 "$SOCK" < "$T/kicks" > "$T/out" &
 kicker=$!
-timeout 2 "$KTCTL" -s "$SOCK" status >/dev/null || fail "status while kicks flood"
+timeout 5 "$KTCTL" -s "$SOCK" status >/dev/null || fail "status while kicks flood"
 wait $kicker
 assert_eq "kick flood" "1024 replies DONE" "$(xargs < "$T/out")"
 assert_eq "kicks counted" 1024 "$(st .inputs.socket.events.kick)"
 ok "1024 kicks on one connection: every one answered and counted"
 
+# Eight clients hold every slot until released (or 30 s pass); each is
+# seen connected (by its pid) before the next, and before the probe.
 holders=
 for i in $(seq 1 8); do
-	{ frame "$(req_status)"; sleep 4; } | raw -n 1 -t 6 > /dev/null &
+	{ cat "$T/status"
+	  for j in $(seq 1 300); do [ -e "$T/release" ] && break; sleep 0.1; done
+	} | "$KTRAW" -n 1 -t 30 "$SOCK" > /dev/null &
 	holders="$holders $!"
+	wait_for 10 kt_log_has "connected \(pid $!," || fail "holder $i not connected"
 done
-wait_for 5 sh -c "! '$KTCTL' -s '$SOCK' status 2>'$T/err' >/dev/null" ||
-    fail "a ninth client was served with max_clients 8"
+ctl status 2>"$T/err" >/dev/null && fail "a ninth client was served with max_clients 8"
 grep -q "busy: too many clients (socket.max_clients is 8)" "$T/err" ||
     fail "busy message: $(cat "$T/err")"
-kt_log_has "socket.max_clients reached: refusing new ones" || fail "max_clients not logged"
+kt_log_has "8 clients, socket.max_clients reached: refusing new ones" ||
+    fail "max_clients not logged"
+touch "$T/release"
 wait $holders
 ctl status >/dev/null || fail "status after the holders left"
 kt_log_has "below socket.max_clients again" || fail "recovery not logged"
