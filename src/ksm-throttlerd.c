@@ -243,6 +243,7 @@ main(int argc, char *argv[])
 	if (d.conf_path != NULL &&
 	    conf_load(d.conf, d.conf_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ksm-throttlerd: %s\n", err);
+		conf_free(d.conf);
 		return 1;
 	}
 	if (socket != NULL) {
@@ -251,6 +252,7 @@ main(int argc, char *argv[])
 	}
 	if (checkonly) {
 		check_config(d.conf);
+		conf_free(d.conf);
 		return 0;
 	}
 	if ((r = rootfs_init(root)) < 0) {
