@@ -70,8 +70,18 @@ chmod 666 "$SOCK"
 stranger kick 2>"$T/err"; assert_eq "non-member kick: exit" 4 $?
 grep -q "only root and members of group $group may change the host" "$T/err" ||
     fail "non-member message: $(cat "$T/err")"
-kt_stop
 ok "members of socket.group, by primary or supplementary group, may change the host"
+
+chmod 660 "$SOCK"
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "enabled": false } } }
+JSON
+kill -HUP "$KT_PID"
+wait_for 5 sh -c "[ \"\$(stat -c %G '$SOCK')\" = root ]" ||
+    fail "socket group after SIGHUP: $(stat -c %G "$SOCK")"
+as --regid=$gid --clear-groups -- kick 2>/dev/null; assert_eq "former member kick: exit" 4 $?
+kt_stop
+ok "socket.group dropped on SIGHUP: the socket goes back to root's group"
 
 cat > "$T/conf.json" <<'JSON'
 { "socket": { "group": "no-such-group-here" }, "inputs": { "inotify": { "enabled": false } } }
