@@ -11,7 +11,7 @@ top=$PWD
 # Everything the build and the tests use, by Debian package name.
 PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
-util-linux procps curl prometheus qemu-system-x86 busybox-static clang"
+util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -43,7 +43,8 @@ const struct conf_key conf_table[] = {
 	UINT("socket.max_clients", socket_max_clients, 1, 65536, 1024,
 	    "clients", "connections served at once; more are refused"),
 	UINT("socket.idle_timeout_secs", socket_idle_timeout_secs, 1, 86400,
-	    60, "seconds", "a client silent this long mid-frame is dropped"),
+	    60, "seconds", "a client that sends no first request, stalls "
+	    "mid-request or reads no replies this long is dropped"),
 
 	BOOL("ksm.enabled", ksm_enabled, 1,
 	    "tune /sys/kernel/mm/ksm; false leaves KSM as the host has it"),

@@ -14,6 +14,8 @@
 struct event_base;
 struct event;
 struct conf;
+struct control;
+struct input;
 struct ksm;
 
 enum vm_event_type {
@@ -66,11 +68,14 @@ struct daemon {
 	struct conf		*conf;
 	const char		*conf_path;
 	char			 rundir[PATH_MAX];
+	int			 rundirfd;	/* checked: ours, not a symlink */
 	char			 statefile[PATH_MAX];
 	char			 pidfile[PATH_MAX];
 	struct ksm		*ksm;
 	uint64_t		 started_ms;
 	void			*engine[ENGINE_MAX];
+	struct input		*inputs;	/* inputs/input.c; ops NULL ends */
+	struct control		*control;
 	struct event		*sig[4];
 	uint64_t		 events_total[VM_EVENT_MAX];
 };

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "conf.h"
+#include "control.h"
 #include "daemon.h"
+#include "input.h"
 #include "log.h"
 #include "util.h"
 
@@ -91,6 +93,8 @@ daemon_reconfigure(struct daemon *d, const char *section, const char *json,
 		if (conf_changed(old, d->conf, engines[i]->section))
 			engines[i]->reconfigure(d->engine[i], old);
 	}
+	inputs_reconfigure(d, old);
+	control_reconfigure(d->control, old);
 	conf_free(old);
 	log_info("configuration changed%s%s", *section ? ": " : "", section);
 	return 0;
@@ -109,6 +113,8 @@ daemon_status(struct daemon *d)
 	for (i = 0; i < ENGINE_MAX; i++)
 		if (d->engine[i] != NULL && engines[i]->status != NULL)
 			engines[i]->status(d->engine[i], root);
+	inputs_status(d, root);
+	control_status(d->control, root);
 	return root;
 }
 

@@ -21,7 +21,9 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "control.h"
 #include "daemon.h"
+#include "input.h"
 #include "ksm.h"
 #include "log.h"
 #include "rootfs.h"
@@ -119,14 +121,45 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
+ * The run directory: made if missing, and used only if it is a real
+ * directory (not a symlink someone planted), ours, and writable by no
+ * one else, so that nobody can put a socket, pid or state file in our
+ * way.
+ */
+static int
+rundir_open(const char *path)
+{
+	struct stat	st;
+	int		fd;
+
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		fatal("run directory %s", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && (errno == ELOOP || errno == ENOTDIR))
+		fatalx("run directory %s: a symlink or not a directory, "
+		    "refusing to use it", path);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		fatal("run directory %s", path);
+	if (st.st_uid != geteuid())
+		fatalx("run directory %s: owned by uid %u, not by us (uid %u), "
+		    "refusing to use it", path, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		fatalx("run directory %s: writable by others (mode %04o), "
+		    "refusing to use it", path, (unsigned)(st.st_mode & 07777));
+	return fd;
+}
+
+/*
  * The run directory holds the socket, the state file and a lock that
  * keeps a second daemon from fighting the first over the same host.
+ * Holding the lock is also what lets the control socket replace a
+ * socket file left there: no live daemon can own it.
  */
 static int
 rundir_lock(struct daemon *d)
 {
 	char	 copy[PATH_MAX], pid[32];
-	char	*path = d->pidfile;
 	int	 fd;
 
 	if (xsnprintf(copy, sizeof(copy), "%s", d->conf->socket_path) < 0)
@@ -134,22 +167,22 @@ rundir_lock(struct daemon *d)
 	if (xsnprintf(d->rundir, sizeof(d->rundir), "%s", dirname(copy)) < 0 ||
 	    xsnprintf(d->statefile, sizeof(d->statefile), "%s/ksm.state",
 	    d->rundir) < 0 ||
-	    xsnprintf(path, sizeof(d->pidfile), "%s/ksm-throttlerd.pid",
+	    xsnprintf(d->pidfile, sizeof(d->pidfile), "%s/ksm-throttlerd.pid",
 	    d->rundir) < 0)
 		fatalx("run directory path too long");
-	if (mkdir(d->rundir, 0755) == -1 && errno != EEXIST)
-		fatal("%s", d->rundir);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	d->rundirfd = rundir_open(d->rundir);
+	fd = openat(d->rundirfd, "ksm-throttlerd.pid",
+	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd == -1)
-		fatal("%s", path);
+		fatal("%s", d->pidfile);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
 			fatalx("another ksm-throttlerd runs with %s", d->rundir);
-		fatal("%s: flock", path);
+		fatal("%s: flock", d->pidfile);
 	}
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, pid, strlen(pid)) == -1)
-		log_warn("%s", path);
+		log_warn("%s", d->pidfile);
 	return fd;		/* held open until exit: that is the lock */
 }
 
@@ -210,6 +243,7 @@ main(int argc, char *argv[])
 	if (d.conf_path != NULL &&
 	    conf_load(d.conf, d.conf_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ksm-throttlerd: %s\n", err);
+		conf_free(d.conf);
 		return 1;
 	}
 	if (socket != NULL) {
@@ -218,6 +252,7 @@ main(int argc, char *argv[])
 	}
 	if (checkonly) {
 		check_config(d.conf);
+		conf_free(d.conf);
 		return 0;
 	}
 	if ((r = rootfs_init(root)) < 0) {
@@ -233,13 +268,19 @@ main(int argc, char *argv[])
 		fatalx("event_base_new");
 	d.started_ms = now_ms();
 	signals_setup(&d);
+	/* Before any knob is touched: failing here leaves the host as it is. */
+	if ((d.control = control_open(&d, err, sizeof(err))) == NULL)
+		fatalx("control socket: %s", err);
 	d.ksm = ksm_open(d.statefile);
 	engines_start(&d);
+	inputs_start(&d);
 	log_info("ksm-throttlerd %s started (root %s, run directory %s)",
 	    PACKAGE_VERSION, rootfs_root(), d.rundir);
 
 	event_base_dispatch(d.base);
 
+	inputs_stop(&d);
+	control_close(d.control);
 	engines_stop(&d);
 	ksm_restore(d.ksm);
 	ksm_close(d.ksm);
@@ -247,8 +288,9 @@ main(int argc, char *argv[])
 		if (d.sig[i] != NULL)
 			event_free(d.sig[i]);
 	event_base_free(d.base);
-	unlink(d.pidfile);
+	unlinkat(d.rundirfd, "ksm-throttlerd.pid", 0);
 	close(lockfd);
+	close(d.rundirfd);
 	conf_free(d.conf);
 	rootfs_close();
 	log_info("exited");

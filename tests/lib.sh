@@ -54,6 +54,7 @@ kt_start() {
 	${KT_WRAPPER:-} "$KTD" -f -v --socket "$SOCK" "$@" \
 	    >>"$T/daemon.log" 2>&1 &
 	KT_PID=$!
+	# The daemon's own last start-up line, not an engine's "started".
 	wait_for 10 grep -qE "ksm-throttlerd [^ ]+ started" "$T/daemon.log" ||
 	    fail "daemon did not start"
 }

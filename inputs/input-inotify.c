@@ -1,0 +1,646 @@
+/*
+ * The inotify input.  Each directory in inputs.inotify.dirs holds one
+ * subdirectory per VM (Kata runtimes keep /run/vc/sbs/<sandbox>): a
+ * subdirectory that appears is a CREATED event for the VM it names, one
+ * that goes is DESTROYED.
+ *
+ * A configured directory that does not exist is waited for by watching
+ * its nearest existing ancestor; one that is deleted or moved away is
+ * waited for again.  Whenever a directory is (re)watched, and after the
+ * inotify queue overflowed, it is scanned and the scan compared with the
+ * VMs known there (vmset_diff): only the difference is reported, so no
+ * event is lost and none is doubled.  Watching comes before looking, so
+ * that nothing can happen unseen between the two.
+ *
+ * Directories are resolved below --root, like every host path.
+ */
+#include "config.h"
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "input.h"
+#include "log.h"
+#include "rootfs.h"
+#include "util.h"
+#include "vmset.h"
+
+/*
+ * One mask for every watch, whether on a VM directory or on an ancestor
+ * waited in: inotify has one watch per inode, shared by every directory
+ * that needs it, so the masks must not fight.
+ */
+#define WATCH_MASK	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
+			 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+/*
+ * Path components that appear while we walk are chased this many times
+ * in one go; past that the next event on the ancestor tries again.
+ */
+#define RESOLVE_TRIES	32
+/* One read per callback: bounded work, and libevent calls again. */
+#define READ_BUF	(64 * 1024)
+
+enum wdir_state {
+	WDIR_OFF,		/* bad path or inotify refused: logged */
+	WDIR_WAITING,		/* missing: an ancestor is watched */
+	WDIR_WATCHING,
+	WDIR_STATE_MAX
+};
+
+static const char *wdir_state_names[WDIR_STATE_MAX] = {
+	[WDIR_OFF] = "off",
+	[WDIR_WAITING] = "waiting",
+	[WDIR_WATCHING] = "watching",
+};
+
+struct wdir {
+	char		*path;			/* as configured */
+	char		 full[PATH_MAX];	/* below --root */
+	size_t		 rootlen;		/* full[0..rootlen) is the root */
+	enum wdir_state	 state;
+	int		 wd;			/* -1: none */
+	char		 anc[PATH_MAX];		/* WAITING: the ancestor watched */
+	struct vmset	 vms;			/* VMs known to be there */
+};
+
+struct inotify_input {
+	struct input	*in;
+	int		 fd;
+	struct event	*ev;
+	struct wdir	*dirs;
+	size_t		 ndirs;
+	uint64_t	 overflows;
+	char		*buf;
+};
+
+static void	wdir_resolve(struct inotify_input *, struct wdir *);
+
+/*
+ * "/run//vc/sbs/" to "/run/vc/sbs".  Relative paths and "." or ".."
+ * components are refused: the walk up to an ancestor must be textual.
+ */
+static int
+path_clean(char *dst, size_t len, const char *src)
+{
+	const char	*p = src, *e;
+	size_t		 o = 0, n;
+
+	if (*src != '/')
+		return -EINVAL;
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		e = strchrnul(p, '/');
+		n = (size_t)(e - p);
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' &&
+		    p[1] == '.'))
+			return -EINVAL;
+		if (o + 1 + n + 1 > len)
+			return -ENAMETOOLONG;
+		dst[o++] = '/';
+		memcpy(dst + o, p, n);
+		o += n;
+		p = e;
+	}
+	if (o == 0)
+		dst[o++] = '/';
+	dst[o] = '\0';
+	return 0;
+}
+
+/* Cut p to its parent, not above the root; -1 if p is the root. */
+static int
+path_up(char *p, size_t rootlen)
+{
+	char	*slash;
+
+	if (strlen(p) <= (rootlen ? rootlen : 1))
+		return -1;
+	slash = strrchr(p, '/');
+	if ((size_t)(slash - p) <= rootlen) {
+		if (rootlen == 0)
+			strcpy(p, "/");
+		else
+			p[rootlen] = '\0';
+		return 0;
+	}
+	*slash = '\0';
+	return 0;
+}
+
+/* The path as configured, for a path below the root (status, logs). */
+static const char *
+path_shown(const struct wdir *w, const char *full)
+{
+	return full[w->rootlen] == '\0' ? "/" : full + w->rootlen;
+}
+
+static int
+wdir_init(struct wdir *w, const char *path)
+{
+	const char	*root = rootfs_root();
+	char		 clean[PATH_MAX];
+	size_t		 rl = strlen(root);
+	int		 r;
+
+	memset(w, 0, sizeof(*w));
+	w->wd = -1;
+	w->state = WDIR_OFF;
+	w->path = xstrdup(path);
+	while (rl > 0 && root[rl - 1] == '/')
+		rl--;
+	w->rootlen = rl;
+	if ((r = path_clean(clean, sizeof(clean), path)) < 0)
+		return r;
+	return xsnprintf(w->full, sizeof(w->full), "%.*s%s", (int)rl, root,
+	    rl && strcmp(clean, "/") == 0 ? "" : clean);
+}
+
+static void
+wdir_free(struct wdir *w)
+{
+	vmset_clear(&w->vms);
+	free(w->path);
+}
+
+/* The component of w->full just below the ancestor anc. */
+static const char *
+wdir_next(const struct wdir *w, const char *anc, size_t *len)
+{
+	const char	*p = w->full + strlen(anc);
+
+	if (*p == '/')
+		p++;
+	*len = (size_t)(strchrnul(p, '/') - p);
+	return p;
+}
+
+static int
+wdir_is_next(const struct wdir *w, const char *name)
+{
+	const char	*next;
+	size_t		 len;
+
+	next = wdir_next(w, w->anc, &len);
+	return strlen(name) == len && strncmp(name, next, len) == 0;
+}
+
+/* Is the next component below anc there, and a directory? */
+static int
+wdir_next_is_dir(const struct wdir *w, const char *anc)
+{
+	struct stat	 st;
+	char		 child[PATH_MAX];
+	const char	*next;
+	size_t		 len;
+
+	next = wdir_next(w, anc, &len);
+	memcpy(child, w->full, (size_t)(next - w->full) + len);
+	child[(size_t)(next - w->full) + len] = '\0';
+	return stat(child, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int
+wd_used(const struct inotify_input *ii, int wd)
+{
+	size_t	i;
+
+	for (i = 0; i < ii->ndirs; i++)
+		if (ii->dirs[i].wd == wd)
+			return 1;
+	return 0;
+}
+
+static void
+wd_release(struct inotify_input *ii, int wd)
+{
+	if (wd != -1 && !wd_used(ii, wd))
+		inotify_rm_watch(ii->fd, wd);
+}
+
+static void
+wdir_set(struct inotify_input *ii, struct wdir *w, enum wdir_state s, int wd,
+    const char *anc)
+{
+	int	old = w->wd;
+	int	changed;
+
+	changed = w->state != s || (anc != NULL && strcmp(w->anc, anc) != 0);
+	w->state = s;
+	w->wd = wd;
+	if (anc != NULL)
+		(void)xsnprintf(w->anc, sizeof(w->anc), "%s", anc);
+	if (old != wd)
+		wd_release(ii, old);
+	if (!changed)
+		return;
+	if (s == WDIR_WATCHING)
+		log_info("inotify: watching %s", w->path);
+	else if (s == WDIR_WAITING)
+		log_info("inotify: %s is not a directory (yet), waiting for "
+		    "it in %s", w->path, path_shown(w, w->anc));
+}
+
+static void
+wdir_report(void *arg, const char *id, int appeared)
+{
+	struct inotify_input	*ii = arg;
+	struct vm_event		 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = appeared ? VM_CREATED : VM_DESTROYED;
+	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
+	input_emit(ii->in, &ev);
+}
+
+static int
+is_subdir(int dfd, const struct dirent *de)
+{
+	struct stat	st;
+
+	if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		return 0;
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode);
+}
+
+/* What is there now; -errno if the scan could not be completed. */
+static int
+wdir_read(const struct wdir *w, struct vmset *seen)
+{
+	struct dirent	*de;
+	DIR		*dir;
+	int		 fd, err;
+
+	if ((fd = open(w->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -errno;
+	if ((dir = fdopendir(fd)) == NULL) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	for (errno = 0; (de = readdir(dir)) != NULL; errno = 0)
+		if (is_subdir(dirfd(dir), de))
+			vmset_append(seen, de->d_name);
+	err = -errno;
+	closedir(dir);
+	vmset_sort(seen);
+	return err;
+}
+
+/*
+ * Compare a fresh scan with the VMs known there and report the
+ * difference.  A scan that failed half way says nothing: reporting from
+ * it would destroy VMs that are still there.
+ */
+static void
+wdir_scan(struct inotify_input *ii, struct wdir *w)
+{
+	struct vmset	seen = { NULL, 0, 0 };
+	size_t		n;
+	int		r;
+
+	if ((r = wdir_read(w, &seen)) < 0) {
+		/* Gone already: IN_IGNORED follows, and we wait again. */
+		if (r != -ENOENT) {
+			errno = -r;
+			log_warn("inotify: cannot scan %s, ignoring", w->path);
+		}
+		vmset_clear(&seen);
+		return;
+	}
+	n = vmset_diff(&w->vms, &seen, wdir_report, ii);
+	vmset_swap(&w->vms, &seen);
+	vmset_clear(&seen);
+	log_debug("inotify: scanned %s: %zu VMs, %zu changes", w->path,
+	    w->vms.n, n);
+}
+
+/* Watch the nearest existing ancestor of w; its path goes to anc. */
+static int
+wdir_watch_ancestor(struct inotify_input *ii, struct wdir *w, char *anc,
+    size_t len)
+{
+	int	wd;
+
+	(void)xsnprintf(anc, len, "%s", w->full);
+	while (path_up(anc, w->rootlen) == 0) {
+		if ((wd = inotify_add_watch(ii->fd, anc, WATCH_MASK)) != -1)
+			return wd;
+		if (errno != ENOENT && errno != ENOTDIR)
+			return -errno;
+	}
+	return -ENOENT;
+}
+
+static void
+wdir_off(struct inotify_input *ii, struct wdir *w, int err, const char *what)
+{
+	errno = -err;
+	log_warn("inotify: %s: %s, not watching it", w->path, what);
+	wdir_set(ii, w, WDIR_OFF, -1, NULL);
+}
+
+/*
+ * Watch w, or the nearest ancestor it will appear in, and scan it.  Safe
+ * to call at any time: a directory already watched is only rescanned.
+ */
+static void
+wdir_resolve(struct inotify_input *ii, struct wdir *w)
+{
+	char	anc[PATH_MAX];
+	int	tries, wd;
+
+	for (tries = 0; tries < RESOLVE_TRIES; tries++) {
+		if ((wd = inotify_add_watch(ii->fd, w->full, WATCH_MASK)) != -1) {
+			wdir_set(ii, w, WDIR_WATCHING, wd, NULL);
+			wdir_scan(ii, w);
+			return;
+		}
+		if (errno != ENOENT && errno != ENOTDIR) {
+			wdir_off(ii, w, -errno, "inotify_add_watch");
+			return;
+		}
+		if ((wd = wdir_watch_ancestor(ii, w, anc, sizeof(anc))) < 0) {
+			wdir_off(ii, w, wd, "no ancestor can be watched");
+			return;
+		}
+		/* Looked after watching: what appears from now on is seen. */
+		if (!wdir_next_is_dir(w, anc) || tries == RESOLVE_TRIES - 1) {
+			wdir_set(ii, w, WDIR_WAITING, wd, anc);
+			return;
+		}
+		if (wd != w->wd)
+			wd_release(ii, wd);
+	}
+}
+
+static void
+wdir_event(struct inotify_input *ii, struct wdir *w,
+    const struct inotify_event *ie)
+{
+	struct vm_event	ev;
+
+	if (ie->mask & IN_IGNORED) {
+		w->wd = -1;		/* the kernel dropped it already */
+		wdir_resolve(ii, w);
+		return;
+	}
+	if (ie->mask & IN_MOVE_SELF) {
+		wdir_resolve(ii, w);
+		return;
+	}
+	if (!(ie->mask & IN_ISDIR) || ie->len == 0)
+		return;
+	if (w->state == WDIR_WAITING) {
+		if ((ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
+		    wdir_is_next(w, ie->name))
+			wdir_resolve(ii, w);
+		return;
+	}
+	if (w->state != WDIR_WATCHING)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	if ((ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
+	    vmset_add(&w->vms, ie->name))
+		ev.type = VM_CREATED;
+	else if ((ie->mask & (IN_DELETE | IN_MOVED_FROM)) &&
+	    vmset_del(&w->vms, ie->name))
+		ev.type = VM_DESTROYED;
+	else
+		return;		/* known already, or not known: no news */
+	/* NAME_MAX fits: VM_ID_MAX is NAME_MAX + 1. */
+	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", ie->name);
+	input_emit(ii->in, &ev);
+}
+
+static void
+inotify_overflow(struct inotify_input *ii)
+{
+	size_t	i;
+
+	ii->overflows++;
+	log_warnx("inotify: event queue overflowed, rescanning %zu "
+	    "directories", ii->ndirs);
+	for (i = 0; i < ii->ndirs; i++)
+		wdir_resolve(ii, &ii->dirs[i]);
+}
+
+static void
+inotify_dispatch(struct inotify_input *ii, const struct inotify_event *ie)
+{
+	size_t	i;
+
+	if (ie->mask & IN_Q_OVERFLOW) {
+		inotify_overflow(ii);
+		return;
+	}
+	for (i = 0; i < ii->ndirs; i++)
+		if (ii->dirs[i].wd == ie->wd)
+			wdir_event(ii, &ii->dirs[i], ie);
+}
+
+static void
+inotify_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct inotify_input		*ii = arg;
+	const struct inotify_event	*ie;
+	ssize_t				 n;
+	size_t				 off;
+
+	if ((n = read(fd, ii->buf, READ_BUF)) == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("inotify: read, ignoring");
+		return;
+	}
+	for (off = 0; off + sizeof(*ie) <= (size_t)n;
+	    off += sizeof(*ie) + ie->len) {
+		ie = (const struct inotify_event *)(void *)(ii->buf + off);
+		inotify_dispatch(ii, ie);
+	}
+}
+
+static int
+wdir_listed(const struct inotify_input *ii, const char *full)
+{
+	size_t	i;
+
+	for (i = 0; i < ii->ndirs; i++)
+		if (strcmp(ii->dirs[i].full, full) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add the directories of the configuration not in ii->dirs yet. */
+static void
+inotify_add_dirs(struct inotify_input *ii, const struct strlist *l)
+{
+	struct wdir	 w;
+	size_t		 i;
+
+	for (i = 0; i < l->n; i++) {
+		if (wdir_init(&w, l->v[i]) < 0) {
+			log_warnx("inotify: %s: not an absolute path without "
+			    ". or .. (or too long), ignoring it", l->v[i]);
+			wdir_free(&w);
+			continue;
+		}
+		if (wdir_listed(ii, w.full)) {
+			wdir_free(&w);
+			continue;
+		}
+		ii->dirs = reallocarray(ii->dirs, ii->ndirs + 1,
+		    sizeof(*ii->dirs));
+		if (ii->dirs == NULL)
+			fatal("reallocarray");
+		ii->dirs[ii->ndirs++] = w;
+	}
+}
+
+static int
+inotify_enabled(const struct conf *c)
+{
+	return c->inotify_enabled;
+}
+
+static void	inotify_stop(void *);
+
+static int
+inotify_start(struct input *in, void **statep)
+{
+	struct inotify_input	*ii;
+	struct daemon		*d = input_daemon(in);
+	size_t			 i;
+	int			 err;
+
+	ii = xcalloc(1, sizeof(*ii));
+	ii->in = in;
+	ii->buf = xcalloc(1, READ_BUF);
+	if ((ii->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		err = -errno;
+		free(ii->buf);
+		free(ii);
+		return err;
+	}
+	ii->ev = event_new(d->base, ii->fd, EV_READ | EV_PERSIST, inotify_read,
+	    ii);
+	if (ii->ev == NULL || event_add(ii->ev, NULL) == -1) {
+		inotify_stop(ii);
+		return -ENOMEM;
+	}
+	inotify_add_dirs(ii, &d->conf->inotify_dirs);
+	for (i = 0; i < ii->ndirs; i++)
+		wdir_resolve(ii, &ii->dirs[i]);
+	*statep = ii;
+	return 0;
+}
+
+static void
+inotify_stop(void *arg)
+{
+	struct inotify_input	*ii = arg;
+	size_t			 i;
+
+	for (i = 0; i < ii->ndirs; i++)
+		wdir_free(&ii->dirs[i]);
+	free(ii->dirs);
+	if (ii->ev != NULL)
+		event_free(ii->ev);
+	close(ii->fd);
+	free(ii->buf);
+	free(ii);
+}
+
+static int
+conf_lists(const struct strlist *l, const char *full)
+{
+	struct wdir	w;
+	size_t		i;
+	int		found = 0;
+
+	for (i = 0; i < l->n && !found; i++) {
+		if (wdir_init(&w, l->v[i]) == 0 && strcmp(w.full, full) == 0)
+			found = 1;
+		wdir_free(&w);
+	}
+	return found;
+}
+
+/*
+ * inputs.inotify.dirs changed (SIGHUP).  Directories that stay keep their
+ * watch and their VMs, new ones are resolved and report what they hold,
+ * dropped ones are forgotten without events: their VMs did not go.
+ */
+static void
+inotify_reconfigure(void *arg, const struct conf *old)
+{
+	struct inotify_input	*ii = arg;
+	const struct strlist	*l = &input_daemon(ii->in)->conf->inotify_dirs;
+	struct wdir		 gone;
+	size_t			 i, first;
+
+	for (i = 0; i < ii->ndirs;) {
+		if (conf_lists(l, ii->dirs[i].full)) {
+			i++;
+			continue;
+		}
+		gone = ii->dirs[i];
+		ii->dirs[i] = ii->dirs[--ii->ndirs];
+		wd_release(ii, gone.wd);
+		log_info("inotify: no longer watching %s (VMs forgotten: %zu)",
+		    gone.path, gone.vms.n);
+		wdir_free(&gone);
+	}
+	first = ii->ndirs;
+	inotify_add_dirs(ii, l);
+	for (i = first; i < ii->ndirs; i++)
+		wdir_resolve(ii, &ii->dirs[i]);
+}
+
+static void
+inotify_status(void *arg, cJSON *o)
+{
+	struct inotify_input	*ii = arg;
+	const struct wdir	*w;
+	cJSON			*a, *e;
+	size_t			 i;
+
+	cJSON_AddNumberToObject(o, "overflows", (double)ii->overflows);
+	a = cJSON_AddArrayToObject(o, "dirs");
+	for (i = 0; i < ii->ndirs; i++) {
+		w = &ii->dirs[i];
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "path", w->path);
+		cJSON_AddStringToObject(e, "state", wdir_state_names[w->state]);
+		if (w->state == WDIR_WAITING)
+			cJSON_AddStringToObject(e, "waiting_in",
+			    path_shown(w, w->anc));
+		cJSON_AddNumberToObject(e, "vms", (double)w->vms.n);
+		cJSON_AddItemToArray(a, e);
+	}
+}
+
+const struct input_ops input_inotify = {
+	.name = "inotify",
+	.enabled = inotify_enabled,
+	.start = inotify_start,
+	.stop = inotify_stop,
+	.reconfigure = inotify_reconfigure,
+	.status = inotify_status,
+};

@@ -1,0 +1,79 @@
+/*
+ * Framing of the control protocol: the length header, packing a message
+ * behind it and unpacking one from exactly the bytes the header named.
+ * Hostile input ends in a return value, never in a read past the data.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "frame.h"
+
+/*
+ * Look at the start of a byte stream of avail bytes.  Returns 0 while the
+ * header or the body is incomplete, 1 when a whole frame is there (*len:
+ * its body length), -EMSGSIZE when the header announces more than max
+ * (*len: what it announced).
+ */
+int
+frame_length(const uint8_t *p, size_t avail, size_t max, size_t *len)
+{
+	uint32_t	n;
+
+	if (avail < FRAME_HDR_LEN)
+		return 0;
+	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	*len = n;
+	if (n > max)
+		return -EMSGSIZE;
+	return avail - FRAME_HDR_LEN >= n;
+}
+
+/* The message behind its header, in one malloc'ed buffer; NULL if none. */
+uint8_t *
+frame_pack(const ProtobufCMessage *m, size_t *lenp)
+{
+	uint8_t	*buf;
+	size_t	 n;
+
+	n = protobuf_c_message_get_packed_size(m);
+	if (n > UINT32_MAX || n > SIZE_MAX - FRAME_HDR_LEN)
+		return NULL;
+	if ((buf = malloc(FRAME_HDR_LEN + n)) == NULL)
+		return NULL;
+	buf[0] = (uint8_t)(n >> 24);
+	buf[1] = (uint8_t)(n >> 16);
+	buf[2] = (uint8_t)(n >> 8);
+	buf[3] = (uint8_t)n;
+	if (protobuf_c_message_pack(m, buf + FRAME_HDR_LEN) != n) {
+		free(buf);
+		return NULL;
+	}
+	*lenp = FRAME_HDR_LEN + n;
+	return buf;
+}
+
+Ksmt__Request *
+frame_request_unpack(const uint8_t *body, size_t len)
+{
+	return ksmt__request__unpack(NULL, len, body);
+}
+
+Ksmt__Reply *
+frame_reply_unpack(const uint8_t *body, size_t len)
+{
+	return ksmt__reply__unpack(NULL, len, body);
+}
+
+/* "OK", "BAD_REQUEST", ...; a code this build does not know is "UNKNOWN". */
+const char *
+frame_code_name(int code)
+{
+	const ProtobufCEnumValue	*v;
+
+	v = protobuf_c_enum_descriptor_get_value(&ksmt__reply__code__descriptor,
+	    code);
+	return v != NULL ? v->name : "UNKNOWN";
+}

@@ -1,0 +1,167 @@
+#!/bin/bash
+# The control socket with the real client: status as a table and as JSON,
+# events and kicks counted per input and per registered client, live
+# config changes applied partially or refused whole, clear exits when the
+# daemon is not there; the socket and run directory made safely (stale
+# socket replaced, live one not stolen, planted symlinks refused).
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/frames.sh"
+kt_setup
+"$top_srcdir/tests/fake-root.sh" "$ROOT"
+command -v jq >/dev/null || skip "jq is not installed"
+[ -x "$KTCTL" ] || fail "$KTCTL not built"
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "enabled": false } } }
+JSON
+kt_start --root "$ROOT" -c "$T/conf.json"
+
+# ---- status ----
+ctl status > "$T/status" || fail "status exited non-zero"
+for line in '^ksm-throttlerd [0-9.]+, up ' '^KSM +running' '^  saving +[0-9.]+ MiB' \
+    '^  ksmd CPU +2\.00 s' '^policy +(idle|boosting)' '^INPUT +STATE +CREATING' \
+    '^socket +running +0 +0 +0 +0 +0' '^inotify +off' '^control +'; do
+	grep -qE "$line" "$T/status" || fail "status table lacks /$line/: $(cat "$T/status")"
+done
+ok "status prints a table"
+ctl status --json > "$T/status.json" || fail "status --json"
+jq -e '.ksm.run == 1 and .ksm.pages_sharing == 0 and .ksm.ksmd_cpu_seconds == 2
+    and (.policy.state | type == "string")
+    and (.inputs.socket.events | keys == ["created","creating","destroyed","destroying","kick"])
+    and .inputs.inotify.running == false and .control.clients == 1' \
+    "$T/status.json" >/dev/null || fail "status --json: $(cat "$T/status.json")"
+ok "status --json has ksm, policy, inputs and control"
+
+# ---- events and kicks ----
+ctl kick || fail "kick"
+assert_eq "kicks" 1 "$(st .inputs.socket.events.kick)"
+assert_eq "policy after a kick" boosting "$(st .policy.state)"
+ctl event vm-1 creating --pid 4242 --cgroup /sys/fs/cgroup/vm-1 --class small \
+    --memory 1073741824 || fail "event with every option"
+ctl event vm-1 created || fail "event created"
+ctl event vm-1 destroying || fail "event destroying"
+ctl event vm-1 destroyed || fail "event destroyed"
+assert_eq "socket events" "1 1 1 1 1" \
+    "$(st '.inputs.socket.events | "\(.creating) \(.created) \(.destroying) \(.destroyed) \(.kick)"')"
+kt_log_has "event creating vm-1 from socket" || fail "event not logged"
+ok "kick and every event type reach the bus, counted"
+
+# bad events: refused by the client (usage, 2) or by the daemon (1)
+ctl event vm-2 exploded 2>"$T/err"; assert_eq "unknown type exit" 2 $?
+grep -q "not an event type" "$T/err" || fail "unknown type message: $(cat "$T/err")"
+ctl event vm-2 created --pid 0 2>"$T/err"; assert_eq "pid 0 exit" 2 $?
+ctl event vm-2 2>/dev/null; assert_eq "missing type exit" 2 $?
+ctl event "" created 2>"$T/err"; assert_eq "empty id exit" 1 $?
+grep -q "refused: event: vm_id" "$T/err" || fail "empty id message: $(cat "$T/err")"
+ctl event vm-2 created --cgroup relative/path 2>"$T/err"; assert_eq "relative cgroup exit" 1 $?
+grep -q "cgroup: expected an absolute path" "$T/err" || fail "cgroup message: $(cat "$T/err")"
+ctl event vm-2 created --class 'bad class!' 2>/dev/null; assert_eq "bad class exit" 1 $?
+ctl event "$(printf 'vm\001')" created 2>/dev/null; assert_eq "control char exit" 1 $?
+ctl event "$(head -c 256 /dev/zero | tr '\0' x)" created 2>/dev/null
+assert_eq "256-byte id exit" 1 $?
+ctl event "$(head -c 255 /dev/zero | tr '\0' x)" created || fail "a 255-byte id is fine"
+assert_eq "created after bad events" 2 "$(st .inputs.socket.events.created)"
+ok "bad events are refused with the reason and not counted"
+
+# ---- a registered event stream, one connection ----
+{
+	frame "$(req_register kata-runtime)"
+	for i in $(seq 1 50); do frame "$(req_event "vm-s$i" 1)"; done
+	frame "$(req_kick)"
+} > "$T/stream"
+"$KTRAW" -n 52 "$SOCK" < "$T/stream" > "$T/out"
+assert_eq "replies to the stream" 52 "$(grep -c '^OK' "$T/out")"
+assert_eq "registered counts" "50 1" \
+    "$(st '.inputs.socket.registered["kata-runtime"] | "\(.created) \(.kick)"')"
+assert_eq "socket created" 52 "$(st .inputs.socket.events.created)"
+{ frame "$(req_register kata-runtime)"; frame "$(req_register again)"; } |
+    "$KTRAW" -n 2 "$SOCK" > "$T/out"
+grep -q "^BAD_REQUEST register: already registered as kata-runtime" "$T/out" ||
+    fail "second register: $(cat "$T/out")"
+frame "$(req_register 'no spaces')" | "$KTRAW" -n 1 "$SOCK" | grep -q "^BAD_REQUEST register: name" ||
+    fail "a bad name was accepted"
+ok "register, then a stream of events on one connection, counted under the name"
+
+# ---- configuration ----
+"$KTD" -n -c "$T/conf.json" --socket "$SOCK" > "$T/expected.json"
+ctl config > "$T/config.json" || fail "config"
+diff -u "$T/expected.json" "$T/config.json" || fail "config differs from -n"
+ok "config prints the effective configuration, as -n does"
+
+ctl ksm-set '{"enabled": false}' || fail "ksm-set"
+assert_eq "policy after ksm-set enabled=false" off "$(st .policy.state)"
+assert_eq "ksm.enabled" false "$(ctl config | jq .ksm.enabled)"
+ctl ksm-set '{"enabled": true}' || fail "ksm-set back"
+assert_eq "policy after ksm-set enabled=true" idle "$(st .policy.state)"
+ctl memcg-set '{"period_secs": 60, "swap": true}' || fail "memcg-set"
+assert_eq "memcg after set" "60 true 1" \
+    "$(ctl config | jq -r '.memcg | "\(.period_secs) \(.swap) \(.period_psi_percent_limit)"')"
+ctl compact-set '{"compact_order": 10}' || fail "compact-set"
+assert_eq "compact_order" 10 "$(ctl config | jq .compact.compact_order)"
+ok "ksm-set, memcg-set and compact-set change only the keys given"
+
+ctl config > "$T/before.json"
+ctl memcg-set '{"period_secs": 30, "nosuch": 1}' 2>"$T/err"; assert_eq "bad key exit" 1 $?
+grep -q "memcg.nosuch: unknown key" "$T/err" || fail "unknown key message: $(cat "$T/err")"
+ctl ksm-set '{"enabled": 3}' 2>"$T/err"; assert_eq "bad value exit" 1 $?
+grep -q "ksm.enabled: expected true or false" "$T/err" || fail "bad value message: $(cat "$T/err")"
+ctl compact-set '{"compact_order": 11}' 2>"$T/err"; assert_eq "out of range exit" 1 $?
+grep -q "compact.compact_order: expected an integer from 0 to 10" "$T/err" || fail "range message"
+ctl compact-set 'not json' 2>"$T/err"; assert_eq "not JSON exit" 1 $?
+grep -q "not valid JSON" "$T/err" || fail "not JSON message: $(cat "$T/err")"
+ctl memcg-set '{"socket": {"group": "users"}}' 2>/dev/null; assert_eq "other section exit" 1 $?
+ctl config > "$T/after.json"
+diff -u "$T/before.json" "$T/after.json" || fail "a refused set changed something"
+ok "a set with any bad key is refused whole, with the key and the reason"
+
+# ---- the client's own errors ----
+ctl 2>/dev/null; assert_eq "no command exit" 2 $?
+ctl frobnicate 2>"$T/err"; assert_eq "unknown command exit" 2 $?
+grep -q usage "$T/err" || fail "no usage for an unknown command"
+ctl kick extra 2>/dev/null; assert_eq "extra argument exit" 2 $?
+KSM_THROTTLER_SOCKET="$SOCK" "$KTCTL" status >/dev/null || fail "KSM_THROTTLER_SOCKET not used"
+"$KTCTL" -s "$T/nowhere.sock" status 2>"$T/err"; assert_eq "no daemon exit" 3 $?
+grep -q "ksm-throttlerd is not running" "$T/err" || fail "no daemon message: $(cat "$T/err")"
+ok "usage errors exit 2; no daemon exits 3 and says so"
+
+# ---- the socket and its run directory ----
+"$KTD" -f --socket "$SOCK" --root "$ROOT" > "$T/second.log" 2>&1 &&
+    fail "a second daemon started on a live socket"
+grep -q "another ksm-throttlerd runs" "$T/second.log" || fail "second daemon: $(cat "$T/second.log")"
+ctl status >/dev/null || fail "the first daemon lost its socket to the second"
+ok "a live socket is not stolen"
+
+kt_stop
+[ -e "$SOCK" ] && fail "socket left behind after a clean exit"
+ctl status 2>/dev/null; assert_eq "exit after the daemon stopped" 3 $?
+kt_start --root "$ROOT" -c "$T/conf.json"
+[ "$(stat -c %a "$SOCK")" = 660 ] || fail "socket mode $(stat -c %a "$SOCK"), not 660"
+kt_kill
+[ -S "$SOCK" ] || fail "SIGKILL should leave the socket file"
+kt_start --root "$ROOT" -c "$T/conf.json"
+kt_log_has "replacing the stale socket" || fail "stale socket not reported"
+ctl status >/dev/null || fail "status after replacing a stale socket"
+kt_stop
+ok "a stale socket from a dead daemon is replaced"
+
+# refuse ARGS... MESSAGE: the daemon must not start, and must say why
+refuse() {
+	local msg=${*: -1}
+	"$KTD" -f --root "$ROOT" "${@:1:$#-1}" > "$T/refused.log" 2>&1 &&
+	    fail "started where it should refuse ($msg)"
+	grep -q -- "$msg" "$T/refused.log" || fail "wanted '$msg', got: $(cat "$T/refused.log")"
+}
+mkdir "$T/elsewhere"
+ln -s "$T/elsewhere" "$T/planted"
+refuse --socket "$T/planted/s.sock" "a symlink or not a directory, refusing"
+[ -e "$T/elsewhere/ksm-throttlerd.pid" ] && fail "wrote through a planted symlink"
+mkdir -m 0777 "$T/open"
+refuse --socket "$T/open/s.sock" "writable by others (mode 0777), refusing"
+mkdir "$T/theirs"
+chown 65534 "$T/theirs"
+refuse --socket "$T/theirs/s.sock" "owned by uid 65534, not by us"
+mkdir "$T/file"
+echo precious > "$T/file/s.sock"
+refuse --socket "$T/file/s.sock" "exists and is not a socket: not replacing it"
+assert_eq "file at the socket path" precious "$(cat "$T/file/s.sock")"
+refuse --socket "$T/$(head -c 120 /dev/zero | tr '\0' s).sock" "longer than 107 bytes"
+ok "planted symlinks, open or foreign run directories and non-sockets are refused"

@@ -1,0 +1,129 @@
+#!/bin/bash
+# The inotify input on private directories below a fake --root: VMs there
+# at start reported once; mkdir/rmdir bursts of hundreds of VMs, none
+# lost, none doubled; a watched directory created late, deleted and
+# re-created, moved away and back, its ancestors removed; directories
+# added and dropped on SIGHUP.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/frames.sh"
+kt_setup
+"$top_srcdir/tests/fake-root.sh" "$ROOT"
+command -v jq >/dev/null || skip "jq is not installed"
+SBS="$ROOT/run/vc/sbs"
+LATE="$ROOT/late/a/b"
+mkdir -p "$SBS/pre-1" "$SBS/pre-2" "$SBS/pre-3"
+touch "$SBS/not-a-vm"
+ln -s pre-1 "$SBS/link-not-a-vm"
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/late/a/b/"] } } }
+JSON
+kt_start --root "$ROOT" -c "$T/conf.json"
+
+counts() { st '.inputs.inotify.events | "\(.created) \(.destroyed)"'; }
+# expect CREATED DESTROYED: the counts reach these and stay there
+expect() {
+	wait_for 10 st_is '.inputs.inotify.events | "\(.created) \(.destroyed)"' "$1 $2" ||
+	    fail "inotify events: expected '$1 $2' (created destroyed), got '$(counts)'"
+	sleep 0.3
+	assert_eq "inotify events a moment later" "$1 $2" "$(counts)"
+}
+dir() { st ".inputs.inotify.dirs[$1] | \"\(.state) \(.waiting_in // \"-\") \(.vms)\""; }
+
+expect 3 0
+assert_eq "sbs at start" "watching - 3" "$(dir 0)"
+assert_eq "late dir at start" "waiting / 0" "$(dir 1)"
+assert_eq "socket input untouched" 0 "$(st .inputs.socket.events.created)"
+ok "VMs present at start reported once; files and symlinks are not VMs"
+
+(cd "$SBS" && mkdir $(seq -f 'vm-%g' 1 300))
+expect 303 0
+(cd "$SBS" && rmdir $(seq -f 'vm-%g' 1 100))
+expect 303 100
+(cd "$SBS" && for i in $(seq 101 150); do mkdir "burst-$i"; rmdir "vm-$i"; done)
+expect 353 150
+touch "$SBS/file-1"; rm "$SBS/file-1"
+mv "$SBS/vm-151" "$SBS/vm-151-renamed"
+expect 354 151
+assert_eq "VMs known in sbs" "watching - 203" "$(dir 0)"
+ok "bursts of hundreds of mkdir and rmdir: none lost, none doubled"
+
+mkdir -p "$ROOT/late"
+wait_for 5 st_is ".inputs.inotify.dirs[1].waiting_in" /late ||
+    fail "did not move down to /late: $(dir 1)"
+mkdir -p "$LATE/vm-l1" "$LATE/vm-l2"
+expect 356 151
+assert_eq "late dir, created" "watching - 2" "$(dir 1)"
+kt_log_has "inotify: watching /late/a/b/" || fail "watching the late dir not logged"
+ok "a directory created late, with its parents, is watched and scanned"
+
+rm -rf "$LATE"
+expect 356 153
+wait_for 5 st_is ".inputs.inotify.dirs[1].state" waiting || fail "not waiting after rm: $(dir 1)"
+assert_eq "late dir, deleted" "waiting /late/a 0" "$(dir 1)"
+mkdir -p "$LATE/vm-r1"
+expect 357 153
+assert_eq "late dir, re-created" "watching - 1" "$(dir 1)"
+ok "a watched directory deleted and re-created is watched again"
+
+mv "$LATE" "$ROOT/late/a/b.away"
+wait_for 5 st_is ".inputs.inotify.dirs[1].state" waiting || fail "not waiting after mv: $(dir 1)"
+mv "$ROOT/late/a/b.away" "$LATE"
+wait_for 5 st_is ".inputs.inotify.dirs[1].state" watching || fail "not watching after mv back"
+expect 357 153
+mv "$LATE" "$ROOT/late/a/b.away"
+mkdir "$ROOT/late/a/b.away/vm-r2"
+mv "$ROOT/late/a/b.away" "$LATE"
+expect 358 153
+ok "moved away and back: no events but what changed meanwhile"
+
+rm -rf "$ROOT/late"
+expect 358 155
+assert_eq "ancestors gone" "waiting / 0" "$(dir 1)"
+# Create and delete the whole chain over and over, racing the walk down.
+for i in $(seq 1 30); do
+	mkdir -p "$LATE/vm-race"
+	rm -rf "$ROOT/late"
+done
+mkdir -p "$LATE/vm-final"
+wait_for 10 st_is ".inputs.inotify.dirs[1].state" watching || fail "lost the late dir in races: $(dir 1)"
+wait_for 10 st_is ".inputs.inotify.dirs[1].vms" 1 || fail "late dir VMs after races: $(dir 1)"
+sleep 0.3
+c=$(st .inputs.inotify.events.created); d=$(st .inputs.inotify.events.destroyed)
+assert_eq "created minus destroyed after races" $((203 + 1)) $((c - d))
+ok "ancestors removed and re-created in a race: watching again, counts balance"
+
+mkdir -p "$ROOT/other/vm-o1" "$ROOT/other/vm-o2"
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/other"] } } }
+JSON
+before=$(st .inputs.inotify.events.created)
+kill -HUP "$KT_PID"
+wait_for 5 st_is ".inputs.inotify.dirs | length" 2 || fail "dirs after SIGHUP"
+wait_for 5 st_is ".inputs.inotify.events.created" $((before + 2)) ||
+    fail "SIGHUP: expected only the new dir's 2 VMs, got $(( $(st .inputs.inotify.events.created) - before ))"
+kt_log_has "no longer watching /late/a/b/ \(VMs forgotten: 1\)" || fail "dropped dir not logged"
+mkdir "$SBS/vm-after-hup"
+wait_for 5 st_is ".inputs.inotify.events.created" $((before + 3)) || fail "sbs not watched after SIGHUP"
+ok "SIGHUP: a new dir reports its VMs, a kept dir is not rescanned, a dropped one forgotten"
+
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "enabled": false } } }
+JSON
+kill -HUP "$KT_PID"
+wait_for 5 st_is ".inputs.inotify.running" false || fail "inotify still running after disabling"
+assert_eq "counts kept when stopped" $((before + 3)) "$(st .inputs.inotify.events.created)"
+mkdir "$SBS/vm-unseen"
+sleep 0.3
+assert_eq "no events when stopped" $((before + 3)) "$(st .inputs.inotify.events.created)"
+kt_stop
+ok "inputs.inotify.enabled false on SIGHUP stops the input"
+
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["relative/dir", "/a/../b", "/run/vc/sbs"] } } }
+JSON
+kt_start --root "$ROOT" -c "$T/conf.json"
+kt_log_has "relative/dir: not an absolute path" || fail "relative dir not refused"
+kt_log_has "/a/../b: not an absolute path" || fail "dir with .. not refused"
+assert_eq "dirs kept" 1 "$(st '.inputs.inotify.dirs | length')"
+kt_stop
+ok "relative dirs and dirs with .. are refused, the others watched"

@@ -1,0 +1,147 @@
+/* Unit tests: framing of the control protocol, good and hostile. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "frame.h"
+
+static void
+test_length(void **state)
+{
+	const uint8_t	hdr[] = { 0, 0, 1, 2, 'x' };
+	const uint8_t	big[] = { 0xff, 0xff, 0xff, 0xff };
+	size_t		len = 0;
+
+	assert_int_equal(frame_length(hdr, 0, 1024, &len), 0);
+	assert_int_equal(frame_length(hdr, 3, 1024, &len), 0);
+	assert_int_equal(frame_length(hdr, 5, 1024, &len), 0);
+	assert_int_equal(len, 258);
+	assert_int_equal(frame_length(hdr, 4 + 258, 1024, &len), 1);
+	assert_int_equal(frame_length(hdr, 4 + 300, 1024, &len), 1);
+	assert_int_equal(frame_length(hdr, 5, 257, &len), -EMSGSIZE);
+	assert_int_equal(len, 258);
+	assert_int_equal(frame_length(hdr, 5, 258, &len), 0);
+	assert_int_equal(frame_length(big, 4, 65536, &len), -EMSGSIZE);
+	assert_true(len == 0xffffffffu);
+}
+
+static void
+test_empty_frame(void **state)
+{
+	const uint8_t	hdr[] = { 0, 0, 0, 0 };
+	size_t		len = 7;
+
+	assert_int_equal(frame_length(hdr, 4, 0, &len), 1);
+	assert_int_equal(len, 0);
+	/* No version: an empty body is not a Request. */
+	assert_null(frame_request_unpack(hdr, 0));
+}
+
+static void
+test_roundtrip(void **state)
+{
+	Ksmt__Request	 req = KSMT__REQUEST__INIT, *out;
+	Ksmt__VMEvent	 ev = KSMT__VMEVENT__INIT;
+	char		 id[] = "vm-1", cgroup[] = "/sys/fs/cgroup/vm-1";
+	uint8_t		*buf;
+	size_t		 len, body;
+
+	ev.vm_id = id;
+	ev.type = KSMT__EVENT_TYPE__DESTROYING;
+	ev.has_pid = 1;
+	ev.pid = 4242;
+	ev.cgroup = cgroup;
+	req.version = KT_PROTO_VERSION;
+	req.body_case = KSMT__REQUEST__BODY_EVENT;
+	req.event = &ev;
+	assert_non_null(buf = frame_pack(&req.base, &len));
+	assert_int_equal(frame_length(buf, len, 65536, &body), 1);
+	assert_int_equal(body + FRAME_HDR_LEN, len);
+	assert_non_null(out = frame_request_unpack(buf + FRAME_HDR_LEN, body));
+	assert_int_equal(out->version, KT_PROTO_VERSION);
+	assert_int_equal(out->body_case, KSMT__REQUEST__BODY_EVENT);
+	assert_string_equal(out->event->vm_id, "vm-1");
+	assert_int_equal(out->event->type, KSMT__EVENT_TYPE__DESTROYING);
+	assert_true(out->event->has_pid && out->event->pid == 4242);
+	assert_string_equal(out->event->cgroup, "/sys/fs/cgroup/vm-1");
+	assert_null(out->event->class_name);
+	assert_false(out->event->has_memory_bytes);
+	ksmt__request__free_unpacked(out, NULL);
+	/*
+	 * A prefix of the body is never read past: it decodes only when it
+	 * ends between fields, and then without the cut event.
+	 */
+	for (body = 0; body + FRAME_HDR_LEN < len; body++) {
+		out = frame_request_unpack(buf + FRAME_HDR_LEN, body);
+		if (out != NULL) {
+			assert_int_equal(out->body_case,
+			    KSMT__REQUEST__BODY__NOT_SET);
+			ksmt__request__free_unpacked(out, NULL);
+		}
+	}
+	assert_null(frame_request_unpack(buf + FRAME_HDR_LEN, len -
+	    FRAME_HDR_LEN - 1));
+	free(buf);
+}
+
+static void
+test_garbage(void **state)
+{
+	const uint8_t	junk[] = { 0xff, 0xff, 0xff };
+	/* version 1, then field 3 (event) claiming 100 bytes it lacks */
+	const uint8_t	lying[] = { 0x08, 0x01, 0x1a, 0x64, 0x0a };
+	/* version 1 and an unknown field 20: decodes, body not set */
+	const uint8_t	unknown[] = { 0x08, 0x01, 0xa2, 0x01, 0x00 };
+	Ksmt__Request	*r;
+
+	assert_null(frame_request_unpack(junk, sizeof(junk)));
+	assert_null(frame_request_unpack(lying, sizeof(lying)));
+	assert_non_null(r = frame_request_unpack(unknown, sizeof(unknown)));
+	assert_int_equal(r->body_case, KSMT__REQUEST__BODY__NOT_SET);
+	ksmt__request__free_unpacked(r, NULL);
+}
+
+static void
+test_reply(void **state)
+{
+	Ksmt__Reply	 rep = KSMT__REPLY__INIT, *out;
+	uint8_t		*buf;
+	size_t		 len, body;
+	char		 msg[] = "ksm.enabled: expected true or false";
+
+	rep.message = msg;
+	rep.version = KT_PROTO_VERSION;
+	rep.code = KSMT__REPLY__CODE__INVALID_CONFIG;
+	assert_non_null(buf = frame_pack(&rep.base, &len));
+	assert_int_equal(frame_length(buf, len, FRAME_REPLY_MAX, &body), 1);
+	assert_non_null(out = frame_reply_unpack(buf + FRAME_HDR_LEN, body));
+	assert_int_equal(out->code, KSMT__REPLY__CODE__INVALID_CONFIG);
+	assert_string_equal(out->message, rep.message);
+	assert_null(out->json);
+	ksmt__reply__free_unpacked(out, NULL);
+	free(buf);
+	assert_string_equal(frame_code_name(KSMT__REPLY__CODE__BUSY), "BUSY");
+	assert_string_equal(frame_code_name(99), "UNKNOWN");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_length),
+		cmocka_unit_test(test_empty_frame),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_reply),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
