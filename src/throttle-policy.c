@@ -119,6 +119,7 @@ struct policy {
 	uint64_t		 calm;		/* passes without growth */
 	uint64_t		 grace_until;
 	uint64_t		 idle_base;	/* mergeable memory at idle */
+	int64_t			 idle_peak;	/* pages_sharing's high while idle */
 
 	struct policy_knobs	 knobs;
 	double			 target_frac;
@@ -206,6 +207,7 @@ enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
 	p->since_ms = now;
 	if (s == POLICY_IDLE) {
 		p->idle_base = p->mergeable;
+		p->idle_peak = p->mark_sharing;
 		p->boost_floor = 0;
 		p->calm = 0;
 	}
@@ -296,6 +298,7 @@ observe_pass(struct policy *p, const struct ksm_sample *s, struct obs *o)
 	scans = s->v[KSM_FULL_SCANS] - p->mark_scans;
 	if (!p->have_mark || scans < 0) {
 		mark_pass(p, s);
+		p->idle_peak = p->mark_sharing;
 		return;
 	}
 	if (scans == 0)
@@ -412,6 +415,7 @@ decide_idle(struct policy *p, const struct policy_input *in,
     const struct obs *o)
 {
 	uint64_t	grown, thr;
+	int64_t		sharing;
 	char		why[REASON_MAX];
 
 	if (p->have_mergeable && p->par.detect_ms > 0 &&
@@ -426,11 +430,22 @@ decide_idle(struct policy *p, const struct policy_input *in,
 			return;
 		}
 	}
-	if (o->boundary && o->growing) {
-		snprintf(why, sizeof(why), "the trickle merged %lld pages in "
-		    "its last pass", (long long)o->gain);
+	if (!o->boundary)
+		return;
+	/*
+	 * pages_sharing wobbles by a few thousand pages as the kernel
+	 * reshuffles its chains of duplicates: only a new high, by the
+	 * margin that counts as new memory, is the trickle finding merges.
+	 */
+	sharing = p->mark_sharing;
+	thr = max64(DETECT_MIN_PAGES, set_pages(p) >> DETECT_SHIFT);
+	if (sharing >= p->idle_peak + (int64_t)thr) {
+		snprintf(why, sizeof(why), "the trickle merged %lld pages",
+		    (long long)(sharing - p->idle_peak));
 		boost(p, in->now_ms, 0, why, 0);
-	}
+	} else if (sharing > p->idle_peak || sharing + (int64_t)thr <
+	    p->idle_peak)
+		p->idle_peak = sharing;
 }
 
 static void
