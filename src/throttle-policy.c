@@ -87,7 +87,6 @@ struct transition {
 struct policy {
 	struct policy_params	 par;
 	enum policy_state	 state;
-	enum policy_state	 prev_state;
 	char			 reason[REASON_MAX];
 	uint64_t		 start_ms;
 	uint64_t		 since_ms;
@@ -202,7 +201,6 @@ enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
 	t->to = s;
 	memcpy(t->reason, p->reason, sizeof(t->reason));
 	p->transitions++;
-	p->prev_state = p->state;
 	p->state = s;
 	p->since_ms = now;
 	if (s == POLICY_IDLE) {
@@ -221,7 +219,6 @@ policy_new(const struct policy_params *par, uint64_t now)
 	p = xcalloc(1, sizeof(*p));
 	p->par = *par;
 	p->state = POLICY_IDLE;
-	p->prev_state = POLICY_IDLE;
 	snprintf(p->reason, sizeof(p->reason), "started");
 	p->start_ms = p->since_ms = p->progress_ms = now;
 	p->speed = SPEED_INIT;
@@ -350,17 +347,21 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 	p->have_prev = 1;
 }
 
+static void	boost(struct policy *, uint64_t, uint64_t, const char *,
+		    uint64_t);
+
 /* The ksmtuned-style gate: no merging while memory is plentiful. */
 static int
 decide_gate(struct policy *p, const struct policy_input *in)
 {
 	uint64_t	free_pct;
+	char		why[REASON_MAX];
 
 	if (p->par.gate_free_pct == 0 || !in->have_mem ||
 	    in->mem_total_kb == 0) {
 		if (p->state == POLICY_GATED)
-			enter(p, in->now_ms, POLICY_BOOSTING, "free-memory "
-			    "gate turned off: merging what accumulated");
+			boost(p, in->now_ms, EVENT_GRACE_MS, "free-memory "
+			    "gate turned off: merging what accumulated", 0);
 		return 0;
 	}
 	free_pct = in->mem_avail_kb * 100 / in->mem_total_kb;
@@ -373,10 +374,9 @@ decide_gate(struct policy *p, const struct policy_input *in)
 		return 1;
 	}
 	if (p->state == POLICY_GATED && free_pct <= p->par.gate_free_pct) {
-		enter(p, in->now_ms, POLICY_BOOSTING, "free memory fell to "
-		    "%llu%%: merging what accumulated",
-		    (unsigned long long)free_pct);
-		p->grace_until = in->now_ms + EVENT_GRACE_MS;
+		snprintf(why, sizeof(why), "free memory fell to %llu%%: "
+		    "merging what accumulated", (unsigned long long)free_pct);
+		boost(p, in->now_ms, EVENT_GRACE_MS, why, 0);
 		return 0;
 	}
 	return p->state == POLICY_GATED;
@@ -654,12 +654,6 @@ policy_state(const struct policy *p)
 	return p->state;
 }
 
-enum policy_state
-policy_prev_state(const struct policy *p)
-{
-	return p->prev_state;
-}
-
 const char *
 policy_reason(const struct policy *p)
 {
@@ -670,6 +664,21 @@ uint64_t
 policy_transitions(const struct policy *p)
 {
 	return p->transitions;
+}
+
+/* Transition number n (from 0), while it is among the last few kept. */
+const char *
+policy_transition(const struct policy *p, uint64_t n, enum policy_state *from,
+    enum policy_state *to)
+{
+	const struct transition	*t;
+
+	if (n >= p->transitions || p->transitions - n > TRANSITIONS_KEPT)
+		return NULL;
+	t = &p->hist[n % TRANSITIONS_KEPT];
+	*from = t->from;
+	*to = t->to;
+	return t->reason;
 }
 
 static void

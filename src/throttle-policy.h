@@ -81,8 +81,9 @@ void		 policy_step(struct policy *, const struct policy_input *,
 enum policy_state policy_state(const struct policy *);
 const char	*policy_state_name(enum policy_state);
 const char	*policy_reason(const struct policy *);
-enum policy_state policy_prev_state(const struct policy *);
 uint64_t	 policy_transitions(const struct policy *);
+const char	*policy_transition(const struct policy *, uint64_t,
+		    enum policy_state *, enum policy_state *);
 void		 policy_json(const struct policy *, uint64_t, cJSON *);
 
 #endif

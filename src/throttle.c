@@ -223,7 +223,9 @@ throttle_step(struct throttle *t)
 	struct policy_out	 out;
 	struct ksm_sample	 s;
 	struct meminfo		 mi;
-	uint64_t		 now = now_ms();
+	enum policy_state	 from, to;
+	const char		*why;
+	uint64_t		 now = now_ms(), n;
 	int			 have_mi;
 
 	memset(&in, 0, sizeof(in));
@@ -243,12 +245,12 @@ throttle_step(struct throttle *t)
 	t->created = t->kicks = t->destroyed = 0;
 	t->announced_pages = 0;
 
+	n = policy_transitions(t->pol);
 	policy_step(t->pol, &in, &out);
-	if (out.changed)
-		log_debug("ksm: %s -> %s: %s",
-		    policy_state_name(policy_prev_state(t->pol)),
-		    policy_state_name(policy_state(t->pol)),
-		    policy_reason(t->pol));
+	for (; n < policy_transitions(t->pol); n++)
+		if ((why = policy_transition(t->pol, n, &from, &to)) != NULL)
+			log_debug("ksm: %s -> %s: %s", policy_state_name(from),
+			    policy_state_name(to), why);
 	apply(t, in.ksm, &out);
 	t->probe_ms = out.probe_ms;
 	arm(t, out.next_ms > now ? out.next_ms - now : 0);
