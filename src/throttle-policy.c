@@ -35,6 +35,13 @@
 #define IDLE_SLEEP_MS		200
 /* Floor of the trickle, pages per ms: a small set is still looked at. */
 #define IDLE_MIN_RATE		1.0
+/*
+ * And a ceiling on its CPU: a quarter of a percent of a core.  The
+ * kernel's default costs about 0.4 % on a few GiB of guests (measured,
+ * 6.18), more where merged zero pages make long chains of duplicates,
+ * whose every page costs a walk of the chain when rescanned.
+ */
+#define IDLE_CPU_FRAC		0.0025
 /* Boost batches end with a nap of 5 jiffies (HZ=250): little rounding. */
 #define BOOST_SLEEP_MS		20
 /* At this share of a core, sleep 0 and let ksmd run flat out. */
@@ -98,6 +105,9 @@ struct policy {
 	struct ksm_sample	 prev;
 
 	double			 speed;		/* pages per CPU ms */
+	uint64_t		 speed_cpu_ms;	/* where the next estimate starts */
+	int64_t			 speed_scanned;
+	int			 have_speed_mark;
 	double			 cpu_frac;	/* ksmd's share of a core */
 	int			 have_cpu_frac;
 	double			 tokens_ms;	/* CPU above the average left */
@@ -244,13 +254,40 @@ policy_set_params(struct policy *p, const struct policy_params *par)
 		p->tokens_ms = cap;
 }
 
+/*
+ * ksmd's speed, pages scanned per CPU ms, over enough CPU time to be
+ * measured: in a boost that is one sample, in the trickle many.
+ */
+static void
+observe_speed(struct policy *p, const struct ksm_sample *s)
+{
+	uint64_t	dcpu;
+	int64_t		dscan;
+
+	if (!KSM_HAVE(s, KSM_PAGES_SCANNED))
+		return;
+	if (!p->have_speed_mark || s->ksmd_cpu_ms < p->speed_cpu_ms ||
+	    s->v[KSM_PAGES_SCANNED] < p->speed_scanned)
+		goto mark;
+	dcpu = s->ksmd_cpu_ms - p->speed_cpu_ms;
+	if (dcpu < SPEED_MIN_CPU_MS)
+		return;
+	dscan = s->v[KSM_PAGES_SCANNED] - p->speed_scanned;
+	if (dscan > 0)
+		p->speed = clampd((p->speed + (double)dscan / (double)dcpu) / 2,
+		    SPEED_MIN, SPEED_MAX);
+mark:
+	p->have_speed_mark = 1;
+	p->speed_cpu_ms = s->ksmd_cpu_ms;
+	p->speed_scanned = s->v[KSM_PAGES_SCANNED];
+}
+
 /* ksmd's CPU share and speed; the budget pays for what it used. */
 static void
 observe_cpu(struct policy *p, const struct ksm_sample *s, uint64_t dt)
 {
 	double		cap, frac = (double)p->par.budget_cpu_pct / 100.0;
 	uint64_t	dcpu;
-	int64_t		dscan;
 
 	if (!s->have_cpu || !p->prev.have_cpu || dt == 0 ||
 	    s->ksmd_cpu_ms < p->prev.ksmd_cpu_ms)
@@ -265,13 +302,7 @@ observe_cpu(struct policy *p, const struct ksm_sample *s, uint64_t dt)
 		p->exhausted = 1;
 	else if (p->tokens_ms >= cap / (1 << BUDGET_REARM_SHIFT))
 		p->exhausted = 0;
-	if (dcpu < SPEED_MIN_CPU_MS || !KSM_HAVE(s, KSM_PAGES_SCANNED) ||
-	    !KSM_HAVE(&p->prev, KSM_PAGES_SCANNED))
-		return;
-	dscan = s->v[KSM_PAGES_SCANNED] - p->prev.v[KSM_PAGES_SCANNED];
-	if (dscan > 0)
-		p->speed = clampd((p->speed + (double)dscan / (double)dcpu) / 2,
-		    SPEED_MIN, SPEED_MAX);
+	observe_speed(p, s);
 }
 
 static void
@@ -552,14 +583,16 @@ actuate_fast(struct policy *p, struct policy_knobs *k)
 static void
 actuate_idle(struct policy *p, struct policy_knobs *k)
 {
-	double	rate, cpu_cap;
+	double	rate, cpu_frac;
 
 	rate = (double)set_pages(p) / (double)p->par.idle_pass_ms;
 	rate = clampd(rate, IDLE_MIN_RATE,
 	    (double)DEFAULT_PAGES / DEFAULT_SLEEP_MS);
-	cpu_cap = (double)p->par.budget_cpu_pct / 100.0 * p->speed;
-	if (rate > cpu_cap)
-		rate = cpu_cap;
+	cpu_frac = (double)p->par.budget_cpu_pct / 100.0;
+	if (cpu_frac > IDLE_CPU_FRAC)
+		cpu_frac = IDLE_CPU_FRAC;
+	if (rate > cpu_frac * p->speed)
+		rate = cpu_frac * p->speed;
 	p->target_frac = rate / p->speed;
 	k->run = 1;
 	if (use_advisor(p)) {

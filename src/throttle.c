@@ -23,8 +23,12 @@
 
 /* Events closer together than this share one step: a flood costs little. */
 #define EVENT_STEP_MIN_MS	20
-/* Walk /proc for mergeable processes only when anonymous memory grew
- * this much since the last walk (16 MiB), or the last walk is this old. */
+/*
+ * Walk /proc for mergeable processes only when anonymous memory moved
+ * this much since the last walk (16 MiB), a VM went, or the last walk is
+ * this old.  After a VM goes the walk also lowers the policy's idea of
+ * what was there, so that its replacement counts as new.
+ */
 #define WALK_ANON_KB		(16 * 1024)
 #define WALK_MAX_AGE_MS		30000
 #define PAGE_KB			4
@@ -48,7 +52,8 @@ struct throttle {
 	int			 walk_unsupported;
 	int			 have_walk;
 	uint64_t		 walk_ms;
-	uint64_t		 walk_anon_kb;	/* lowest AnonPages since */
+	uint64_t		 walk_anon_kb;	/* AnonPages at the last walk */
+	int			 walk_due;	/* a VM went */
 	struct mergeable	 walk;
 
 	int64_t			 written[KSM_FILE_MAX];	/* -1: unknown */
@@ -178,10 +183,10 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 
 	if (t->walk_unsupported || t->probe_ms == UINT64_MAX)
 		goto out;
-	if (mi != NULL && mi->anon_kb < t->walk_anon_kb)
-		t->walk_anon_kb = mi->anon_kb;
-	due = !t->have_walk || now - t->walk_ms >= WALK_MAX_AGE_MS ||
-	    mi == NULL || mi->anon_kb >= t->walk_anon_kb + WALK_ANON_KB;
+	due = !t->have_walk || t->walk_due ||
+	    now - t->walk_ms >= WALK_MAX_AGE_MS || mi == NULL ||
+	    mi->anon_kb >= t->walk_anon_kb + WALK_ANON_KB ||
+	    mi->anon_kb + WALK_ANON_KB <= t->walk_anon_kb;
 	if (!due || (t->have_walk && now - t->walk_ms < t->probe_ms))
 		goto out;
 	if ((r = mergeable_scan(&t->walk)) == -ENOTSUP) {
@@ -199,6 +204,7 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 	if (t->walk.truncated)
 		log_debug("mergeable: stopped after %u processes", t->walk.seen);
 	t->have_walk = 1;
+	t->walk_due = 0;
 	t->walk_ms = now;
 	t->walk_anon_kb = mi != NULL ? mi->anon_kb : 0;
 out:
@@ -282,6 +288,7 @@ throttle_on_event(void *arg, const struct vm_event *ev)
 	case VM_DESTROYING:
 	case VM_DESTROYED:
 		t->destroyed++;
+		t->walk_due = 1;
 		return;		/* nothing to merge: the next step will see */
 	default:
 		return;

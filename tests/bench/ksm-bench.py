@@ -4,8 +4,10 @@
 Waves of simulated VMs (simvm) are created, left idle, destroyed; each
 policy in turn runs the same timeline while pages_sharing and ksmd's CPU
 time are sampled.  Per wave: the time from the wave's first VM until
-pages_sharing reaches 90 % of the best plateau any policy reached in that
-wave, and the unmerged GiB*s against that plateau; over the run and over
+the merged pages of the live VMs (the sum of their ksm_merging_pages: exact,
+unlike pages_sharing, which the kernel updates lazily after a VM goes)
+reach 90 % of the best plateau any policy reached in that wave, and the
+unmerged GiB*s against that plateau; over the run and over
 the idle stretches: ksmd CPU seconds.  Prints a table, writes JSON.
 
 Needs root and a writable /sys/kernel/mm/ksm.  Holds the test lock for
@@ -15,6 +17,7 @@ import argparse
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -209,6 +212,17 @@ def timeline(waves):
     return sorted(acts, key=lambda a: a[0]), end + 3
 
 
+def merged_pages(vms):
+    total = 0
+    for p in vms.values():
+        try:
+            with open(f"/proc/{p.pid}/ksm_merging_pages") as f:
+                total += int(f.read())
+        except (OSError, ValueError):
+            pass
+    return total
+
+
 def run_policy(host, pol, simvm, waves, tmp):
     acts, end = timeline(waves)
     vms, samples = {}, []
@@ -231,8 +245,8 @@ def run_policy(host, pol, simvm, waves, tmp):
                 vms.pop(vmid).wait()
                 pol.vm_destroyed(vmid)
             i += 1
-        samples.append((now, int(knob_read("pages_sharing")),
-                        host.cpu() - c0))
+        samples.append((now, merged_pages(vms), host.cpu() - c0,
+                        int(knob_read("pages_sharing"))))
         if now >= end:
             break
         time.sleep(SAMPLE_S)
@@ -346,6 +360,10 @@ def main():
             print(f"# {p.name} ...", flush=True)
             try:
                 results[p.name] = run_policy(host, p, simvm, args.waves, tmp)
+                log = os.path.join(tmp, "ksm-throttlerd.log")
+                if os.path.exists(log):
+                    slug = re.sub(r"[^a-z0-9]+", "-", p.name.lower())
+                    shutil.copy(log, f"{args.json}.{slug.strip('-')}.log")
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     finally:
@@ -359,6 +377,8 @@ def main():
                                 "vms_per_wave": VMS_PER_WAVE,
                                 "vm_mib": VM_MIB, "fill_ms": FILL_MS},
                    "kernel": os.uname().release, "results": out,
+                   "samples_columns": ["seconds", "merged_pages_of_live_vms",
+                                       "ksmd_cpu_seconds", "pages_sharing"],
                    "samples": results}, f)
     print(f"written: {args.json}")
     return 0
