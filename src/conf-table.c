@@ -54,7 +54,7 @@ const struct conf_key conf_table[] = {
 	    "than the kernel's default of 100 pages per 20 ms"),
 	UINT("ksm.settle_scans", ksm_settle_scans, 1, 100, 2, "full scans",
 	    "full scans without merging growth before the boost ends"),
-	UINT("ksm.detect_interval_ms", ksm_detect_interval_ms, 0, 600000, 2000,
+	UINT("ksm.detect_interval_ms", ksm_detect_interval_ms, 0, 600000, 1000,
 	    "ms", "how often to look for new mergeable memory that came "
 	    "without an event (0: never)"),
 	UINT("ksm.gate_free_percent", ksm_gate_free_percent, 0, 99, 0,

@@ -60,9 +60,9 @@
 /* Merging or the set grew in a pass by this much (1 MiB, 1/256). */
 #define GROW_MIN_PAGES		256
 #define GROW_SHIFT		8
-/* New mergeable memory with no event: 32 MiB, or 1/32 of the set. */
+/* New mergeable memory with no event: 32 MiB, or 1/64 of the set. */
 #define DETECT_MIN_PAGES	8192
-#define DETECT_SHIFT		5
+#define DETECT_SHIFT		6
 /* A VMM touches guest memory within seconds of its CREATED event. */
 #define EVENT_GRACE_MS		3000
 /* Boosting and ksmd scanned nothing this long: nothing to merge. */
@@ -419,6 +419,8 @@ boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
 {
 	enter(p, now, POLICY_BOOSTING, "%s", why);
 	p->calm = 0;
+	if (p->progress_ms < now)
+		p->progress_ms = now;	/* give ksmd time to find it */
 	if (p->have_prev)
 		mark_pass(p, &p->prev);
 	if (now + grace > p->grace_until)

@@ -330,9 +330,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--builddir", default="_build")
     ap.add_argument("--waves", type=int, default=3)
+    ap.add_argument("--wave-secs", type=int, default=WAVE_S,
+                    help="from one wave to the next; the idle stretch is "
+                    f"what follows the first {IDLE_FROM_S} s")
     ap.add_argument("--only", help="comma-separated policy names")
     ap.add_argument("--json", default="bench.json")
     args = ap.parse_args()
+    global WAVE_S
+    WAVE_S = args.wave_secs
     if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
         print("SKIP: needs root and a writable " + KSM)
         return 77
