@@ -327,6 +327,7 @@ def table(out, waves):
 
 
 def main():
+    global WAVE_S
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--builddir", default="_build")
     ap.add_argument("--waves", type=int, default=3)
@@ -336,7 +337,6 @@ def main():
     ap.add_argument("--only", help="comma-separated policy names")
     ap.add_argument("--json", default="bench.json")
     args = ap.parse_args()
-    global WAVE_S
     WAVE_S = args.wave_secs
     if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
         print("SKIP: needs root and a writable " + KSM)
