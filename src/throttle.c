@@ -112,6 +112,7 @@ set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
 		t->written[f] = -1;
 		return;
 	}
+	log_debug("ksm: %s %lld", ksm_file_name(f), (long long)v);
 	t->failed[f] = -1;
 	t->written[f] = v;
 	/* Changing advisor_mode resets pages_to_scan in the kernel. */

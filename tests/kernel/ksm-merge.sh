@@ -15,9 +15,10 @@ sharing0=$(cat "$KSMD/pages_sharing")
 kt_start
 VMS=
 KT_EXTRA_CLEANUP='kill $VMS 2>/dev/null; wait $VMS 2>/dev/null; ksm_put_back'
-# Two 128 MiB guests: 30 % zero pages, 40 % the same in both.
+# Two 128 MiB guests: 30 % zero pages, 40 % the same in both.  They do
+# not inherit the lock: one left behind must not hold it.
 for i in 1 2; do
-	"$SIMVM" -m 128 -f 1000 -i $i > /dev/null &
+	"$SIMVM" -m 128 -f 1000 -i $i > /dev/null 9>&- &
 	VMS="$VMS $!"
 done
 [ -x "$KTCTL" ] && "$KTCTL" -s "$SOCK" kick
