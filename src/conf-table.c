@@ -48,6 +48,31 @@ const struct conf_key conf_table[] = {
 
 	BOOL("ksm.enabled", ksm_enabled, 1,
 	    "tune /sys/kernel/mm/ksm; false leaves KSM as the host has it"),
+	UINT("ksm.boost_cpu_percent", ksm_boost_cpu_percent, 1, 100, 100,
+	    "percent", "most of one core ksmd may use while boosting "
+	    "(100: ksmd's full speed)"),
+	UINT("ksm.cpu_budget_percent", ksm_cpu_budget_percent, 1, 100, 10,
+	    "percent", "ksmd's average share of one core over the budget "
+	    "window; once spent, boosts are held to it"),
+	UINT("ksm.cpu_budget_window_secs", ksm_cpu_budget_window_secs, 10,
+	    86400, 600, "seconds", "the window the CPU budget is averaged over"),
+	UINT("ksm.boost_pass_ms", ksm_boost_pass_ms, 50, 600000, 200, "ms",
+	    "while boosting, scan fast enough for one full pass over the "
+	    "scanned memory in this time"),
+	UINT("ksm.idle_pass_secs", ksm_idle_pass_secs, 10, 86400, 120,
+	    "seconds", "idle trickle: one full pass in this time, never faster "
+	    "than the kernel's default of 100 pages per 20 ms"),
+	UINT("ksm.settle_scans", ksm_settle_scans, 1, 100, 2, "full scans",
+	    "full scans without merging growth before the boost ends"),
+	UINT("ksm.detect_interval_ms", ksm_detect_interval_ms, 0, 600000, 1000,
+	    "ms", "how often to look for new mergeable memory that came "
+	    "without an event (0: never)"),
+	UINT("ksm.gate_free_percent", ksm_gate_free_percent, 0, 99, 0,
+	    "percent", "stop ksmd while more than this share of memory is "
+	    "available, as ksmtuned does (0: off)"),
+	BOOL("ksm.use_advisor", ksm_use_advisor, 0,
+	    "drive the kernel's advisor (advisor_mode=scan-time, Linux 6.8+) "
+	    "instead of writing pages_to_scan"),
 
 	BOOL("inputs.inotify.enabled", inotify_enabled, 1,
 	    "watch sandbox directories for VMs"),

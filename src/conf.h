@@ -41,6 +41,15 @@ struct conf {
 
 	/* ksm */
 	int		 ksm_enabled;
+	uint64_t	 ksm_boost_cpu_percent;
+	uint64_t	 ksm_cpu_budget_percent;
+	uint64_t	 ksm_cpu_budget_window_secs;
+	uint64_t	 ksm_boost_pass_ms;
+	uint64_t	 ksm_idle_pass_secs;
+	uint64_t	 ksm_settle_scans;
+	uint64_t	 ksm_detect_interval_ms;
+	uint64_t	 ksm_gate_free_percent;
+	int		 ksm_use_advisor;
 
 	/* inputs */
 	int		 inotify_enabled;

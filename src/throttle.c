@@ -1,7 +1,9 @@
 /*
- * The KSM throttle engine: wiring between VM events, the KSM model and
- * the knobs.  Boosts ksmd when VMs arrive and steps it down once merging
- * has stopped growing over a few full scans.
+ * The KSM throttle engine: wiring only.  It samples KSM, free memory and
+ * the mergeable processes, hands them with the events seen since the last
+ * step to the pure policy (throttle-policy.c), writes the knobs the
+ * policy wants where they differ from what was last written, and sleeps
+ * until the policy wants to look again.
  */
 #include "config.h"
 
@@ -15,135 +17,315 @@
 #include "daemon.h"
 #include "ksm.h"
 #include "log.h"
+#include "mergeable.h"
+#include "throttle-policy.h"
 #include "util.h"
 
-/* The kernel's own defaults: what ksmd costs when nobody tunes it. */
-#define IDLE_PAGES		100
-#define IDLE_SLEEP_MS		20
-#define BOOST_PAGES		10000
-#define BOOST_SLEEP_MS		10
-/* Merging has settled when pages_sharing stayed put over this many scans. */
-#define SETTLE_SCANS		2
-/* How often to look at ksmd while boosting; idle, nothing is sampled. */
-#define BOOST_SAMPLE_MS		1000
-
-enum throttle_state {
-	THROTTLE_OFF,
-	THROTTLE_IDLE,
-	THROTTLE_BOOST,
-	THROTTLE_STATE_MAX
-};
-
-static const char *throttle_state_names[THROTTLE_STATE_MAX] = {
-	[THROTTLE_OFF] = "off",
-	[THROTTLE_IDLE] = "idle",
-	[THROTTLE_BOOST] = "boosting",
-};
+/* Events closer together than this share one step: a flood costs little. */
+#define EVENT_STEP_MIN_MS	20
+/*
+ * Walk /proc for mergeable processes only when anonymous memory moved
+ * this much since the last walk (16 MiB), a VM went, or the last walk is
+ * this old.  After a VM goes the walk also lowers the policy's idea of
+ * what was there, so that its replacement counts as new.
+ */
+#define WALK_ANON_KB		(16 * 1024)
+#define WALK_MAX_AGE_MS		30000
+#define PAGE_KB			4
 
 struct throttle {
 	struct daemon		*d;
 	struct event		*timer;
-	enum throttle_state	 state;
-	const char		*reason;
-	uint64_t		 transitions;
-	int64_t			 scans_mark;
-	int64_t			 sharing_mark;
+	struct policy		*pol;
+	int			 off;
+	const char		*off_reason;
+	uint64_t		 last_step_ms;
+
+	/* Events since the last step. */
+	unsigned		 created;
+	unsigned		 kicks;
+	unsigned		 destroyed;
+	uint64_t		 announced_pages;
+
+	/* The last walk of /proc. */
+	uint64_t		 probe_ms;	/* freshness the policy wants */
+	int			 walk_unsupported;
+	int			 have_walk;
+	uint64_t		 walk_ms;
+	uint64_t		 walk_anon_kb;	/* AnonPages at the last walk */
+	int			 walk_due;	/* a VM went */
+	struct mergeable	 walk;
+
+	int64_t			 written[KSM_FILE_MAX];	/* -1: unknown */
+	int64_t			 failed[KSM_FILE_MAX];
 };
 
-static int
-apply_knobs(struct throttle *t, int64_t pages, int64_t sleep_ms)
-{
-	int	r;
+static void	throttle_step(struct throttle *);
 
-	if ((r = ksm_set(t->d->ksm, KSM_RUN, 1)) < 0 ||
-	    (r = ksm_set(t->d->ksm, KSM_PAGES_TO_SCAN, pages)) < 0 ||
-	    (r = ksm_set(t->d->ksm, KSM_SLEEP_MILLISECS, sleep_ms)) < 0) {
-		errno = -r;
-		log_warn("cannot tune KSM, ignoring");
-	}
-	return r;
+static void
+params_from_conf(const struct conf *c, struct policy_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->boost_cpu_pct = c->ksm_boost_cpu_percent;
+	p->budget_cpu_pct = c->ksm_cpu_budget_percent;
+	if (p->budget_cpu_pct > p->boost_cpu_pct)
+		p->budget_cpu_pct = p->boost_cpu_pct;
+	p->budget_window_ms = c->ksm_cpu_budget_window_secs * 1000;
+	p->boost_pass_ms = c->ksm_boost_pass_ms;
+	p->idle_pass_ms = c->ksm_idle_pass_secs * 1000;
+	p->settle_scans = c->ksm_settle_scans;
+	p->detect_ms = c->ksm_detect_interval_ms;
+	p->gate_free_pct = c->ksm_gate_free_percent;
+	p->use_advisor = c->ksm_use_advisor;
 }
 
 static void
-throttle_enter(struct throttle *t, enum throttle_state s, const char *why)
+forget_written(struct throttle *t)
 {
-	struct timeval	tv = { BOOST_SAMPLE_MS / 1000, 0 };
+	int	f;
 
-	if (t->state != s) {
-		log_debug("throttle: %s -> %s: %s",
-		    throttle_state_names[t->state], throttle_state_names[s], why);
-		t->transitions++;
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		t->written[f] = t->failed[f] = -1;
+}
+
+/*
+ * Write one knob unless the kernel has that value already (or, without a
+ * sample of it, we wrote it last); say once if it fails.
+ */
+static void
+set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
+    int64_t v)
+{
+	int	r;
+
+	if (v < 0)
+		return;
+	if (s != NULL && KSM_HAVE(s, f) ? s->v[f] == v : t->written[f] == v)
+		return;
+	if ((r = ksm_set(t->d->ksm, f, v)) < 0) {
+		if (t->failed[f] != v) {
+			errno = -r;
+			log_warn("%s/%s: cannot write %lld, ignoring", KSM_DIR,
+			    ksm_file_name(f), (long long)v);
+		}
+		t->failed[f] = v;
+		t->written[f] = -1;
+		return;
 	}
-	t->state = s;
-	t->reason = why;
-	switch (s) {
-	case THROTTLE_BOOST:
-		apply_knobs(t, BOOST_PAGES, BOOST_SLEEP_MS);
-		evtimer_add(t->timer, &tv);
-		break;
-	case THROTTLE_IDLE:
-		apply_knobs(t, IDLE_PAGES, IDLE_SLEEP_MS);
-		evtimer_del(t->timer);
-		break;
-	default:
-		evtimer_del(t->timer);
-		break;
+	log_debug("ksm: %s %lld", ksm_file_name(f), (long long)v);
+	t->failed[f] = -1;
+	t->written[f] = v;
+	/* Changing advisor_mode resets pages_to_scan in the kernel. */
+	if (f == KSM_ADVISOR_MODE)
+		t->written[KSM_PAGES_TO_SCAN] = -1;
+}
+
+static void
+apply_advisor(struct throttle *t, const struct ksm_sample *s,
+    const struct policy_out *out)
+{
+	const struct policy_knobs	*k = &out->knobs;
+
+	/* Raise the maximum before the minimum, lower it after. */
+	if (k->adv_min_pages > t->written[KSM_ADVISOR_MAX_PAGES_TO_SCAN]) {
+		set_knob(t, s, KSM_ADVISOR_MAX_PAGES_TO_SCAN, k->adv_max_pages);
+		set_knob(t, s, KSM_ADVISOR_MIN_PAGES_TO_SCAN, k->adv_min_pages);
+	} else {
+		set_knob(t, s, KSM_ADVISOR_MIN_PAGES_TO_SCAN, k->adv_min_pages);
+		set_knob(t, s, KSM_ADVISOR_MAX_PAGES_TO_SCAN, k->adv_max_pages);
 	}
+	set_knob(t, s, KSM_ADVISOR_TARGET_SCAN_TIME, k->adv_target_s);
+	set_knob(t, s, KSM_ADVISOR_MAX_CPU, k->adv_max_cpu);
+	/* The advisor starts from its minimum only when switched on. */
+	if (out->reseed_advisor) {
+		set_knob(t, s, KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
+		set_knob(t, NULL, KSM_ADVISOR_MODE, KSM_ADVISOR_SCAN_TIME);
+	} else
+		set_knob(t, s, KSM_ADVISOR_MODE, KSM_ADVISOR_SCAN_TIME);
+}
+
+static void
+apply(struct throttle *t, const struct ksm_sample *s,
+    const struct policy_out *out)
+{
+	const struct policy_knobs	*k = &out->knobs;
+	int64_t				 before;
+
+	if (k->run == 0) {
+		set_knob(t, s, KSM_RUN, 0);
+		return;
+	}
+	set_knob(t, s, KSM_SLEEP_MILLISECS, k->sleep_ms);
+	if (k->advisor == KSM_ADVISOR_SCAN_TIME)
+		apply_advisor(t, s, out);
+	else {
+		/*
+		 * pages_to_scan refuses writes while the advisor is on, and
+		 * switching it off resets pages_to_scan: the sample is stale.
+		 */
+		before = t->written[KSM_ADVISOR_MODE];
+		set_knob(t, s, KSM_ADVISOR_MODE, k->advisor);
+		set_knob(t, t->written[KSM_ADVISOR_MODE] != before ? NULL : s,
+		    KSM_PAGES_TO_SCAN, k->pages_to_scan);
+	}
+	set_knob(t, s, KSM_RUN, k->run);
+}
+
+/*
+ * The resident mergeable memory, from a walk of /proc.  Walks cost a
+ * read per process, so they are done only when anonymous memory grew,
+ * or the last one is old, and no more often than the policy asks.
+ */
+static void
+probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
+    struct policy_input *in)
+{
+	int	r, due;
+
+	if (t->walk_unsupported || t->probe_ms == UINT64_MAX)
+		goto out;
+	due = !t->have_walk || t->walk_due ||
+	    now - t->walk_ms >= WALK_MAX_AGE_MS || mi == NULL ||
+	    mi->anon_kb >= t->walk_anon_kb + WALK_ANON_KB ||
+	    mi->anon_kb + WALK_ANON_KB <= t->walk_anon_kb;
+	if (!due || (t->have_walk && now - t->walk_ms < t->probe_ms))
+		goto out;
+	if ((r = mergeable_scan(&t->walk)) == -ENOTSUP) {
+		log_info("this kernel does not mark mergeable processes "
+		    "(ksm_mergeable in /proc/PID/ksm_stat): memory that "
+		    "comes without an event is seen only as ksmd scans it");
+		t->walk_unsupported = 1;
+		goto out;
+	} else if (r < 0) {
+		errno = -r;
+		log_warn("/proc: cannot look for mergeable processes, ignoring");
+		t->walk_unsupported = 1;
+		goto out;
+	}
+	if (t->walk.truncated)
+		log_debug("mergeable: stopped after %u processes", t->walk.seen);
+	t->have_walk = 1;
+	t->walk_due = 0;
+	t->walk_ms = now;
+	t->walk_anon_kb = mi != NULL ? mi->anon_kb : 0;
+out:
+	in->have_mergeable = t->have_walk;
+	in->mergeable_pages = t->walk.pages;
+}
+
+static void
+arm(struct throttle *t, uint64_t delay_ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)(delay_ms / 1000);
+	tv.tv_usec = (suseconds_t)(delay_ms % 1000) * 1000;
+	evtimer_add(t->timer, &tv);
+}
+
+static void
+throttle_step(struct throttle *t)
+{
+	struct policy_input	 in;
+	struct policy_out	 out;
+	struct ksm_sample	 s;
+	struct meminfo		 mi;
+	enum policy_state	 from, to;
+	const char		*why;
+	uint64_t		 now = now_ms(), n;
+	int			 have_mi;
+
+	memset(&in, 0, sizeof(in));
+	in.now_ms = t->last_step_ms = now;
+	if (ksm_sample(t->d->ksm, &s) == 0)
+		in.ksm = &s;
+	if ((have_mi = meminfo_read(&mi) == 0)) {
+		in.have_mem = 1;
+		in.mem_total_kb = mi.total_kb;
+		in.mem_avail_kb = mi.avail_kb;
+	}
+	probe_mergeable(t, now, have_mi ? &mi : NULL, &in);
+	in.created = t->created;
+	in.kicks = t->kicks;
+	in.destroyed = t->destroyed;
+	in.announced_pages = t->announced_pages;
+	t->created = t->kicks = t->destroyed = 0;
+	t->announced_pages = 0;
+
+	n = policy_transitions(t->pol);
+	policy_step(t->pol, &in, &out);
+	for (; n < policy_transitions(t->pol); n++)
+		if ((why = policy_transition(t->pol, n, &from, &to)) != NULL)
+			log_debug("ksm: %s -> %s: %s", policy_state_name(from),
+			    policy_state_name(to), why);
+	apply(t, in.ksm, &out);
+	t->probe_ms = out.probe_ms;
+	arm(t, out.next_ms > now ? out.next_ms - now : 0);
 }
 
 static void
 throttle_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct throttle		*t = arg;
-	struct ksm_sample	 s;
-	struct timeval		 tv = { BOOST_SAMPLE_MS / 1000, 0 };
-
-	if (ksm_sample(t->d->ksm, &s) < 0) {
-		evtimer_add(t->timer, &tv);
-		return;
-	}
-	if (s.v[KSM_FULL_SCANS] - t->scans_mark >= SETTLE_SCANS) {
-		if (s.v[KSM_PAGES_SHARING] <= t->sharing_mark) {
-			throttle_enter(t, THROTTLE_IDLE, "merging settled");
-			return;
-		}
-		t->scans_mark = s.v[KSM_FULL_SCANS];
-		t->sharing_mark = s.v[KSM_PAGES_SHARING];
-	}
-	evtimer_add(t->timer, &tv);
+	throttle_step(arg);
 }
 
 static void
 throttle_on_event(void *arg, const struct vm_event *ev)
 {
-	struct throttle		*t = arg;
-	struct ksm_sample	 s;
+	struct throttle	*t = arg;
+	uint64_t	 now;
 
-	if (t->state == THROTTLE_OFF)
+	if (t->off)
 		return;
-	if (ev->type != VM_CREATING && ev->type != VM_CREATED &&
-	    ev->type != VM_KICK)
+	switch (ev->type) {
+	case VM_CREATING:
+	case VM_CREATED:
+		t->created++;
+		t->announced_pages += ev->memory_bytes / (PAGE_KB * 1024);
+		break;
+	case VM_KICK:
+		t->kicks++;
+		break;
+	case VM_DESTROYING:
+	case VM_DESTROYED:
+		t->destroyed++;
+		t->walk_due = 1;
+		return;		/* nothing to merge: the next step will see */
+	default:
 		return;
-	if (ksm_sample(t->d->ksm, &s) == 0) {
-		t->scans_mark = s.v[KSM_FULL_SCANS];
-		t->sharing_mark = s.v[KSM_PAGES_SHARING];
 	}
-	throttle_enter(t, THROTTLE_BOOST, ev->type == VM_KICK ? "kick" :
-	    "VM created");
+	now = now_ms();
+	if (now - t->last_step_ms >= EVENT_STEP_MIN_MS)
+		throttle_step(t);
+	else
+		arm(t, EVENT_STEP_MIN_MS - (now - t->last_step_ms));
 }
 
 static void
 throttle_configure(struct throttle *t)
 {
-	if (!t->d->conf->ksm_enabled || !ksm_available(t->d->ksm)) {
-		if (t->state != THROTTLE_OFF)
+	struct policy_params	par;
+	const struct conf	*c = t->d->conf;
+
+	if (!c->ksm_enabled || !ksm_available(t->d->ksm)) {
+		if (!t->off)
 			ksm_restore(t->d->ksm);
-		throttle_enter(t, THROTTLE_OFF, !t->d->conf->ksm_enabled ?
-		    "disabled by configuration" : "no KSM in this kernel");
+		t->off = 1;
+		t->off_reason = !c->ksm_enabled ? "disabled by configuration" :
+		    "no KSM in this kernel";
+		log_debug("ksm: off: %s", t->off_reason);
+		evtimer_del(t->timer);
+		forget_written(t);
 		return;
 	}
-	if (t->state == THROTTLE_OFF)
-		throttle_enter(t, THROTTLE_IDLE, "started");
+	params_from_conf(c, &par);
+	if (t->pol == NULL)
+		t->pol = policy_new(&par, now_ms());
+	else
+		policy_set_params(t->pol, &par);
+	t->off = 0;
+	forget_written(t);
+	throttle_step(t);
 }
 
 static int
@@ -153,8 +335,9 @@ throttle_init(struct daemon *d, void **statep)
 
 	t = xcalloc(1, sizeof(*t));
 	t->d = d;
-	t->state = THROTTLE_OFF;
-	t->reason = "starting";
+	t->off = 1;
+	t->probe_ms = 0;
+	forget_written(t);
 	if ((t->timer = evtimer_new(d->base, throttle_timer, t)) == NULL)
 		fatalx("evtimer_new");
 	throttle_configure(t);
@@ -178,9 +361,15 @@ throttle_status(void *arg, cJSON *root)
 	ksm_sample(t->d->ksm, &s);
 	cJSON_AddItemToObject(root, "ksm", ksm_sample_json(&s));
 	p = cJSON_AddObjectToObject(root, "policy");
-	cJSON_AddStringToObject(p, "state", throttle_state_names[t->state]);
-	cJSON_AddStringToObject(p, "reason", t->reason);
-	cJSON_AddNumberToObject(p, "transitions", (double)t->transitions);
+	if (t->off || t->pol == NULL) {
+		cJSON_AddStringToObject(p, "state", "off");
+		cJSON_AddStringToObject(p, "reason", t->off_reason);
+		return;
+	}
+	policy_json(t->pol, now_ms(), p);
+	if (t->have_walk)
+		cJSON_AddNumberToObject(p, "mergeable_processes",
+		    (double)t->walk.procs);
 }
 
 static void
@@ -189,6 +378,7 @@ throttle_shutdown(void *arg)
 	struct throttle	*t = arg;
 
 	event_free(t->timer);
+	policy_free(t->pol);
 	free(t);
 }
 

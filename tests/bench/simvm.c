@@ -1,0 +1,231 @@
+/*
+ * simvm: a simulated VM for KSM benchmarks and kernel tests.  It maps
+ * anonymous memory with MADV_MERGEABLE and fills it over a few seconds
+ * as a booting guest does: zero pages, pages every guest shares (a
+ * kernel image: the same contents in every simvm) and pages unique to
+ * this guest.  Then it dirties a working set of its unique pages
+ * steadily, as a running guest does, until SIGTERM or its lifetime ends.
+ */
+#include "config.h"
+
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE		4096UL
+#define WORDS		(PAGE / sizeof(uint64_t))
+/* Fill and dirty in ticks this long: smooth enough, cheap enough. */
+#define TICK_MS		20
+/* Shared contents are the same in every simvm: a fixed seed. */
+#define SHARED_SEED	0x6b736d2d7468726fULL
+
+static volatile sig_atomic_t	stop;
+
+struct vm {
+	uint8_t		*mem;
+	size_t		 pages;
+	unsigned	 zero_pct, shared_pct;
+	size_t		 ws_pages;	/* working set: unique pages dirtied */
+	unsigned	 dirty_rate;	/* pages per second */
+	uint64_t	 seed;
+	size_t		*ws;		/* indices of working-set pages */
+	size_t		 nws;
+};
+
+enum kind { ZERO, SHARED, UNIQUE };
+
+static uint64_t
+mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Kinds are spread over the whole guest, as in a real one. */
+static enum kind
+page_kind(const struct vm *vm, size_t i)
+{
+	unsigned	r = (unsigned)(mix(i ^ SHARED_SEED) % 100);
+
+	if (r < vm->zero_pct)
+		return ZERO;
+	if (r < vm->zero_pct + vm->shared_pct)
+		return SHARED;
+	return UNIQUE;
+}
+
+static void
+fill_page(uint8_t *p, uint64_t seed, size_t i)
+{
+	uint64_t	*w = (uint64_t *)(void *)p;
+	size_t		 j;
+
+	for (j = 0; j < WORDS; j++)
+		w[j] = mix(seed ^ (i * WORDS + j));
+}
+
+static void
+touch(struct vm *vm, size_t i, uint64_t gen)
+{
+	uint8_t	*p = vm->mem + i * PAGE;
+
+	switch (page_kind(vm, i)) {
+	case ZERO:
+		p[0] = 0;	/* faults in a zero-filled page */
+		break;
+	case SHARED:
+		fill_page(p, SHARED_SEED, i);
+		break;
+	case UNIQUE:
+		fill_page(p, vm->seed + gen, i);
+		break;
+	}
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_until(uint64_t t)
+{
+	struct timespec	ts;
+	uint64_t	n = now_ms();
+
+	if (t <= n)
+		return;
+	ts.tv_sec = (time_t)((t - n) / 1000);
+	ts.tv_nsec = (long)((t - n) % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+}
+
+static void
+fill(struct vm *vm, unsigned fill_ms)
+{
+	uint64_t	start = now_ms(), t;
+	size_t		i = 0, upto;
+
+	while (i < vm->pages && !stop) {
+		t = now_ms() - start;
+		upto = fill_ms == 0 ? vm->pages :
+		    (size_t)((double)vm->pages * (double)(t + TICK_MS) / fill_ms);
+		if (upto > vm->pages)
+			upto = vm->pages;
+		for (; i < upto; i++) {
+			touch(vm, i, 0);
+			if (page_kind(vm, i) == UNIQUE && vm->nws < vm->ws_pages)
+				vm->ws[vm->nws++] = i;
+		}
+		sleep_until(start + t + TICK_MS);
+	}
+}
+
+static void
+dirty(struct vm *vm, unsigned lifetime_s)
+{
+	uint64_t	start = now_ms(), t, done = 0, due, gen = 1;
+
+	while (!stop && (lifetime_s == 0 || now_ms() - start <
+	    (uint64_t)lifetime_s * 1000)) {
+		t = now_ms() - start;
+		due = t * vm->dirty_rate / 1000;
+		for (; done < due && vm->nws > 0; done++)
+			touch(vm, vm->ws[mix(done ^ vm->seed) % vm->nws], gen++);
+		sleep_until(start + t + TICK_MS);
+	}
+}
+
+static void
+on_term(int sig __attribute__((unused)))
+{
+	stop = 1;
+}
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: simvm [-m MiB] [-f fill_ms] [-z zero%%] "
+	    "[-s shared%%] [-w workset_MiB] [-r dirty_pages_per_s] "
+	    "[-i id] [-t lifetime_s]\n");
+	exit(2);
+}
+
+static unsigned
+num(const char *s)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > 1000000000UL)
+		usage();
+	return (unsigned)v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct vm	vm;
+	unsigned	mib = 256, fill_ms = 3000, ws_mib = 16, life = 0, id = 0;
+	int		ch;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.zero_pct = 30;
+	vm.shared_pct = 40;
+	vm.dirty_rate = 256;
+	while ((ch = getopt(argc, argv, "m:f:z:s:w:r:i:t:")) != -1) {
+		switch (ch) {
+		case 'm': mib = num(optarg); break;
+		case 'f': fill_ms = num(optarg); break;
+		case 'z': vm.zero_pct = num(optarg); break;
+		case 's': vm.shared_pct = num(optarg); break;
+		case 'w': ws_mib = num(optarg); break;
+		case 'r': vm.dirty_rate = num(optarg); break;
+		case 'i': id = num(optarg); break;
+		case 't': life = num(optarg); break;
+		default: usage();
+		}
+	}
+	if (mib == 0 || vm.zero_pct + vm.shared_pct > 100)
+		usage();
+	vm.pages = (size_t)mib * (1024 * 1024 / PAGE);
+	vm.ws_pages = (size_t)ws_mib * (1024 * 1024 / PAGE);
+	vm.seed = mix(((uint64_t)id << 32) ^ (uint64_t)getpid());
+	if ((vm.ws = calloc(vm.ws_pages + 1, sizeof(*vm.ws))) == NULL)
+		return 1;
+	vm.mem = mmap(NULL, vm.pages * PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm.mem == MAP_FAILED) {
+		perror("simvm: mmap");
+		return 1;
+	}
+	/* Whole pages only: no transparent huge pages, as KSM wants. */
+	madvise(vm.mem, vm.pages * PAGE, MADV_NOHUGEPAGE);
+	if (madvise(vm.mem, vm.pages * PAGE, MADV_MERGEABLE) == -1) {
+		perror("simvm: madvise(MADV_MERGEABLE)");
+		return 1;
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	fill(&vm, fill_ms);
+	printf("simvm %u: filled %u MiB\n", id, mib);
+	fflush(stdout);
+	dirty(&vm, life);
+	return 0;
+}
