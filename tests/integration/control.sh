@@ -91,7 +91,8 @@ ctl ksm-set '{"enabled": false}' || fail "ksm-set"
 assert_eq "policy after ksm-set enabled=false" off "$(st .policy.state)"
 assert_eq "ksm.enabled" false "$(ctl config | jq .ksm.enabled)"
 ctl ksm-set '{"enabled": true}' || fail "ksm-set back"
-assert_eq "policy after ksm-set enabled=true" idle "$(st .policy.state)"
+state=$(st .policy.state)
+[ "$state" != off ] || fail "policy still off after ksm-set enabled=true"
 ctl memcg-set '{"period_secs": 60, "swap": true}' || fail "memcg-set"
 assert_eq "memcg after set" "60 true 1" \
     "$(ctl config | jq -r '.memcg | "\(.period_secs) \(.swap) \(.period_psi_percent_limit)"')"
