@@ -55,6 +55,7 @@ struct engine_ops {
 
 enum engine_id {
 	ENGINE_KSM,
+	ENGINE_COMPACT,
 	ENGINE_MAX
 };
 

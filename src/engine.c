@@ -15,9 +15,11 @@
 #include "util.h"
 
 extern const struct engine_ops	engine_ksm;
+extern const struct engine_ops	engine_compact;
 
 const struct engine_ops *engines[ENGINE_MAX + 1] = {
 	[ENGINE_KSM] = &engine_ksm,
+	[ENGINE_COMPACT] = &engine_compact,
 	[ENGINE_MAX] = NULL,
 };
 
