@@ -428,7 +428,7 @@ compact_tick(evutil_socket_t fd, short what, void *arg)
 			    "exceeds %llu%%: stopping", psi_stall_percent(&r->psi,
 			    &now), (unsigned long long)p.compact_psi_percent_limit);
 		else if (r->stop == COMPACT_STOP_TIME)
-			log_info("compact: running for more than %llu s: "
+			log_info("compact: ran compact_sec_max (%llu s): "
 			    "stopping", (unsigned long long)p.compact_sec_max);
 		r->psi = now;
 	}
