@@ -1,7 +1,7 @@
 #!/bin/bash
-# Real kernel: fragment free memory (every other page of a region), let
-# the daemon's compaction engine run, and see the free blocks of
-# compact_order and above rise.  Then measure how fast SIGKILL stops a
+# Real kernel: fragment free memory (every other page of whole blocks,
+# see fragment.c), let the daemon's compaction engine run, and see the
+# free blocks of compact_order and above rise.  Then measure how fast SIGKILL stops a
 # write to compact_memory, which is how the engine stops a compaction.
 # Needs root; KSM is left alone (ksm.enabled false).
 . "$top_srcdir/tests/lib.sh"
@@ -69,7 +69,8 @@ for try in 1 2 3; do
 	after=$(blocks)
 	holder_stop
 	line=$(grep -m1 -E "compact: [a-z_]* after" "$T/daemon.log")
-	echo "# try $try: free order>=$ORDER blocks $idle; $MIB MiB fragmented:" \
+	echo "# try $try: free order>=$ORDER blocks $idle;" \
+	    "$(sed -n 's/^ready: \([0-9]*\) whole blocks.*/\1 blocks half freed/p' "$T/holder.out"):" \
 	    "$before; daemon started, first run: ${line#* compact: }; daemon" \
 	    "stopped: $after"
 	run_before=$(echo "$line" | sed -n 's/.*: \([0-9]*\) -> \([0-9]*\)$/\1/p')

@@ -2,18 +2,25 @@
  * fragment: the real-kernel compaction test's helper.
  *
  *	fragment hold MIB
- *		Fragment MIB MiB of free memory and hold it so until killed:
- *		map it in single pages, touch it, give every other page back.
- *		Prints "ready" once done.
+ *		Fragment free memory and hold it so until killed: map MIB MiB
+ *		in single pages; in every pageblock the region fills
+ *		entirely, give every other page back; give back all pages
+ *		of the blocks it shares with others.  Prints "ready" and the
+ *		number of blocks fragmented.
  *	fragment kill-latency PATH MS
  *		Fork a child that writes "1" to PATH (compact_memory), SIGKILL
  *		it after MS ms and print how long it took to die.
  *
- * Order-0 allocations take the smallest free pieces first, and a busy
- * host has plenty (in blocks that also hold pages compaction cannot
- * move).  So hold first soaks those up, makes the region from whole free
- * blocks, and releases the soak: what is left is clean blocks half
- * free, which compaction can empty.
+ * Only whole blocks of ours are left half used, so that what compaction
+ * can do about them does not depend on what else the host holds: it can
+ * empty about half of them.  Order-0 allocations take the smallest free
+ * pieces first, and a busy host has plenty, so a soak takes those up
+ * before the region is made.  The physical layout comes from
+ * /proc/self/pagemap (page frame numbers need CAP_SYS_ADMIN).  The held
+ * pages are touched a few times a second so that they stay hot: a
+ * proactive reclaimer (DAMON's pageout scheme on the test host) would
+ * otherwise keep taking cold pages off the LRU, where compaction cannot
+ * move them.
  */
 #include "config.h"
 
@@ -30,10 +37,16 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Orders below a pageblock (9 on x86-64) are the small pieces. */
-#define SMALL_ORDERS	9
+/* Orders below a pageblock are the small pieces; x86-64's pageblock. */
+#define SMALL_ORDERS		9
 /* Soak a little more than the small pieces, which come and go. */
-#define SOAK_EXTRA	(256UL << 20)
+#define SOAK_EXTRA		(256UL << 20)
+/* Touch the held pages this often: well inside DAMON's aggregation
+ * interval (100 ms by default), so that they never look cold. */
+#define TOUCH_US		20000
+/* /proc/self/pagemap: bit 63 present, bits 0-54 the page frame. */
+#define PM_PRESENT		(1ULL << 63)
+#define PM_PFN_MASK		((1ULL << 55) - 1)
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -95,6 +108,26 @@ small_free_bytes(long page)
 	return sum * (size_t)page;
 }
 
+/* Pages per pageblock, from /proc/pagetypeinfo. */
+static unsigned long
+block_pages(void)
+{
+	char		 line[256];
+	FILE		*f;
+	unsigned long	 n = 0;
+
+	if ((f = fopen("/proc/pagetypeinfo", "re")) == NULL)
+		die("/proc/pagetypeinfo");
+	while (n == 0 && fgets(line, sizeof(line), f) != NULL)
+		(void)sscanf(line, "Pages per block: %lu", &n);
+	fclose(f);
+	if (n == 0) {
+		errno = EINVAL;
+		die("/proc/pagetypeinfo: no \"Pages per block\"");
+	}
+	return n;
+}
+
 /* len bytes of anonymous memory in single pages, every page touched. */
 static char *
 populate(size_t len, long page)
@@ -113,25 +146,100 @@ populate(size_t len, long page)
 	return p;
 }
 
+/* The page frame of each of n pages at p. */
+static uint64_t *
+frames(const char *p, size_t n, long page)
+{
+	uint64_t	*pfn;
+	size_t		 i;
+	off_t		 off = (off_t)((uintptr_t)p / (uintptr_t)page) * 8;
+	int		 fd;
+
+	if ((pfn = calloc(n, sizeof(*pfn))) == NULL)
+		die("calloc");
+	if ((fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) == -1)
+		die("/proc/self/pagemap");
+	if (pread(fd, pfn, n * sizeof(*pfn), off) != (ssize_t)(n * sizeof(*pfn)))
+		die("/proc/self/pagemap: read");
+	close(fd);
+	for (i = 0; i < n; i++) {
+		if (!(pfn[i] & PM_PRESENT) || (pfn[i] & PM_PFN_MASK) == 0) {
+			errno = EPERM;
+			die("/proc/self/pagemap: no page frames (not root?)");
+		}
+		pfn[i] &= PM_PFN_MASK;
+	}
+	return pfn;
+}
+
+/*
+ * Keep every other page of the blocks the region fills, give the rest
+ * back.  The pages kept go to kept[] (room for n), their number to
+ * *nkept; the number of blocks left half used comes back.
+ */
+static size_t
+punch(char *p, size_t n, long page, unsigned long per_block, size_t *kept,
+    size_t *nkept)
+{
+	uint64_t	*pfn = frames(p, n, page), top = 0;
+	uint32_t	*count;
+	size_t		 i, k, whole = 0;
+
+	for (i = 0; i < n; i++)
+		if (pfn[i] / per_block > top)
+			top = pfn[i] / per_block;
+	if ((count = calloc(top + 1, sizeof(*count))) == NULL)
+		die("calloc");
+	for (i = 0; i < n; i++)
+		count[pfn[i] / per_block]++;
+	for (i = 0; i <= top; i++)
+		if (count[i] == per_block)
+			whole++;
+	/* The lower half of them, where compaction's migrate scanner is. */
+	whole /= 2;
+	for (i = 0, k = 0; i <= top; i++)
+		if (count[i] == per_block && ++k > whole)
+			count[i] = 0;
+	*nkept = 0;
+	for (i = 0; i < n; i++) {
+		if (count[pfn[i] / per_block] == per_block && pfn[i] % 2 == 1) {
+			kept[(*nkept)++] = i;
+			continue;
+		}
+		if (madvise(p + i * (size_t)page, (size_t)page,
+		    MADV_DONTNEED) == -1)
+			die("madvise(MADV_DONTNEED)");
+	}
+	free(count);
+	free(pfn);
+	return whole;
+}
+
 static int
 hold(unsigned long mib)
 {
-	long	 page = sysconf(_SC_PAGESIZE);
-	size_t	 len = mib << 20, soaklen, i;
-	char	*soak, *p;
+	long		 page = sysconf(_SC_PAGESIZE);
+	unsigned long	 per_block = block_pages();
+	size_t		 len = mib << 20, n = len / (size_t)page, soaklen;
+	size_t		 whole, i, nkept, *kept;
+	char		*soak, *p;
 
+	if ((kept = calloc(n, sizeof(*kept))) == NULL)
+		die("calloc");
 	soaklen = small_free_bytes(page) + SOAK_EXTRA;
 	soak = populate(soaklen, page);
 	p = populate(len, page);
-	for (i = 0; i < len; i += 2 * (size_t)page)
-		if (madvise(p + i, (size_t)page, MADV_DONTNEED) == -1)
-			die("madvise(MADV_DONTNEED)");
 	munmap(soak, soaklen);
-	printf("ready: %lu MiB, every other page free (soaked %zu MiB "
-	    "of small pieces first)\n", mib, soaklen >> 20);
+	whole = punch(p, n, page, per_block, kept, &nkept);
+	printf("ready: %zu whole blocks of the %lu MiB made half free "
+	    "(soaked %zu MiB of small pieces first)\n", whole, mib,
+	    soaklen >> 20);
 	fflush(stdout);
-	for (;;)
-		pause();
+	for (;;) {
+		for (i = 0; i < nkept; i++)
+			((volatile char *)p)[kept[i] * (size_t)page]++;
+		usleep(TOUCH_US);
+	}
 }
 
 static int
