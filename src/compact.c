@@ -77,23 +77,32 @@ static const char *counter_names[CC_COUNTER_MAX] = {
 	[CC_FAILED] = "failed",
 };
 
-/* The run under way, or the last one. */
+/*
+ * The run under way, or the last one.  ticks counts its seconds by the
+ * one-second timer; psi is the last second's sample; nnodes 0 means the
+ * whole host at once, else node[next] is the next node to write.
+ */
 struct compact_run {
 	enum compact_verdict	 why;
 	enum compact_stop	 stop;
 	int			 cancelled;	/* disabled while running */
 	uint64_t		 started_us;
-	uint64_t		 ticks;		/* seconds run, by the timer */
-	struct psi_sample	 psi;		/* the last second's sample */
+	uint64_t		 ticks;
+	struct psi_sample	 psi;
 	uint64_t		 blocks_before;
 	uint64_t		 blocks_after;
 	uint64_t		 ms;
 	enum compact_counter	 result;
 	unsigned		 node[PTI_NODES_MAX];
-	size_t			 nnodes;	/* 0: the whole host at once */
-	size_t			 next;		/* next node to write */
+	size_t			 nnodes;
+	size_t			 next;
 };
 
+/*
+ * The engine.  broken says which input failed; waited is PSI when the
+ * wait began (at wait_us); idle counts periods in a row without a run;
+ * base and base_memfree (pages) are the host right after the last run.
+ */
 struct compact {
 	struct daemon		*d;
 	struct event		*period;
@@ -101,12 +110,12 @@ struct compact {
 	struct offload		*job;
 	enum compact_state	 state;
 	char			 reason[256];
-	char			 broken[256];	/* an input failed mid-run */
-	uint64_t		 wait_us;	/* when the wait began */
-	struct psi_sample	 waited;	/* PSI then */
-	uint64_t		 idle;		/* periods in a row without a run */
-	struct pagetypeinfo	 base;		/* right after the last run */
-	uint64_t		 base_memfree;	/* pages, idem */
+	char			 broken[256];
+	uint64_t		 wait_us;
+	struct psi_sample	 waited;
+	uint64_t		 idle;
+	struct pagetypeinfo	 base;
+	uint64_t		 base_memfree;
 	uint64_t		 page_kb;
 	struct compact_run	 run;
 	int			 have_run;
@@ -413,7 +422,7 @@ compact_tick(evutil_socket_t fd, short what, void *arg)
 	int			 e;
 
 	if (r->stop != COMPACT_GO_ON || r->cancelled)
-		return;			/* killed; waiting for the child */
+		return;		/* killed; waiting for the child */
 	if ((e = psi_sample_system(&now)) < 0) {
 		broken(c, "/proc/pressure (PSI)", e);
 		log_warnx("compact: %s: stopping", c->broken);
@@ -425,8 +434,9 @@ compact_tick(evutil_socket_t fd, short what, void *arg)
 		    &r->psi, &now);
 		if (r->stop == COMPACT_STOP_PSI)
 			log_info("compact: stall %.2f%% in the last second "
-			    "exceeds %llu%%: stopping", psi_stall_percent(&r->psi,
-			    &now), (unsigned long long)p.compact_psi_percent_limit);
+			    "exceeds %llu%%: stopping",
+			    psi_stall_percent(&r->psi, &now),
+			    (unsigned long long)p.compact_psi_percent_limit);
 		else if (r->stop == COMPACT_STOP_TIME)
 			log_info("compact: ran compact_sec_max (%llu s): "
 			    "stopping", (unsigned long long)p.compact_sec_max);
@@ -536,7 +546,7 @@ compact_reconfigure(void *arg, const struct conf *old)
 
 	if (c->state == CS_RUNNING) {
 		if (c->d->conf->compact_disabled && !c->run.cancelled) {
-			log_info("compact: disabled while compacting: stopping");
+			log_info("compact: disabled while running: stopping");
 			c->run.cancelled = 1;
 			evtimer_del(c->tick);
 			offload_kill(c->job);

@@ -52,15 +52,17 @@ enum section {
 	SEC_NONE,
 	SEC_FREE,
 	SEC_BLOCKS,
-	SEC_OTHER,		/* a table we skip: "Number of mixed blocks" */
+	SEC_OTHER,	/* a table we skip: "Number of mixed blocks" */
 };
 
+/* col[] holds the type of each column of the blocks table, -1 unknown;
+ * cap is the number of zones allocated. */
 struct parser {
 	struct pagetypeinfo	*p;
 	enum section		 sec;
-	int			 col[COLUMNS_MAX];	/* type, -1 unknown */
+	int			 col[COLUMNS_MAX];
 	size_t			 ncols;
-	size_t			 cap;			/* zones allocated */
+	size_t			 cap;
 	int			 seen_free_row;
 };
 
@@ -473,7 +475,8 @@ pti_free_blocks(const struct pagetypeinfo *p, unsigned order, int node)
 			continue;
 		for (t = 0; t < PTI_TYPE_MAX; t++)
 			for (o = order; o < p->orders; o++)
-				sum = add_sat(sum, z->free[t][o] << (o - order));
+				sum = add_sat(sum,
+				    z->free[t][o] << (o - order));
 	}
 	return sum;
 }

@@ -34,18 +34,28 @@ enum pti_type {
 	PTI_TYPE_MAX
 };
 
+/*
+ * One zone of one node ("DMA32", "Normal", ...): free blocks of each
+ * order and migrate type, and its pageblocks of each type; have holds
+ * 1 << type for each type the file had a row of.
+ */
 struct pti_zone {
 	unsigned	node;
-	char		name[16];		/* "DMA32", "Normal", ... */
-	unsigned	have;			/* 1 << type for each free row */
-	uint64_t	free[PTI_TYPE_MAX][PTI_ORDERS_MAX]; /* free blocks */
-	uint64_t	blocks[PTI_TYPE_MAX];	/* pageblocks of each type */
+	char		name[16];
+	unsigned	have;
+	uint64_t	free[PTI_TYPE_MAX][PTI_ORDERS_MAX];
+	uint64_t	blocks[PTI_TYPE_MAX];
 };
 
+/*
+ * The table.  pageblock_order is 0 if the file did not say; orders is
+ * the number of columns of the free table; capped is set when some free
+ * list was cut at PTI_COUNT_CAP, so the counts are a lower bound.
+ */
 struct pagetypeinfo {
-	unsigned	 pageblock_order;	/* 0 if the file did not say */
-	unsigned	 orders;		/* columns of the free table */
-	int		 capped;		/* some list was cut at the cap */
+	unsigned	 pageblock_order;
+	unsigned	 orders;
+	int		 capped;
 	size_t		 nzones;
 	struct pti_zone	*zones;
 };

@@ -159,7 +159,8 @@ frames(const char *p, size_t n, long page)
 		die("calloc");
 	if ((fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) == -1)
 		die("/proc/self/pagemap");
-	if (pread(fd, pfn, n * sizeof(*pfn), off) != (ssize_t)(n * sizeof(*pfn)))
+	if (pread(fd, pfn, n * sizeof(*pfn), off) !=
+	    (ssize_t)(n * sizeof(*pfn)))
 		die("/proc/self/pagemap: read");
 	close(fd);
 	for (i = 0; i < n; i++) {

@@ -177,8 +177,8 @@ test_run_psi(void **state)
 	    COMPACT_STOP_PSI);
 	/* A late tick (a 1.2 s window) dilutes the same stall. */
 	assert_int_equal(compact_check_run(p, 2 * SEC, &last,
-	    &(struct psi_sample){ 11 * SEC + 200000, 5 * SEC + 60000, 2 * SEC }),
-	    COMPACT_GO_ON);
+	    &(struct psi_sample){ 11 * SEC + SEC / 5, 5 * SEC + 60000,
+	    2 * SEC }), COMPACT_GO_ON);
 }
 
 static void

@@ -254,7 +254,7 @@ test_error_keeps_previous(void **state)
 static void
 test_too_many_zones(void **state)
 {
-	size_t			 cap = (size_t)(PTI_ZONES_MAX + 1) * 64 + 256;
+	size_t			 cap = (PTI_ZONES_MAX + 1) * 64UL + 256;
 	char			*text = malloc(cap), *s = text;
 	struct pagetypeinfo	 p = { 0 };
 	unsigned		 i;
