@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -106,6 +107,22 @@ small_free_bytes(long page)
 	}
 	fclose(f);
 	return sum * (size_t)page;
+}
+
+/* Half of MemAvailable: the most the soak may take. */
+static size_t
+soak_max(void)
+{
+	char		 line[256];
+	FILE		*f;
+	unsigned long	 kb = 0;
+
+	if ((f = fopen("/proc/meminfo", "re")) == NULL)
+		die("/proc/meminfo");
+	while (kb == 0 && fgets(line, sizeof(line), f) != NULL)
+		(void)sscanf(line, "MemAvailable: %lu kB", &kb);
+	fclose(f);
+	return (size_t)kb * 1024 / 2;
 }
 
 /* Pages per pageblock, from /proc/pagetypeinfo. */
@@ -225,9 +242,16 @@ hold(unsigned long mib)
 	size_t		 whole, i, nkept, *kept;
 	char		*soak, *p;
 
+	/* Not a moment longer than the test that started us. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		die("prctl(PR_SET_PDEATHSIG)");
+	if (getppid() == 1)
+		return 1;
 	if ((kept = calloc(n, sizeof(*kept))) == NULL)
 		die("calloc");
 	soaklen = small_free_bytes(page) + SOAK_EXTRA;
+	if (soaklen > soak_max())
+		soaklen = soak_max();
 	soak = populate(soaklen, page);
 	p = populate(len, page);
 	munmap(soak, soaklen);
