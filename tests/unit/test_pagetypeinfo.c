@@ -1,9 +1,10 @@
 /*
- * Unit tests: the /proc/pagetypeinfo parser on real layouts (one node,
- * several nodes, CMA and ZONE_MOVABLE, old kernels' Reserve type, arm64
- * with 64K pages, the PAGE_OWNER table, lists the kernel capped) and on
- * garbage: every truncation and random damage of a real file; and the
- * /proc/meminfo field parser.
+ * Unit tests: the /proc/pagetypeinfo parser on the kernel's layouts (one
+ * node, several nodes, CMA and ZONE_MOVABLE, old kernels' Reserve type,
+ * arm64 with 64K pages, the PAGE_OWNER table, lists the kernel capped;
+ * the x86-* files were captured on the test host, the others written in
+ * mm/vmstat.c's print format) and on garbage: every truncation and
+ * random damage of such a file; and the /proc/meminfo field parser.
  */
 #include "config.h"
 
