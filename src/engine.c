@@ -20,12 +20,14 @@ extern const struct engine_ops	engine_vms;
 extern const struct engine_ops	engine_ksm;
 extern const struct engine_ops	engine_metrics;
 extern const struct engine_ops	engine_memcg;
+extern const struct engine_ops	engine_compact;
 
 const struct engine_ops *engines[ENGINE_MAX + 1] = {
 	[ENGINE_VMS] = &engine_vms,
 	[ENGINE_KSM] = &engine_ksm,
 	[ENGINE_METRICS] = &engine_metrics,
 	[ENGINE_MEMCG] = &engine_memcg,
+	[ENGINE_COMPACT] = &engine_compact,
 	[ENGINE_MAX] = NULL,
 };
 

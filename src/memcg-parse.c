@@ -258,28 +258,3 @@ lru_gen_parse(const char *text, const char *path, unsigned *id,
 	*n = c.n;
 	return 0;
 }
-
-int
-meminfo_swapfree_kb(const char *text, uint64_t *kb)
-{
-	const char	*p = text;
-	char		 line[256], num[TOKEN_MAX];
-	const char	*s;
-	size_t		 len;
-	int		 toolong;
-
-	while ((p = next_line(p, line, sizeof(line), &toolong)) != NULL) {
-		if (toolong || strncmp(line, "SwapFree:", 9) != 0)
-			continue;
-		s = line + 9;
-		while (*s == ' ')
-			s++;
-		len = strspn(s, "0123456789");
-		if (len == 0 || len >= sizeof(num) || strcmp(s + len, " kB") != 0)
-			return -EINVAL;
-		memcpy(num, s, len);
-		num[len] = '\0';
-		return parse_u64(num, kb);
-	}
-	return -ENOENT;
-}

@@ -1,7 +1,7 @@
 /*
  * Parsers of what the memcg engine reads from the kernel: memory.stat
- * (cgroup v1 and v2), the MGLRU debugfs file /sys/kernel/debug/lru_gen,
- * and SwapFree in /proc/meminfo.  Pure functions of the text, strict:
+ * (cgroup v1 and v2) and the MGLRU debugfs file /sys/kernel/debug/lru_gen.
+ * Pure functions of the text, strict:
  * a line that is not what the kernel prints makes the whole file -EINVAL.
  */
 #ifndef KT_MEMCG_PARSE_H
@@ -25,6 +25,5 @@ struct memcg_stat {
 int	memcg_stat_parse(const char *, int, struct memcg_stat *);
 int	lru_gen_parse(const char *, const char *, unsigned *,
 	    struct memcg_gens *, size_t, size_t *);
-int	meminfo_swapfree_kb(const char *, uint64_t *);
 
 #endif

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "memcg-backend.h"
+#include "meminfo.h"
 #include "offload.h"
 #include "psi.h"
 #include "rootfs.h"
@@ -46,7 +47,6 @@
 /* Cgroups tracked at once; a tree larger than this is a mistake in a glob. */
 #define TRACKED_MAX		65536
 /* /proc/meminfo is a few KiB. */
-#define MEMINFO_MAX		(64 * 1024)
 
 enum memcg_src {
 	SRC_EVENT = 0x1,	/* a VM's cgroup, CREATED until DESTROYED */
@@ -249,16 +249,10 @@ host_open(struct memcg_host *h, int choice, const char **why)
 static int
 swap_available(struct memcg *m)
 {
-	char		*text;
-	uint64_t	 kb;
-	int		 r;
+	uint64_t	kb;
 
-	if ((r = rootfs_read_alloc("/proc/meminfo", &text, NULL,
-	    MEMINFO_MAX)) < 0)
-		return 0;
-	r = meminfo_swapfree_kb(text, &kb);
-	free(text);
-	return r == 0 && memcg_swap_available(kb, m->host.page_size);
+	return meminfo_read_field("SwapFree", &kb) == 0 &&
+	    memcg_swap_available(kb, m->host.page_size);
 }
 
 /* ---- tracked cgroups ----------------------------------------------- */

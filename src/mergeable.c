@@ -24,53 +24,6 @@ next_line(const char *p)
 	return *++p ? p : NULL;
 }
 
-/* "Key:   1234 kB" lines; a missing MemAvailable (pre-3.14) is an error. */
-static int
-meminfo_field(const char *text, const char *key, uint64_t *kb)
-{
-	const char	*p;
-	char		 num[32];
-	size_t		 klen = strlen(key), n;
-
-	for (p = *text ? text : NULL; p != NULL; p = next_line(p)) {
-		if (strncmp(p, key, klen) != 0 || p[klen] != ':')
-			continue;
-		p += klen + 1;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		n = strspn(p, "0123456789");
-		if (n == 0 || n >= sizeof(num) || strncmp(p + n, " kB", 3) != 0)
-			return -EINVAL;
-		memcpy(num, p, n);
-		num[n] = '\0';
-		return parse_u64(num, kb);
-	}
-	return -ENOENT;
-}
-
-int
-meminfo_parse(const char *text, struct meminfo *m)
-{
-	int	r;
-
-	if ((r = meminfo_field(text, "MemTotal", &m->total_kb)) < 0 ||
-	    (r = meminfo_field(text, "MemAvailable", &m->avail_kb)) < 0 ||
-	    (r = meminfo_field(text, "AnonPages", &m->anon_kb)) < 0)
-		return r;
-	return m->total_kb > 0 && m->avail_kb <= m->total_kb ? 0 : -EINVAL;
-}
-
-int
-meminfo_read(struct meminfo *m)
-{
-	char	buf[ROOTFS_SMALL];
-	ssize_t	n;
-
-	if ((n = rootfs_read("/proc/meminfo", buf, sizeof(buf))) < 0)
-		return (int)n;
-	return meminfo_parse(buf, m);
-}
-
 /* 1: "ksm_mergeable: yes"; 0: "no"; -ENOENT: a kernel without the line. */
 int
 ksm_stat_mergeable(const char *text)

@@ -9,11 +9,7 @@
 
 #include <stdint.h>
 
-struct meminfo {
-	uint64_t	total_kb;
-	uint64_t	avail_kb;
-	uint64_t	anon_kb;
-};
+#include "meminfo.h"
 
 struct mergeable {
 	uint64_t	pages;		/* resident anonymous, mergeable processes */
@@ -25,8 +21,6 @@ struct mergeable {
 /* A walk looks at no more processes than this: bounded cost. */
 #define MERGEABLE_MAX_PROCS	65536
 
-int	meminfo_parse(const char *, struct meminfo *);
-int	meminfo_read(struct meminfo *);
 int	ksm_stat_mergeable(const char *);
 int	statm_anon_pages(const char *, uint64_t *);
 int	mergeable_scan(struct mergeable *);

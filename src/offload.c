@@ -125,3 +125,16 @@ offload_cancel(struct offload *o)
 	kill(o->pid, SIGKILL);
 	offload_free(o);
 }
+
+/*
+ * Stop the write without waiting for the child: the callback still comes,
+ * from the loop, once the child is gone: -ECANCELED, or the write's own
+ * result if it finished first.  Until then the caller knows a write is
+ * still under way, however long the kernel takes to notice the signal.
+ */
+void
+offload_kill(struct offload *o)
+{
+	if (o != NULL)
+		kill(o->pid, SIGKILL);
+}

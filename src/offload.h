@@ -17,5 +17,6 @@ typedef void (*offload_cb)(int err, uint64_t elapsed_ms, void *arg);
 struct offload	*offload_write(struct event_base *, const char *, const char *,
 		    offload_cb, void *);
 void		 offload_cancel(struct offload *);
+void		 offload_kill(struct offload *);
 
 #endif

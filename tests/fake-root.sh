@@ -34,3 +34,14 @@ for p in memory io cpu; do
 	printf 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
 	    > "$R/proc/pressure/$p"
 done
+# Memory as the compact engine reads it: one node, little fragmentation.
+printf 'MemTotal:        8000000 kB\nMemFree:         6000000 kB\n' \
+    > "$R/proc/meminfo"
+: > "$R/proc/sys/vm/compact_memory"
+{
+	printf 'Page block order: 9\nPages per block:  512\n\n'
+	printf 'Free pages count per migrate type at order       0      1      2      3      4      5      6      7      8      9     10 \n'
+	for t in Unmovable Movable Reclaimable HighAtomic Isolate; do
+		printf 'Node    0, zone   Normal, type %12s     10      0      0      0      0      0      0      0      0      0     50 \n' "$t"
+	done
+} > "$R/proc/pagetypeinfo"

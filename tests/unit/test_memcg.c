@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "memcg-parse.h"
+#include "meminfo.h"
 #include "memcg-policy.h"
 #include "psi.h"
 
@@ -504,14 +505,14 @@ test_meminfo(void **state)
 {
 	uint64_t	kb = 0;
 
-	assert_int_equal(meminfo_swapfree_kb("MemTotal:  100 kB\n"
-	    "SwapTotal:  2048 kB\nSwapFree:        1024 kB\n", &kb), 0);
+	assert_int_equal(meminfo_field("MemTotal:  100 kB\n"
+	    "SwapTotal:  2048 kB\nSwapFree:        1024 kB\n", "SwapFree", &kb), 0);
 	assert_int_equal(kb, 1024);
-	assert_int_equal(meminfo_swapfree_kb("MemTotal: 1 kB\n", &kb),
+	assert_int_equal(meminfo_field("MemTotal: 1 kB\n", "SwapFree", &kb),
 	    -ENOENT);
-	assert_int_equal(meminfo_swapfree_kb("SwapFree: x kB\n", &kb),
+	assert_int_equal(meminfo_field("SwapFree: x kB\n", "SwapFree", &kb),
 	    -EINVAL);
-	assert_int_equal(meminfo_swapfree_kb("SwapFree: 1 MB\n", &kb),
+	assert_int_equal(meminfo_field("SwapFree: 1 MB\n", "SwapFree", &kb),
 	    -EINVAL);
 }
 

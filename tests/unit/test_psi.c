@@ -147,6 +147,15 @@ test_offload(void **state)
 	usleep(10000);
 	offload_cancel(o);
 	assert_int_equal(d.calls, 2);
+	/* Killed without waiting: the callback says so, from the loop. */
+	o = offload_write(d.base, "/fifo", "1", on_done, &d);
+	assert_non_null(o);
+	usleep(10000);
+	offload_kill(o);
+	assert_int_equal(d.calls, 2);
+	event_base_dispatch(d.base);
+	assert_int_equal(d.calls, 3);
+	assert_int_equal(d.err, -ECANCELED);
 	free(v);
 	event_base_free(d.base);
 	rootfs_close();
