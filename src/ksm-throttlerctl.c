@@ -34,6 +34,10 @@
 #define REPLY_TIMEOUT_SECS	30
 
 #define MIB			(1024.0 * 1024.0)
+/* status --watch: how often the screen is redrawn, in seconds. */
+#define WATCH_SECS_DEFAULT	2
+/* status: how many VMs the table of savings lists. */
+#define TOP_VMS			10
 
 /* Every body a request may carry; one is pointed to. */
 struct request {
@@ -44,6 +48,7 @@ struct request {
 	Ksmt__ConfigRequest	 config;
 	Ksmt__ConfigSet		 set;
 	int			 json;		/* status --json */
+	unsigned		 watch;		/* status --watch: seconds */
 };
 
 struct ctl_cmd {
@@ -137,10 +142,19 @@ build_event(struct request *r, int argc, char **argv)
 static void
 build_status(struct request *r, int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		r->json = 1;
-	else if (argc != 1)
-		usage();
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			r->json = 1;
+		else if (strcmp(argv[i], "--watch") == 0) {
+			r->watch = WATCH_SECS_DEFAULT;
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				r->watch = (unsigned)parse_number("--watch",
+				    argv[++i], 1, 3600);
+		} else
+			usage();
+	}
 	r->req.body_case = KSMT__REQUEST__BODY_STATUS;
 	r->req.status = &r->status;
 }
@@ -231,12 +245,82 @@ show_ksm(const cJSON *k)
 	    num(k, "pages_unshared") * page / MIB,
 	    num(k, "pages_volatile") * page / MIB);
 	if (has(k, "ksmd_cpu_seconds"))
-		printf("  ksmd CPU  %.2f s\n", num(k, "ksmd_cpu_seconds"));
+		printf("  ksmd CPU  %.2f s in all\n", num(k, "ksmd_cpu_seconds"));
 	printf("  knobs     pages_to_scan %.0f, sleep_millisecs %.0f",
 	    num(k, "pages_to_scan"), num(k, "sleep_millisecs"));
 	if (has(k, "advisor_mode"))
 		printf(", advisor %s", str(k, "advisor_mode", "?"));
 	printf("\n");
+}
+
+/*
+ * The one line that answers "is KSM earning its keep?": what it saves,
+ * what it costs in metadata (general_profit is savings minus that) and in
+ * ksmd's CPU now.
+ */
+static void
+show_verdict(const cJSON *s)
+{
+	const cJSON	*k = cJSON_GetObjectItemCaseSensitive(s, "ksm");
+	const cJSON	*p = cJSON_GetObjectItemCaseSensitive(s, "policy");
+	const cJSON	*b = cJSON_GetObjectItemCaseSensitive(p, "budget");
+	double		 page = (double)sysconf(_SC_PAGESIZE);
+	double		 saved = num(k, "pages_sharing") * page / MIB;
+
+	if (k == NULL || !has(k, "run"))
+		return;
+	printf("Saving %.1f MiB", saved);
+	if (has(k, "general_profit"))
+		printf(" (profit %.1f MiB after KSM's own metadata)",
+		    num(k, "general_profit") / MIB);
+	if (has(b, "ksmd_cpu_percent"))
+		printf(" for %.1f %% of a core", num(b, "ksmd_cpu_percent"));
+	if (has(k, "general_profit"))
+		printf(": %s", num(k, "general_profit") > 0 ?
+		    "KSM is earning its keep" : saved > 0 ?
+		    "KSM costs more than it saves" : "nothing merged yet");
+	printf("\n\n");
+}
+
+static int
+vm_cmp(const void *a, const void *b)
+{
+	double	x = num(*(const cJSON * const *)a, "ksm_merging_pages");
+	double	y = num(*(const cJSON * const *)b, "ksm_merging_pages");
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The VMs that save the most, as their VMMs' ksm_stat says. */
+static void
+show_vms(const cJSON *vms)
+{
+	const cJSON	*v, **list;
+	double		 page = (double)sysconf(_SC_PAGESIZE);
+	size_t		 n = 0, i;
+
+	if ((n = (size_t)cJSON_GetArraySize(vms)) == 0)
+		return;
+	if ((list = calloc(n, sizeof(*list))) == NULL)
+		err(EXIT_PROTOCOL, "calloc");
+	n = 0;
+	cJSON_ArrayForEach(v, vms)
+		list[n++] = v;
+	qsort(list, n, sizeof(*list), vm_cmp);
+	printf("\n%-24s %8s %12s %12s  %s\n", "VM", "PID", "SAVED MiB",
+	    "PROFIT MiB", "STATE");
+	for (i = 0; i < n && i < TOP_VMS; i++) {
+		printf("%-24.24s %8.0f ", list[i]->string, num(list[i], "pid"));
+		if (has(list[i], "ksm_merging_pages"))
+			printf("%12.1f %12.1f", num(list[i], "ksm_merging_pages") *
+			    page / MIB, num(list[i], "ksm_process_profit") / MIB);
+		else
+			printf("%12s %12s", "-", "-");
+		printf("  %s\n", str(list[i], "state", "?"));
+	}
+	if (n > TOP_VMS)
+		printf("(%zu more)\n", n - TOP_VMS);
+	free(list);
 }
 
 static void
@@ -318,9 +402,13 @@ show_status(const struct request *r, const Ksmt__Reply *rep)
 	}
 	if ((s = cJSON_Parse(rep->json)) == NULL)
 		errx(EXIT_PROTOCOL, "the daemon's status is not JSON");
+	if (r->watch)
+		printf("\033[H\033[2J");	/* home, clear: redraw in place */
 	show_uptime(s);
+	show_verdict(s);
 	show_ksm(cJSON_GetObjectItemCaseSensitive(s, "ksm"));
 	show_engines(s);
+	show_vms(cJSON_GetObjectItemCaseSensitive(s, "vms"));
 	show_inputs(cJSON_GetObjectItemCaseSensitive(s, "inputs"));
 	show_control(cJSON_GetObjectItemCaseSensitive(s, "control"));
 	cJSON_Delete(s);
@@ -336,7 +424,7 @@ show_json(const struct request *r, const Ksmt__Reply *rep)
 }
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "status", "[--json]", build_status, show_status },
+	{ "status", "[--json] [--watch [SECS]]", build_status, show_status },
 	{ "config", "", build_config, show_json },
 	{ "kick", "", build_kick, NULL },
 	{ "event", "VMID creating|created|destroying|destroyed [--pid N] "
@@ -546,13 +634,15 @@ main(int argc, char *argv[])
 	request_init(&r);
 	cmd->build(&r, argc, argv);
 
-	fd = ctl_connect(path);
-	rep = ctl_call(fd, &r.req);
-	close(fd);
-	if ((rc = reply_exit(rep)) == 0 && cmd->show != NULL)
-		cmd->show(&r, rep);
-	ksmt__reply__free_unpacked(rep, NULL);
-	if (fflush(stdout) == EOF)
-		err(EXIT_PROTOCOL, "stdout");
+	do {
+		fd = ctl_connect(path);
+		rep = ctl_call(fd, &r.req);
+		close(fd);
+		if ((rc = reply_exit(rep)) == 0 && cmd->show != NULL)
+			cmd->show(&r, rep);
+		ksmt__reply__free_unpacked(rep, NULL);
+		if (fflush(stdout) == EOF)
+			err(EXIT_PROTOCOL, "stdout");
+	} while (rc == 0 && r.watch && sleep(r.watch) == 0);
 	return rc;
 }

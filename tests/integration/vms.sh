@@ -1,0 +1,60 @@
+#!/bin/bash
+# Per-VM KSM savings: a VM whose VMM pid an event names shows its
+# ksm_stat in status, in the status table and in the metrics, labelled by
+# VM id; a destroyed VM leaves no stale series; status --watch redraws.
+. "$top_srcdir/tests/lib.sh"
+kt_setup
+command -v curl >/dev/null || skip "curl not installed"
+command -v jq >/dev/null || skip "jq not installed"
+"$top_srcdir/tests/fake-root.sh" "$ROOT"
+mkdir -p "$ROOT/proc/4242" "$ROOT/proc/4343"
+printf 'ksm_rmap_items 300\nksm_zero_pages 7\nksm_merging_pages 25600\nksm_process_profit 90000000\nksm_merge_any: no\nksm_mergeable: yes\n' \
+    > "$ROOT/proc/4242/ksm_stat"
+printf 'ksm_rmap_items 10\nksm_zero_pages 0\nksm_merging_pages 512\nksm_process_profit -4096\n' \
+    > "$ROOT/proc/4343/ksm_stat"
+PORT=$(kt_port)
+printf '{"metrics": {"listen": "127.0.0.1:%s"}}\n' "$PORT" > "$T/conf.json"
+kt_start --root "$ROOT" -c "$T/conf.json"
+ctl() { "$KTCTL" -s "$SOCK" "$@"; }
+
+ctl event vm-big created --pid 4242 --cgroup /machine/vm-big || fail "event"
+ctl event vm-small created --pid 4343 || fail "event"
+ctl event vm-nopid created || fail "event"
+ctl status --json > "$T/s.json" || fail "status --json"
+assert_eq "vm-big" "4242 25600 300 90000000 /machine/vm-big" \
+    "$(jq -r '.vms["vm-big"] | "\(.pid) \(.ksm_merging_pages) \(.ksm_rmap_items) \(.ksm_process_profit) \(.cgroup)"' "$T/s.json")"
+assert_eq "vm-small's profit" -4096 "$(jq '.vms["vm-small"].ksm_process_profit' "$T/s.json")"
+assert_eq "vm-nopid has no savings" null "$(jq '.vms["vm-nopid"].ksm_merging_pages' "$T/s.json")"
+ok "status lists each VM with its VMM's ksm_stat"
+
+ctl status > "$T/table" || fail "status"
+grep -qE '^Saving .*MiB' "$T/table" || fail "no savings headline"
+first=$(sed -n '/^VM /{n;p;q}' "$T/table" | awk '{print $1}')
+assert_eq "the VM saving most comes first" vm-big "$first"
+grep -qE '^vm-big +4242 +100\.0 +85\.8' "$T/table" || fail "vm-big row: $(grep vm-big "$T/table")"
+grep -qE '^vm-nopid .* - +- ' "$T/table" || fail "a VM without pid shows no savings"
+ok "the status table ranks VMs by savings"
+
+curl -sf "http://127.0.0.1:$PORT/metrics" > "$T/m" || fail "scrape"
+grep -qx 'ksm_throttler_vm_ksm_merging_pages{vm="vm-big"} 25600' "$T/m" || fail "vm-big metric"
+grep -qx 'ksm_throttler_vm_ksm_profit_bytes{vm="vm-small"} -4096' "$T/m" || fail "vm-small profit metric"
+grep -q 'vm="vm-nopid"' "$T/m" && fail "a VM without a pid has savings series"
+if command -v promtool >/dev/null; then
+	promtool check metrics < "$T/m" || fail "promtool check metrics"
+fi
+ok "per-VM savings are metrics labelled by VM id"
+
+ctl event vm-big destroyed || fail "event"
+curl -sf "http://127.0.0.1:$PORT/metrics" > "$T/m2" || fail "scrape"
+grep -q 'vm="vm-big"' "$T/m2" && fail "stale series for a destroyed VM"
+grep -q 'vm="vm-small"' "$T/m2" || fail "vm-small gone too"
+rm -rf "$ROOT/proc/4343"
+curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q 'vm="vm-small"' &&
+    fail "series for a VMM that exited"
+ok "a destroyed VM or an exited VMM leaves no stale series"
+
+timeout 3 "$KTCTL" -s "$SOCK" status --watch 1 > "$T/watch" 2>&1
+n=$(grep -c 'ksm-throttlerd [0-9.]*, up' "$T/watch")
+[ "$n" -ge 2 ] || fail "status --watch drew $n screens in 3 s"
+ok "status --watch redraws"
+kt_stop
