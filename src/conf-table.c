@@ -79,6 +79,11 @@ const struct conf_key conf_table[] = {
 	{ .name = "inputs.inotify.dirs", .type = CONF_STRLIST,
 	  .offset = O(inotify_dirs), .defstr = "/run/vc/sbs",
 	  .help = "directories holding one subdirectory per VM" },
+	{ .name = "inputs.inotify.pid_files", .type = CONF_STRLIST,
+	  .offset = O(inotify_pid_files),
+	  .defstr = "/run/vc/vm/{vm}/pid,/run/vc/sbs/{vm}/pid",
+	  .help = "where runtimes record a VM's VMM pid ({vm}: the VM id); "
+	  "the first that names a live process gives the VM's KSM savings" },
 
 	BOOL("memcg.disabled", memcg_disabled, 0,
 	    "turn the memcg reclaim engine off"),

@@ -54,6 +54,7 @@ struct conf {
 	/* inputs */
 	int		 inotify_enabled;
 	struct strlist	 inotify_dirs;
+	struct strlist	 inotify_pid_files;
 
 	/* memcg, as mem-agent spells it */
 	int		 memcg_disabled;

@@ -10,10 +10,12 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "daemon.h"
 #include "log.h"
 #include "rootfs.h"
@@ -183,12 +185,46 @@ vms_on_event(void *arg, const struct vm_event *ev)
 	vm_update(vm, ev);
 }
 
+/*
+ * The VMM pid a runtime recorded in one of inputs.inotify.pid_files, for
+ * a VM no event gave one to (Kata's QEMU writes /run/vc/vm/<id>/pid).
+ */
+static pid_t
+vm_find_pid(const struct vms *v, const char *id)
+{
+	const struct strlist	*l = &v->d->conf->inotify_pid_files;
+	const char		*at;
+	char			 path[PATH_MAX], buf[32];
+	uint64_t		 pid;
+	size_t			 i;
+
+	/* An id is a name, never a way out of the runtime's directory. */
+	if (id[0] == '.' || strchr(id, '/') != NULL)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		if ((at = strstr(l->v[i], "{vm}")) == NULL ||
+		    xsnprintf(path, sizeof(path), "%.*s%s%s",
+		    (int)(at - l->v[i]), l->v[i], id, at + 4) < 0)
+			continue;
+		if (rootfs_read(path, buf, sizeof(buf)) < 0 ||
+		    parse_u64(buf, &pid) < 0 || pid == 0 || pid > INT_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%llu",
+		    (unsigned long long)pid);
+		if (rootfs_exists(path))
+			return (pid_t)pid;
+	}
+	return 0;
+}
+
 static cJSON *
-vm_json(const struct vm *vm)
+vm_json(const struct vms *v, struct vm *vm)
 {
 	struct ksm_stat	 st;
 	cJSON		*o;
 
+	if (vm->pid == 0)
+		vm->pid = vm_find_pid(v, vm->id);
 	o = cJSON_CreateObject();
 	if (vm->pid > 0)
 		cJSON_AddNumberToObject(o, "pid", vm->pid);
@@ -228,7 +264,7 @@ vms_status(void *arg, cJSON *root)
 
 	o = cJSON_AddObjectToObject(root, "vms");
 	TAILQ_FOREACH(vm, &v->list, entry)
-		cJSON_AddItemToObject(o, vm->id, vm_json(vm));
+		cJSON_AddItemToObject(o, vm->id, vm_json(v, vm));
 }
 
 static int

@@ -58,3 +58,18 @@ n=$(grep -c 'ksm-throttlerd [0-9.]*, up' "$T/watch")
 [ "$n" -ge 2 ] || fail "status --watch drew $n screens in 3 s"
 ok "status --watch redraws"
 kt_stop
+
+# A VM the inotify input found, whose runtime recorded its VMM's pid.
+mkdir -p "$ROOT/run/vc/sbs" "$ROOT/run/vc/vm/vm-kata" "$ROOT/proc/4545"
+printf 'ksm_rmap_items 1\nksm_zero_pages 0\nksm_merging_pages 2048\nksm_process_profit 1000\n' \
+    > "$ROOT/proc/4545/ksm_stat"
+echo 4545 > "$ROOT/run/vc/vm/vm-kata/pid"
+mkdir -p "$ROOT/run/vc/sbs/vm-kata" "$ROOT/run/vc/sbs/../evil"
+kt_start --root "$ROOT" -c "$T/conf.json"
+wait_for 5 sh -c "'$KTCTL' -s '$SOCK' status --json | jq -e '.vms[\"vm-kata\"].ksm_merging_pages == 2048' >/dev/null" ||
+    fail "the pid in /run/vc/vm/vm-kata/pid did not give vm-kata's savings: $(ctl status --json | jq -c .vms)"
+ctl event ../../proc created >/dev/null 2>&1
+[ "$(ctl status --json | jq -r '.vms["../../proc"].pid // "none"')" = none ] ||
+    fail "a VM id with a path in it was used to find a pid file"
+ok "a pid recorded by the runtime gives a VM found by inotify its savings"
+kt_stop
