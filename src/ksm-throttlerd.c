@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "ksm.h"
 #include "log.h"
+#include "notify.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -237,9 +238,12 @@ main(int argc, char *argv[])
 	engines_start(&d);
 	log_info("ksm-throttlerd %s started (root %s, run directory %s)",
 	    PACKAGE_VERSION, rootfs_root(), d.rundir);
+	notify_init(&d);
+	notify_ready();
 
 	event_base_dispatch(d.base);
 
+	notify_stopping();
 	engines_stop(&d);
 	ksm_restore(d.ksm);
 	ksm_close(d.ksm);
