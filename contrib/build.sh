@@ -11,7 +11,8 @@ top=$PWD
 # Everything the build and the tests use, by Debian package name.
 PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
-util-linux procps"
+util-linux procps
+libsystemd-dev systemd mandoc bash-completion dpkg-dev debhelper"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -21,11 +22,27 @@ deps() {
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q "install ok installed" || missing="$missing $p"
 	done
-	[ -z "$missing" ] && return 0
-	echo "installing:$missing"
-	as_root apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
-	    --no-install-recommends $missing >/dev/null
+	if [ -n "$missing" ]; then
+		echo "installing:$missing"
+		as_root apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
+		    --no-install-recommends $missing >/dev/null
+	fi
+	k8s_validator
+}
+
+# The Kubernetes manifests' schema validator (contrib/kubernetes/package.json)
+# where tests/integration/k8s-schema.sh looks for it.  Without npm that
+# test skips, saying so.
+k8s_validator() {
+	local dir=${KT_K8S_TOOLS:-${HOME:-/root}/.cache/ksm-throttler/k8s-validate}
+	command -v npm >/dev/null || return 0
+	cmp -s contrib/kubernetes/package.json "$dir/package.json" &&
+	    [ -d "$dir/node_modules/kubernetes-models" ] && return 0
+	echo "installing the Kubernetes schema validator in $dir"
+	mkdir -p "$dir" && cp contrib/kubernetes/package.json "$dir/" &&
+	    (cd "$dir" && npm install --no-audit --no-fund --silent >/dev/null 2>&1) ||
+	    echo "npm install failed: the Kubernetes schema test will skip"
 }
 
 build() {
