@@ -51,6 +51,9 @@ run_cases
 ok "completes verbs, event types and options on plain bash"
 
 BC=/usr/share/bash-completion/bash_completion
-[ -f "$BC" ] || skip "the bash-completion package is not installed: only plain bash was tried"
-run_cases
-ok "and with the bash-completion package's helpers"
+if [ -f "$BC" ]; then
+	run_cases
+	ok "and with the bash-completion package's helpers"
+else
+	echo "note: bash-completion is not installed: only plain bash was tried"
+fi
