@@ -11,7 +11,8 @@ top=$PWD
 # Everything the build and the tests use, by Debian package name.
 PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
-util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq"
+util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq
+libsystemd-dev systemd mandoc bash-completion dpkg-dev debhelper"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -21,10 +22,16 @@ deps() {
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q "install ok installed" || missing="$missing $p"
 	done
-	[ -z "$missing" ] && return 0
-	echo "installing:$missing"
+	if [ -n "$missing" ]; then
+		install_pkgs $missing || return 1
+	fi
+	k8s_validator
+}
+
+# Packages with services (prometheus) must not start them here.
+install_pkgs() {
+	echo "installing: $*"
 	as_root apt-get update -qq
-	# Packages with services (prometheus) must not start them here.
 	local guard=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
@@ -32,9 +39,23 @@ deps() {
 		guard=1
 	fi
 	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
-	    --no-install-recommends $missing >/dev/null || { [ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d; return 1; }
+	    --no-install-recommends "$@" >/dev/null || { [ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d; return 1; }
 	[ -n "$guard" ] && as_root rm -f /usr/sbin/policy-rc.d
 	return 0
+}
+
+# The Kubernetes manifests' schema validator (contrib/kubernetes/package.json)
+# where tests/integration/k8s-schema.sh looks for it.  Without npm that
+# test skips, saying so.
+k8s_validator() {
+	local dir=${KT_K8S_TOOLS:-${HOME:-/root}/.cache/ksm-throttler/k8s-validate}
+	command -v npm >/dev/null || return 0
+	cmp -s contrib/kubernetes/package.json "$dir/package.json" &&
+	    [ -d "$dir/node_modules/kubernetes-models" ] && return 0
+	echo "installing the Kubernetes schema validator in $dir"
+	mkdir -p "$dir" && cp contrib/kubernetes/package.json "$dir/" &&
+	    (cd "$dir" && npm install --no-audit --no-fund --silent >/dev/null 2>&1) ||
+	    echo "npm install failed: the Kubernetes schema test will skip"
 }
 
 build() {

@@ -26,6 +26,7 @@
 #include "input.h"
 #include "ksm.h"
 #include "log.h"
+#include "notify.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -276,9 +277,12 @@ main(int argc, char *argv[])
 	inputs_start(&d);
 	log_info("ksm-throttlerd %s started (root %s, run directory %s)",
 	    PACKAGE_VERSION, rootfs_root(), d.rundir);
+	notify_init(&d);
+	notify_ready();
 
 	event_base_dispatch(d.base);
 
+	notify_stopping();
 	inputs_stop(&d);
 	control_close(d.control);
 	engines_stop(&d);

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Under systemd (Type=notify): READY=1 once started, a STATUS= line with
+# what KSM saves (pages_sharing times the page size) and the policy's
+# state, WATCHDOG=1 at half of WatchdogSec=, STOPPING=1 on SIGTERM; and
+# none of it, with no timer, when $NOTIFY_SOCKET is not set.
+. "$top_srcdir/tests/lib.sh"
+kt_setup
+grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h" ||
+    skip "built without libsystemd (configure --with-systemd; Debian: libsystemd-dev)"
+"$top_srcdir/tests/fake-root.sh" "$ROOT"
+page=$(getconf PAGESIZE)
+echo $((64 * 1024 * 1024 / page)) > "$ROOT/sys/kernel/mm/ksm/pages_sharing"
+
+# A datagram socket standing in for systemd's, one line per message.
+NS="$T/notify.sock"
+perl -MIO::Socket::UNIX -e '
+	$| = 1;
+	my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM(), Local => $ARGV[0])
+	    or die "notify socket: $!";
+	while (defined $s->recv(my $m, 4096)) { $m =~ s/\n/ /g; print "$m\n"; }
+' "$NS" > "$T/notify.log" 2>&1 &
+LISTENER=$!
+KT_EXTRA_CLEANUP='kill $LISTENER 2>/dev/null'
+wait_for 5 test -S "$NS" || fail "notify listener did not start"
+
+# WatchdogSec=0.4s: a ping every 200 ms.
+KT_WRAPPER="env NOTIFY_SOCKET=$NS WATCHDOG_USEC=400000" kt_start --root "$ROOT"
+wait_for 5 grep -qx "READY=1" "$T/notify.log" || fail "no READY=1: $(cat "$T/notify.log")"
+ok "READY=1 after start-up"
+wait_for 5 grep -qx "STATUS=KSM saves 64 MiB, policy idle" "$T/notify.log" ||
+    fail "no STATUS= line with the savings: $(cat "$T/notify.log")"
+ok "STATUS= says what KSM saves and what the policy does"
+sleep 1
+pings=$(grep -cx "WATCHDOG=1" "$T/notify.log")
+[ "$pings" -ge 3 ] || fail "$pings watchdog pings in a second, wanted one every 200 ms"
+ok "WATCHDOG=1 at half the watchdog interval ($pings in about a second)"
+kt_stop
+wait_for 5 grep -qx "STOPPING=1" "$T/notify.log" || fail "no STOPPING=1"
+ok "STOPPING=1 on SIGTERM"
+
+# Without $NOTIFY_SOCKET: nothing sent, and no timer wakes the daemon.
+: > "$T/notify.log"
+KT_WRAPPER="env -u NOTIFY_SOCKET WATCHDOG_USEC=400000" kt_start --root "$ROOT"
+sleep 0.6
+kt_stop
+[ -s "$T/notify.log" ] && fail "sent notifications without NOTIFY_SOCKET: $(cat "$T/notify.log")"
+ok "without NOTIFY_SOCKET nothing is sent"
