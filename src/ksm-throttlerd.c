@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -160,8 +159,9 @@ rundir_open(const char *path)
 static int
 rundir_lock(struct daemon *d)
 {
-	char	 copy[PATH_MAX], pid[32];
-	int	 fd;
+	struct flock	 lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char		 copy[PATH_MAX], pid[32];
+	int		 fd;
 
 	if (xsnprintf(copy, sizeof(copy), "%s", d->conf->socket_path) < 0)
 		fatalx("socket path too long");
@@ -176,10 +176,19 @@ rundir_lock(struct daemon *d)
 	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd == -1)
 		fatal("%s", d->pidfile);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
+	/*
+	 * A POSIX record lock, not flock(): it belongs to this process
+	 * alone, so a child still finishing a slow write after the daemon
+	 * was killed does not keep the next daemon from starting.
+	 */
+	if (fcntl(fd, F_SETLK, &lk) == -1) {
+		if (errno == EAGAIN || errno == EACCES) {
+			if (fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK)
+				fatalx("another ksm-throttlerd runs with %s "
+				    "(pid %d)", d->rundir, (int)lk.l_pid);
 			fatalx("another ksm-throttlerd runs with %s", d->rundir);
-		fatal("%s: flock", d->pidfile);
+		}
+		fatal("%s: lock", d->pidfile);
 	}
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, pid, strlen(pid)) == -1)
