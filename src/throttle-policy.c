@@ -65,6 +65,8 @@
 #define DETECT_SHIFT		6
 /* A VMM touches guest memory within seconds of its CREATED event. */
 #define EVENT_GRACE_MS		3000
+/* New memory was seen arriving: two looks at it before calling it done. */
+#define DETECT_GRACE_MS		(2 * PROBE_BOOST_MS)
 /* Boosting and ksmd scanned nothing this long: nothing to merge. */
 #define QUIET_MS		5000
 /* Sample twice a pass while boosting, within these bounds. */
@@ -425,8 +427,9 @@ boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
 		mark_pass(p, &p->prev);
 	if (now + grace > p->grace_until)
 		p->grace_until = now + grace;
+	/* Memory is arriving: size the first passes for twice what is there. */
 	p->boost_floor = max64(p->boost_floor, max64(BOOST_MIN_SET_PAGES,
-	    set_pages(p) + announced));
+	    2 * set_pages(p) + announced));
 }
 
 static void
@@ -459,7 +462,7 @@ decide_idle(struct policy *p, const struct policy_input *in,
 			snprintf(why, sizeof(why), "%llu MiB of new mergeable "
 			    "memory with no event",
 			    (unsigned long long)(grown * PAGE_KB / 1024));
-			boost(p, in->now_ms, 0, why, 0);
+			boost(p, in->now_ms, DETECT_GRACE_MS, why, 0);
 			return;
 		}
 	}
