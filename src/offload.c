@@ -80,7 +80,9 @@ child(int fd, const char *path, const char *value, pid_t parent)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGUSR1, SIG_DFL);
 	err = rootfs_write(path, value);
-	(void)write(fd, &err, sizeof(err));
+	/* If the parent is gone, nobody is left to tell: exit all the same. */
+	if (write(fd, &err, sizeof(err)) != (ssize_t)sizeof(err))
+		_exit(1);
 	_exit(0);
 }
 
