@@ -105,6 +105,11 @@ extern const struct memcg_backend	memcg_v1;
 /* Shared by the backends. */
 int	memcg_cg_file(const struct memcg_host *, const char *, const char *,
 	    char *, size_t);
+int	memcg_cg_stat(const struct memcg_host *, const char *, int,
+	    struct memcg_stat *);
 void	memcg_job_fail(struct memcg_job *, int, const char *);
+
+/* memory.stat is a few dozen lines; a megabyte is not a memory.stat. */
+#define MEMCG_STAT_MAX	(1024 * 1024)
 
 #endif

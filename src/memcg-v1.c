@@ -15,8 +15,6 @@
 #include "util.h"
 
 #define V1_MOUNT	"/sys/fs/cgroup/memory"
-/* memory.stat is a few hundred bytes; a megabyte is not a stat file. */
-#define STAT_MAX	(1024 * 1024)
 /*
  * v1 prints "no limit" as PAGE_COUNTER_MAX pages in bytes (about 2^63);
  * anything from 2^62 up is no limit.
@@ -38,16 +36,10 @@ static int
 v1_stat(const struct memcg_host *h, const char *cg, struct memcg_stat *st,
     uint64_t *usage, uint64_t *limit)
 {
-	char	 path[PATH_MAX], *text;
-	int	 r;
+	char	path[PATH_MAX];
+	int	r;
 
-	if ((r = memcg_cg_file(h, cg, "memory.stat", path, sizeof(path))) < 0)
-		return r;
-	if ((r = rootfs_read_alloc(path, &text, NULL, STAT_MAX)) < 0)
-		return r;
-	r = memcg_stat_parse(text, 1, st);
-	free(text);
-	if (r < 0)
+	if ((r = memcg_cg_stat(h, cg, 1, st)) < 0)
 		return r;
 	if ((r = memcg_cg_file(h, cg, "memory.usage_in_bytes", path,
 	    sizeof(path))) < 0 || (r = rootfs_read_u64(path, usage)) < 0)

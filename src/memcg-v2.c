@@ -20,7 +20,6 @@ static const char *v2_mounts[] = {
 	"/sys/fs/cgroup",
 	"/sys/fs/cgroup/unified",
 };
-#define STAT_MAX	(1024 * 1024)
 
 /* Is the word in the space-separated list? */
 static int
@@ -76,16 +75,10 @@ static int
 v2_stat(const struct memcg_host *h, const char *cg, struct memcg_stat *st,
     uint64_t *usage, uint64_t *limit)
 {
-	char	 path[PATH_MAX], *text;
-	int	 r;
+	char	path[PATH_MAX];
+	int	r;
 
-	if ((r = memcg_cg_file(h, cg, "memory.stat", path, sizeof(path))) < 0)
-		return r;
-	if ((r = rootfs_read_alloc(path, &text, NULL, STAT_MAX)) < 0)
-		return r;
-	r = memcg_stat_parse(text, 0, st);
-	free(text);
-	if (r < 0)
+	if ((r = memcg_cg_stat(h, cg, 0, st)) < 0)
 		return r;
 	if ((r = memcg_cg_file(h, cg, "memory.current", path,
 	    sizeof(path))) < 0 || (r = rootfs_read_u64(path, usage)) < 0)

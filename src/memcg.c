@@ -185,6 +185,23 @@ memcg_cg_file(const struct memcg_host *h, const char *cg, const char *file,
 	    file);
 }
 
+/* A cgroup's memory.stat, read and parsed; the v1 and v2 layouts differ. */
+int
+memcg_cg_stat(const struct memcg_host *h, const char *cg, int v1,
+    struct memcg_stat *st)
+{
+	char	 path[PATH_MAX], *text;
+	int	 r;
+
+	if ((r = memcg_cg_file(h, cg, "memory.stat", path, sizeof(path))) < 0)
+		return r;
+	if ((r = rootfs_read_alloc(path, &text, NULL, MEMCG_STAT_MAX)) < 0)
+		return r;
+	r = memcg_stat_parse(text, v1, st);
+	free(text);
+	return r;
+}
+
 void
 memcg_job_fail(struct memcg_job *job, int err, const char *what)
 {

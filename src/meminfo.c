@@ -51,17 +51,32 @@ meminfo_field(const char *text, const char *field, uint64_t *kb)
 	return -ENOENT;
 }
 
+/* The whole file, refused if it holds a NUL: that is not /proc/meminfo. */
+static int
+meminfo_text(char **text)
+{
+	size_t	len;
+	int	r;
+
+	if ((r = rootfs_read_alloc("/proc/meminfo", text, &len,
+	    MEMINFO_MAX)) < 0)
+		return r;
+	if (strlen(*text) != len) {
+		free(*text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 meminfo_read_field(const char *field, uint64_t *kb)
 {
 	char	*text;
-	size_t	 len;
 	int	 r;
 
-	if ((r = rootfs_read_alloc("/proc/meminfo", &text, &len,
-	    MEMINFO_MAX)) < 0)
+	if ((r = meminfo_text(&text)) < 0)
 		return r;
-	r = strlen(text) == len ? meminfo_field(text, field, kb) : -EINVAL;
+	r = meminfo_field(text, field, kb);
 	free(text);
 	return r;
 }
@@ -83,13 +98,11 @@ int
 meminfo_read(struct meminfo *m)
 {
 	char	*text;
-	size_t	 len;
 	int	 r;
 
-	if ((r = rootfs_read_alloc("/proc/meminfo", &text, &len,
-	    MEMINFO_MAX)) < 0)
+	if ((r = meminfo_text(&text)) < 0)
 		return r;
-	r = strlen(text) == len ? meminfo_parse(text, m) : -EINVAL;
+	r = meminfo_parse(text, m);
 	free(text);
 	return r;
 }
