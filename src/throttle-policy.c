@@ -131,6 +131,7 @@ struct policy {
 	uint64_t		 grace_until;
 	uint64_t		 idle_base;	/* mergeable memory at idle */
 	int64_t			 idle_peak;	/* pages_sharing's high while idle */
+	int			 rebase;	/* take idle_base from a fresh walk */
 
 	struct policy_knobs	 knobs;
 	double			 target_frac;
@@ -217,6 +218,7 @@ enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
 	p->since_ms = now;
 	if (s == POLICY_IDLE) {
 		p->idle_base = p->mergeable;
+		p->rebase = 1;
 		p->idle_peak = p->mark_sharing;
 		p->boost_floor = 0;
 		p->calm = 0;
@@ -454,7 +456,15 @@ decide_idle(struct policy *p, const struct policy_input *in,
 	int64_t		sharing;
 	char		why[REASON_MAX];
 
-	if (p->have_mergeable && p->par.detect_ms > 0 &&
+	/*
+	 * The last walk may predate the end of the boost: what a fresh one
+	 * sees on the first idle step is what was merged, not new memory.
+	 */
+	if (p->rebase) {
+		p->rebase = 0;
+		if (in->have_mergeable)
+			p->idle_base = in->mergeable_pages;
+	} else if (p->have_mergeable && p->par.detect_ms > 0 &&
 	    p->mergeable > p->idle_base) {
 		grown = p->mergeable - p->idle_base;
 		thr = max64(DETECT_MIN_PAGES, p->idle_base >> DETECT_SHIFT);
@@ -666,6 +676,8 @@ actuate(struct policy *p, uint64_t now, struct policy_out *out)
 	out->next_ms = now + next_sample_ms(p);
 	if (fast)
 		out->probe_ms = PROBE_BOOST_MS;
+	else if (p->state == POLICY_IDLE && p->rebase)
+		out->probe_ms = 0;		/* walk now, whatever changed */
 	else if (p->state == POLICY_IDLE && p->par.detect_ms > 0)
 		out->probe_ms = p->par.detect_ms;
 	else

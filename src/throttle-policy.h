@@ -67,7 +67,8 @@ struct policy_out {
 	struct policy_knobs	knobs;
 	int			reseed_advisor;	/* restart it from adv_min_pages */
 	uint64_t		next_ms;	/* step again at this time */
-	uint64_t		probe_ms;	/* mergeable memory wanted this fresh */
+	uint64_t		probe_ms;	/* mergeable memory wanted this fresh;
+						   0: walk at the next step */
 	int			changed;	/* state changed in this step */
 };
 

@@ -184,7 +184,7 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 
 	if (t->walk_unsupported || t->probe_ms == UINT64_MAX)
 		goto out;
-	due = !t->have_walk || t->walk_due ||
+	due = !t->have_walk || t->walk_due || t->probe_ms == 0 ||
 	    now - t->walk_ms >= WALK_MAX_AGE_MS || mi == NULL ||
 	    mi->anon_kb >= t->walk_anon_kb + WALK_ANON_KB ||
 	    mi->anon_kb + WALK_ANON_KB <= t->walk_anon_kb;

@@ -34,7 +34,7 @@ defaults(struct policy_params *par)
 	par->boost_pass_ms = 200;
 	par->idle_pass_ms = 120000;
 	par->settle_scans = 2;
-	par->detect_ms = 2000;
+	par->detect_ms = 1000;
 }
 
 static struct sim *
@@ -273,7 +273,7 @@ test_idle_trickle(void **unused)
 	assert_true(knob_rate(&sm->out.knobs) >= 700 &&
 	    knob_rate(&sm->out.knobs) <= 1000);
 	/* An idle daemon sleeps for the detection interval. */
-	assert_int_equal(sm->out.next_ms - sm->now, 2000);
+	assert_int_equal(sm->out.next_ms - sm->now, 1000);
 	sim_free(sm);
 	par.detect_ms = 0;
 	sm = sim_new(&par);
@@ -310,6 +310,41 @@ test_new_mergeable_memory_without_event(void **unused)
 	assert_string_equal(state(sm), "boosting");
 	assert_string_equal(policy_reason(sm->p),
 	    "156 MiB of new mergeable memory with no event");
+	sim_free(sm);
+}
+
+/* Memory that finished arriving during the boost is not new once idle. */
+static void
+test_idle_rebases_on_a_fresh_walk(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t;
+	int64_t			 scans = 1;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	sm->in.kicks = 1;
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 50000;		/* the last walk, mid-fill */
+	at(sm, 0, scans, 0, 0, 0);
+	for (t = 250; policy_state(sm->p) != POLICY_IDLE && t < 20000;
+	    t += 250) {
+		if (t % 500 == 0)
+			scans++;
+		at(sm, t, scans, scans * 50000, 0, t);
+	}
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(sm->out.probe_ms, 0);	/* a fresh walk, please */
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 65536;		/* all of it, now resident */
+	at(sm, t, scans, scans * 50000, 0, t);
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(sm->out.probe_ms, 1000);
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 65536 + 16384;	/* a new 64 MiB */
+	at(sm, t + 1000, scans, scans * 50000, 0, t);
+	assert_string_equal(state(sm), "boosting");
 	sim_free(sm);
 }
 
@@ -462,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_budget_honoured),
 		cmocka_unit_test(test_idle_trickle),
 		cmocka_unit_test(test_new_mergeable_memory_without_event),
+		cmocka_unit_test(test_idle_rebases_on_a_fresh_walk),
 		cmocka_unit_test(test_sharing_wobble_stays_idle),
 		cmocka_unit_test(test_nothing_to_scan),
 		cmocka_unit_test(test_free_memory_gate),
