@@ -52,7 +52,7 @@ kt_setup() {
 kt_start() {
 	: > "$T/daemon.log"
 	${KT_WRAPPER:-} "$KTD" -f -v --socket "$SOCK" "$@" \
-	    >>"$T/daemon.log" 2>&1 &
+	    >>"$T/daemon.log" 2>&1 9>&- &
 	KT_PID=$!
 	# The daemon's own last start-up line, not an engine's "started".
 	wait_for 10 grep -qE "ksm-throttlerd [^ ]+ started" "$T/daemon.log" ||
