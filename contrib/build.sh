@@ -83,6 +83,8 @@ test)
 	make -j"$(nproc)" check || rc=$?
 	# Guest scripts in one boot of Debian's kernel under qemu TCG.
 	make check-vm || rc=$?
+	# The Debian package built, installed, started and purged.
+	make check-package || rc=$?
 	# The same unit tests again under ASan+UBSan, in their own tree.
 	mkdir -p "$top/_build-asan" && cd "$top/_build-asan"
 	[ -f Makefile ] || ../configure -q --enable-asan
