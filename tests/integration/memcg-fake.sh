@@ -183,7 +183,10 @@ rm -rf "$V2/vms/b"
 got=$(cat "$V2/vms/a/memory.reclaim")
 rm "$V2/vms/a/memory.reclaim"; : > "$V2/vms/a/memory.reclaim"
 assert_eq "what /vms/a got" "10485760 swappiness=0" "$got"
-wait_for 5 kt_log_has "/vms/b: cgroup is gone, skipping it" || fail "vanished /vms/b not reported"
+# Either the pass reaches /vms/b and finds it gone, or the glob walk
+# before it drops it first: both leave it alone and go on.
+wait_for 5 kt_log_has "/vms/b: cgroup is gone, skipping it|no longer tracking /vms/b" ||
+    fail "vanished /vms/b neither skipped nor dropped"
 wait_for 5 grep -qx "37748736 swappiness=0" "$V2/vms/c/memory.reclaim" ||
     fail "/vms/c after the vanished /vms/b: '$(cat "$V2/vms/c/memory.reclaim")'"
 ok "a cgroup removed mid-pass is skipped, the pass goes on (64 MiB chunks)"
