@@ -126,3 +126,20 @@ kt_port() {
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
+
+# kt_notify_listen: a datagram socket standing in for systemd's at $NS,
+# each message one line in $T/notify.log; its pid in $LISTENER.
+kt_notify_listen() {
+	NS="$T/notify.sock"
+	perl -MIO::Socket::UNIX -e '
+		$| = 1;
+		my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM(),
+		    Local => $ARGV[0]) or die "notify socket: $!";
+		while (defined $s->recv(my $m, 4096)) {
+			$m =~ s/\n/ /g;
+			print "$m\n";
+		}
+	' "$NS" > "$T/notify.log" 2>&1 &
+	LISTENER=$!
+	wait_for 5 test -S "$NS" || fail "notify listener did not start"
+}

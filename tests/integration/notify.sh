@@ -11,17 +11,8 @@ grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h" ||
 page=$(getconf PAGESIZE)
 echo $((64 * 1024 * 1024 / page)) > "$ROOT/sys/kernel/mm/ksm/pages_sharing"
 
-# A datagram socket standing in for systemd's, one line per message.
-NS="$T/notify.sock"
-perl -MIO::Socket::UNIX -e '
-	$| = 1;
-	my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM(), Local => $ARGV[0])
-	    or die "notify socket: $!";
-	while (defined $s->recv(my $m, 4096)) { $m =~ s/\n/ /g; print "$m\n"; }
-' "$NS" > "$T/notify.log" 2>&1 &
-LISTENER=$!
+kt_notify_listen
 KT_EXTRA_CLEANUP='kill $LISTENER 2>/dev/null'
-wait_for 5 test -S "$NS" || fail "notify listener did not start"
 
 # WatchdogSec=0.4s: a ping every 200 ms.
 KT_WRAPPER="env NOTIFY_SOCKET=$NS WATCHDOG_USEC=400000" kt_start --root "$ROOT"

@@ -56,16 +56,8 @@ ok "dpkg -i installs it; the daemon accepts the shipped configuration"
 # Start it as a service manager would, without one: the foreground, a
 # private run directory, and a notify socket to hear READY=1 on.
 "$top_srcdir/tests/fake-root.sh" "$ROOT"
-NS="$T/notify.sock"
-perl -MIO::Socket::UNIX -e '
-	$| = 1;
-	my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM(), Local => $ARGV[0])
-	    or die "notify socket: $!";
-	while (defined $s->recv(my $m, 4096)) { $m =~ s/\n/ /g; print "$m\n"; }
-' "$NS" > "$T/notify.log" 2>&1 &
-LISTENER=$!
+kt_notify_listen
 KT_EXTRA_CLEANUP='kill $LISTENER 2>/dev/null; purge'
-wait_for 5 test -S "$NS" || fail "notify listener did not start"
 KTD=/usr/sbin/ksm-throttlerd
 KT_WRAPPER="env NOTIFY_SOCKET=$NS" kt_start --foreground \
     -c /etc/ksm-throttler/ksm-throttler.json --root "$ROOT"
