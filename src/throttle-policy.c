@@ -128,6 +128,8 @@ struct policy {
 	uint64_t		 mark_set;
 	uint64_t		 progress_ms;	/* ksmd last scanned something */
 	uint64_t		 calm;		/* passes without growth */
+	int			 stale_pass;	/* the pass under way began
+						   before the boost */
 	uint64_t		 grace_until;
 	uint64_t		 idle_base;	/* mergeable memory at idle */
 	int64_t			 idle_peak;	/* pages_sharing's high while idle */
@@ -423,6 +425,7 @@ boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
 {
 	enter(p, now, POLICY_BOOSTING, "%s", why);
 	p->calm = 0;
+	p->stale_pass = 1;
 	if (p->progress_ms < now)
 		p->progress_ms = now;	/* give ksmd time to find it */
 	if (p->have_prev)
@@ -502,6 +505,7 @@ decide_fast(struct policy *p, const struct policy_input *in,
 
 	if (o->boundary && o->growing) {
 		p->calm = 0;
+		p->stale_pass = 0;
 		if (p->state == POLICY_SETTLING)
 			enter(p, now, POLICY_BOOSTING, "merging grew again: "
 			    "%lld pages in %lld full scan%s", (long long)o->gain,
@@ -509,8 +513,13 @@ decide_fast(struct policy *p, const struct policy_input *in,
 		return;
 	}
 	if (o->boundary) {
-		p->calm += (uint64_t)o->passes;
-		if (p->state == POLICY_BOOSTING)
+		/*
+		 * A pass that was under way at the boost scanned little of
+		 * what the boost is for: it shows growth, never calm.
+		 */
+		p->calm += (uint64_t)o->passes - (p->stale_pass ? 1 : 0);
+		p->stale_pass = 0;
+		if (p->state == POLICY_BOOSTING && p->calm > 0)
 			enter(p, now, POLICY_SETTLING, "no growth over %llu "
 			    "full scan%s", (unsigned long long)p->calm,
 			    p->calm > 1 ? "s" : "");

@@ -115,6 +115,28 @@ test_event_boosts_at_once(void **unused)
 	sim_free(sm);
 }
 
+/* A full scan ending in the step of the event is from before it. */
+static void
+test_event_ignores_the_pass_before_it(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 10, 1000, 5000, 0);
+	at(sm, 1000, 11, 2000, 5000, 0);
+	sm->in.kicks = 1;
+	at(sm, 1100, 12, 3000, 5000, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_string_equal(policy_reason(sm->p), "kick");
+	assert_int_equal(policy_transitions(sm->p), 1);
+	/* The first pass that began after it does count. */
+	at(sm, 1200, 13, 4000, 5000, 0);
+	assert_string_equal(state(sm), "settling");
+	sim_free(sm);
+}
+
 /*
  * Recorded on Linux 6.18 (2 cores): four 512 MiB simulated VMs filled
  * over 3 s while ksmd ran flat out.  Every 500 ms: full_scans,
@@ -492,6 +514,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_event_boosts_at_once),
+		cmocka_unit_test(test_event_ignores_the_pass_before_it),
 		cmocka_unit_test(test_recorded_wave_boosts_then_settles),
 		cmocka_unit_test(test_boost_extended_while_growing),
 		cmocka_unit_test(test_budget_honoured),
