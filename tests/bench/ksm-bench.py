@@ -10,8 +10,13 @@ reach 90 % of the best plateau any policy reached in that wave, and the
 unmerged GiB*s against that plateau; over the run and over
 the idle stretches: ksmd CPU seconds.  Prints a table, writes JSON.
 
-Needs root and a writable /sys/kernel/mm/ksm.  Holds the test lock for
-the whole run and puts the host's knobs back however it ends.
+The default timeline is two waves 200 s apart, the second replacing the
+first: a host where VMs come and go every few minutes, with idle
+stretches between.  `--waves 3 --wave-secs 45` is a churn-heavy one.
+
+Needs root and a writable /sys/kernel/mm/ksm.  Holds the test lock while
+each policy runs (kernel tests waiting for it run between two policies)
+and puts the host's knobs back however it ends.
 """
 import argparse
 import fcntl
@@ -34,7 +39,7 @@ PAGE = 4096
 SAMPLE_S = 0.1
 # The timeline: waves of VMs, each followed by an idle stretch.  A wave
 # may first destroy the VMs of an earlier wave (churn).
-WAVE_S = 45             # from one wave to the next
+WAVE_S = 200            # from one wave to the next
 IDLE_FROM_S = 25        # the idle stretch: from here to the next wave
 VMS_PER_WAVE = 4
 VM_MIB = 512
@@ -330,7 +335,7 @@ def main():
     global WAVE_S
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--builddir", default="_build")
-    ap.add_argument("--waves", type=int, default=3)
+    ap.add_argument("--waves", type=int, default=2)
     ap.add_argument("--wave-secs", type=int, default=WAVE_S,
                     help="from one wave to the next; the idle stretch is "
                     f"what follows the first {IDLE_FROM_S} s")
@@ -356,23 +361,23 @@ def main():
         keep = args.only.split(",")
         pols = [p for p in pols if p.name in keep]
     lock = open(LOCK, "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    host = Host()
     results = {}
-    try:
-        for p in pols:
-            tmp = tempfile.mkdtemp(prefix="kt-bench.")
-            print(f"# {p.name} ...", flush=True)
-            try:
-                results[p.name] = run_policy(host, p, simvm, args.waves, tmp)
-                log = os.path.join(tmp, "ksm-throttlerd.log")
-                if os.path.exists(log):
-                    slug = re.sub(r"[^a-z0-9]+", "-", p.name.lower())
-                    shutil.copy(log, f"{args.json}.{slug.strip('-')}.log")
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-    finally:
-        host.restore()
+    for p in pols:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        host = Host()
+        tmp = tempfile.mkdtemp(prefix="kt-bench.")
+        print(f"# {p.name} ...", flush=True)
+        try:
+            results[p.name] = run_policy(host, p, simvm, args.waves, tmp)
+            log = os.path.join(tmp, "ksm-throttlerd.log")
+            if os.path.exists(log):
+                slug = re.sub(r"[^a-z0-9]+", "-", p.name.lower())
+                shutil.copy(log, f"{args.json}.{slug.strip('-')}.log")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            host.restore()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        time.sleep(1)   # a waiting kernel test gets its turn
     out = analyse(results, args.waves)
     ratios(out)
     print(table(out, args.waves))
