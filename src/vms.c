@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,8 @@
 #define VMS_MAX		65536
 
 struct vm {
+	char		 id[VM_ID_MAX];		/* first: the index's key */
 	TAILQ_ENTRY(vm)	 entry;
-	char		 id[VM_ID_MAX];
 	pid_t		 pid;
 	char		*cgroup;
 	char		*class_name;
@@ -39,9 +40,11 @@ struct vm {
 
 TAILQ_HEAD(vm_list, vm);
 
+/* The list keeps the order VMs came in, for status; the index finds one. */
 struct vms {
 	struct daemon	*d;
 	struct vm_list	 list;
+	void		*index;		/* tsearch(3) tree of struct vm */
 	size_t		 count;
 	int		 full_warned;
 };
@@ -108,20 +111,28 @@ ksm_stat_read(int pid, struct ksm_stat *st)
 	return ksm_stat_parse(buf, st);
 }
 
+/* Both sides point at a struct vm or at a bare id: the id comes first. */
+static int
+vm_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 static struct vm *
 vm_find(struct vms *v, const char *id)
 {
-	struct vm	*vm;
+	void	*node;
 
-	TAILQ_FOREACH(vm, &v->list, entry)
-		if (strcmp(vm->id, id) == 0)
-			return vm;
-	return NULL;
+	node = tfind(id, &v->index, vm_cmp);
+	return node != NULL ? *(struct vm **)node : NULL;
 }
 
 static void
-vm_free(struct vm *vm)
+vm_free(struct vms *v, struct vm *vm)
 {
+	TAILQ_REMOVE(&v->list, vm, entry);
+	tdelete(vm, &v->index, vm_cmp);
+	v->count--;
 	free(vm->cgroup);
 	free(vm->class_name);
 	free(vm);
@@ -160,11 +171,8 @@ vms_on_event(void *arg, const struct vm_event *ev)
 		return;
 	vm = vm_find(v, ev->vm_id);
 	if (ev->type == VM_DESTROYED) {
-		if (vm != NULL) {
-			TAILQ_REMOVE(&v->list, vm, entry);
-			v->count--;
-			vm_free(vm);
-		}
+		if (vm != NULL)
+			vm_free(v, vm);
 		return;
 	}
 	if (vm == NULL) {
@@ -179,6 +187,8 @@ vms_on_event(void *arg, const struct vm_event *ev)
 		memcpy(vm->id, ev->vm_id, sizeof(vm->id));
 		vm->since_ms = now_ms();
 		vm->input = ev->input;
+		if (tsearch(vm, &v->index, vm_cmp) == NULL)
+			fatal("tsearch");
 		TAILQ_INSERT_TAIL(&v->list, vm, entry);
 		v->count++;
 	}
@@ -285,10 +295,8 @@ vms_shutdown(void *arg)
 	struct vms	*v = arg;
 	struct vm	*vm;
 
-	while ((vm = TAILQ_FIRST(&v->list)) != NULL) {
-		TAILQ_REMOVE(&v->list, vm, entry);
-		vm_free(vm);
-	}
+	while ((vm = TAILQ_FIRST(&v->list)) != NULL)
+		vm_free(v, vm);
 	free(v);
 }
 
