@@ -25,11 +25,19 @@
 
 /* Bounds what a flood of made-up VM ids can cost. */
 #define VMS_MAX		65536
+/*
+ * A VM without a VMM pid has its runtime's pid files looked at by status
+ * at most this often: a runtime writes the file as the VM starts, and a
+ * status asked for by many clients at once does not open a file per VM
+ * each time.
+ */
+#define PID_LOOKUP_MS	1000
 
 struct vm {
 	char		 id[VM_ID_MAX];		/* first: the index's key */
 	TAILQ_ENTRY(vm)	 entry;
 	pid_t		 pid;
+	uint64_t	 pid_lookup_ms;		/* last look at the pid files */
 	char		*cgroup;
 	char		*class_name;
 	uint64_t	 memory_bytes;
@@ -228,13 +236,16 @@ vm_find_pid(const struct vms *v, const char *id)
 }
 
 static cJSON *
-vm_json(const struct vms *v, struct vm *vm)
+vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 {
 	struct ksm_stat	 st;
 	cJSON		*o;
 
-	if (vm->pid == 0)
+	if (vm->pid == 0 && (vm->pid_lookup_ms == 0 ||
+	    now - vm->pid_lookup_ms >= PID_LOOKUP_MS)) {
+		vm->pid_lookup_ms = now;
 		vm->pid = vm_find_pid(v, vm->id);
+	}
 	o = cJSON_CreateObject();
 	if (vm->pid > 0)
 		cJSON_AddNumberToObject(o, "pid", vm->pid);
@@ -250,7 +261,7 @@ vm_json(const struct vms *v, struct vm *vm)
 	cJSON_AddStringToObject(o, "state", vm->destroying ? "destroying" :
 	    "running");
 	cJSON_AddNumberToObject(o, "age_seconds",
-	    (double)(now_ms() - vm->since_ms) / 1000.0);
+	    (double)(now - vm->since_ms) / 1000.0);
 	/* A VMM that is gone or not yet known simply has no savings. */
 	if (vm->pid > 0 && ksm_stat_read(vm->pid, &st) == 0) {
 		cJSON_AddNumberToObject(o, "ksm_merging_pages",
@@ -271,10 +282,11 @@ vms_status(void *arg, cJSON *root)
 	struct vms	*v = arg;
 	struct vm	*vm;
 	cJSON		*o;
+	uint64_t	 now = now_ms();
 
 	o = cJSON_AddObjectToObject(root, "vms");
 	TAILQ_FOREACH(vm, &v->list, entry)
-		cJSON_AddItemToObject(o, vm->id, vm_json(v, vm));
+		cJSON_AddItemToObject(o, vm->id, vm_json(v, vm, now));
 }
 
 static int
