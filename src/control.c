@@ -39,7 +39,12 @@
 #include "log.h"
 #include "util.h"
 
-#define LISTEN_BACKLOG		128
+/*
+ * As deep as the kernel allows (it caps this at net.core.somaxconn): a
+ * thousand clients that connect at once wait to be accepted, rather than
+ * being refused with EAGAIN.
+ */
+#define LISTEN_BACKLOG		SOMAXCONN
 /* Frames handled per read callback; then the other clients get a turn. */
 #define FRAMES_PER_READ		32
 /*
