@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -28,6 +29,9 @@
 #include "notify.h"
 #include "rootfs.h"
 #include "util.h"
+
+/* Descriptors the daemon holds besides its clients': files, inotify, ... */
+#define FD_RESERVE	64
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -196,6 +200,38 @@ rundir_lock(struct daemon *d)
 	return fd;		/* held open until exit: that is the lock */
 }
 
+/*
+ * Each client of the control socket is a descriptor: the soft limit on
+ * them (1024 under systemd and most shells) goes up to the hard one, as
+ * daemons do, so that socket.max_clients clients can connect.
+ */
+static void
+fd_limit_raise(const struct conf *c)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE, ignoring");
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		log_debug("raising the open files limit from %llu to %llu",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)rl.rlim_max);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit RLIMIT_NOFILE, ignoring");
+			return;
+		}
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <
+	    c->socket_max_clients + FD_RESERVE)
+		log_warnx("open files limit %llu: fewer than socket.max_clients "
+		    "(%llu) clients can connect at once",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)c->socket_max_clients);
+}
+
 static void
 signals_setup(struct daemon *d)
 {
@@ -274,6 +310,7 @@ main(int argc, char *argv[])
 	log_init(foreground, verbose);
 
 	lockfd = rundir_lock(&d);
+	fd_limit_raise(d.conf);
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	d.started_ms = now_ms();
