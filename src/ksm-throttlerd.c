@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,14 @@
 
 /* Descriptors the daemon holds besides its clients': files, inotify, ... */
 #define FD_RESERVE	64
+/*
+ * Buffers from this size up (status replies listing many VMs) are mapped
+ * on their own and unmapped when freed.  glibc starts there too, but
+ * raises the threshold as such buffers are freed, after which they come
+ * from the heap, which a burst of status requests leaves fragmented at
+ * its peak for good.
+ */
+#define MMAP_THRESHOLD	(128 * 1024)
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -267,6 +276,9 @@ main(int argc, char *argv[])
 	size_t		 i;
 
 	memset(&d, 0, sizeof(d));
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+#endif
 	while ((ch = getopt_long(argc, argv, "c:nfvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': d.conf_path = optarg; break;
