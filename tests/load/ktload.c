@@ -1113,6 +1113,28 @@ setup(struct load *L)
 }
 
 static void
+teardown(struct load *L)
+{
+	struct client	*c;
+	int		 i;
+
+	for (i = 0; i < L->nclients + L->flood; i++) {
+		c = &L->clients[i];
+		if (c->retry != NULL)
+			event_free(c->retry);
+		if (c->in != NULL)
+			evbuffer_free(c->in);
+		free(c->inflight.v);
+	}
+	free(L->clients);
+	free(L->lat);
+	event_free(L->flood_timer);
+	event_free(L->rss_timer);
+	event_free(L->deadline);
+	event_base_free(L->base);
+}
+
+static void
 run(struct load *L)
 {
 	struct timeval	rss_tv = { 0, RSS_SAMPLE_MS * 1000 };
@@ -1203,5 +1225,6 @@ main(int argc, char *argv[])
 	verdict(&L, live);
 	cJSON_Delete(before);
 	cJSON_Delete(after);
+	teardown(&L);
 	return L.failed ? 1 : 0;
 }
