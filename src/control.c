@@ -130,6 +130,8 @@ struct control {
 	struct client_list	 clients;
 	size_t			 nclients;
 	struct client_list	 waiting;	/* oldest first */
+	size_t			 nwaiting;
+	uint64_t		 waits;		/* clients made to wait, ever */
 	size_t			 queued;	/* reply bytes, all clients */
 	struct event		*wake;		/* serve the waiting */
 	unsigned long long	 next_id;
@@ -188,6 +190,7 @@ control_wake(evutil_socket_t fd, short what, void *arg)
 	while (ctl->queued <= REPLIES_HIGH &&
 	    (c = TAILQ_FIRST(&ctl->waiting)) != NULL) {
 		TAILQ_REMOVE(&ctl->waiting, c, wait_entry);
+		ctl->nwaiting--;
 		c->waiting = 0;
 		client_reading(c);
 		client_process(c);
@@ -202,6 +205,8 @@ client_wait(struct client *c)
 		return;
 	c->waiting = 1;
 	TAILQ_INSERT_TAIL(&c->ctl->waiting, c, wait_entry);
+	c->ctl->nwaiting++;
+	c->ctl->waits++;
 	client_reading(c);
 }
 
@@ -227,8 +232,10 @@ client_free(struct client *c)
 	log_debug("control: client %llu gone", c->id);
 	TAILQ_REMOVE(&ctl->clients, c, entry);
 	ctl->nclients--;
-	if (c->waiting)
+	if (c->waiting) {
 		TAILQ_REMOVE(&ctl->waiting, c, wait_entry);
+		ctl->nwaiting--;
+	}
 	evbuffer_remove_cb_entry(out, c->out_cb);
 	ctl->queued -= evbuffer_get_length(out);
 	control_maybe_wake(ctl);
@@ -944,6 +951,9 @@ control_status(struct control *ctl, cJSON *root)
 	cJSON_AddStringToObject(o, "socket", ctl->path);
 	cJSON_AddNumberToObject(o, "clients", (double)ctl->nclients);
 	cJSON_AddNumberToObject(o, "accepted", (double)ctl->accepted);
+	cJSON_AddNumberToObject(o, "reply_bytes", (double)ctl->queued);
+	cJSON_AddNumberToObject(o, "waiting", (double)ctl->nwaiting);
+	cJSON_AddNumberToObject(o, "waits", (double)ctl->waits);
 	r = cJSON_AddObjectToObject(o, "rejected");
 	for (i = 0; i < REJECT_MAX; i++)
 		cJSON_AddNumberToObject(r, reject_names[i],

@@ -140,6 +140,7 @@ struct load {
 	uint64_t		 t_start, t_connected, t_normal_done;
 	uint64_t		 sent[K_MAX];	/* by the normal clients */
 	uint64_t		 flood_sent, flood_events, flood_during;
+	double			 waits;		/* on the daemon's reply bound */
 	uint64_t		*lat;		/* ns, normal clients */
 	size_t			 nlat, caplat;
 
@@ -820,6 +821,12 @@ verify_control(struct load *L, const cJSON *before, const cJSON *after)
 	    (double)(L->nclients + L->flood + L->fetches),
 	    num(after, 2, "control", "accepted") -
 	    num(before, 2, "control", "accepted"));
+	/* With every client gone, nothing is left waiting. */
+	expect_eq(L, "reply bytes waiting", 0,
+	    num(after, 2, "control", "reply_bytes"));
+	expect_eq(L, "clients waiting", 0, num(after, 2, "control", "waiting"));
+	L->waits = num(after, 2, "control", "waits") -
+	    num(before, 2, "control", "waits");
 	cJSON_ArrayForEach(x, r) {
 		d = x->valuedouble - num(br, 1, x->string);
 		if (strcmp(x->string, "bad_request") == 0)
@@ -1022,6 +1029,8 @@ report(struct load *L, uint64_t live)
 		    " events), %" PRIu64 " answered while the normal clients "
 		    "ran, %.0f each\n", L->flood_sent, L->flood_events,
 		    L->flood_during, (double)requests / L->nclients);
+	printf("waits:          %.0f times a client waited for the replies "
+	    "of all to go down\n", L->waits);
 	if (L->pid > 0)
 		printf("daemon RSS:     %.1f MiB at start, peak %.1f MiB "
 		    "(VmHWM), %.1f MiB at end\n", L->rss_start_kib / 1024,
