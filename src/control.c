@@ -39,7 +39,12 @@
 #include "log.h"
 #include "util.h"
 
-#define LISTEN_BACKLOG		128
+/*
+ * As deep as the kernel allows (it caps this at net.core.somaxconn): a
+ * thousand clients that connect at once wait to be accepted, rather than
+ * being refused with EAGAIN.
+ */
+#define LISTEN_BACKLOG		SOMAXCONN
 /* Frames handled per read callback; then the other clients get a turn. */
 #define FRAMES_PER_READ		32
 /*
@@ -49,6 +54,18 @@
  */
 #define OUTPUT_HIGH		(256 * 1024)
 #define OUTPUT_LOW		(64 * 1024)
+/*
+ * The replies waiting in all the clients' output together.  Above
+ * REPLIES_HIGH no client's requests are handled: each waits its turn, in
+ * the order they came, until the total is below REPLIES_LOW again.  This
+ * bounds the daemon's memory whatever the number of clients: a thousand
+ * clients asking for status at once do not each hold a copy of it.  A
+ * client that reads nothing holds at most OUTPUT_HIGH and one reply of
+ * the total until idle_timeout_secs drops it: it takes dozens of them
+ * at once to hold up the others.
+ */
+#define REPLIES_HIGH		(8 * 1024 * 1024)
+#define REPLIES_LOW		(4 * 1024 * 1024)
 /* Bad requests before a client is dropped, and how many are logged. */
 #define CLIENT_ERRORS_MAX	32
 #define CLIENT_ERRORS_LOGGED	5
@@ -82,8 +99,10 @@ static const char *reject_names[REJECT_MAX] = {
 
 struct client {
 	TAILQ_ENTRY(client)	 entry;
+	TAILQ_ENTRY(client)	 wait_entry;	/* in ctl->waiting */
 	struct control		*ctl;
 	struct bufferevent	*bev;
+	struct evbuffer_cb_entry *out_cb;	/* counts into ctl->queued */
 	struct event		*deadline;	/* a frame must be whole by then */
 	struct event		*resume;	/* more frames after a yield */
 	unsigned long long	 id;
@@ -93,6 +112,7 @@ struct client {
 	int			 privileged;
 	int			 talked;	/* sent a whole frame */
 	int			 paused;	/* replies piled up */
+	int			 waiting;	/* for ctl->queued to go down */
 	int			 closing;	/* flush the replies, then free */
 	int			 eof;
 	unsigned		 errors;
@@ -109,6 +129,11 @@ struct control {
 	const char		*base;		/* path's name in the run directory */
 	struct client_list	 clients;
 	size_t			 nclients;
+	struct client_list	 waiting;	/* oldest first */
+	size_t			 nwaiting;
+	uint64_t		 waits;		/* clients made to wait, ever */
+	size_t			 queued;	/* reply bytes, all clients */
+	struct event		*wake;		/* serve the waiting */
 	unsigned long long	 next_id;
 	uint64_t		 accepted;
 	uint64_t		 rejected[REJECT_MAX];
@@ -135,14 +160,85 @@ struct control_cmd {
 static void	client_process(struct client *);
 static void	client_close(struct client *);
 
+/* Read from a client only while its requests can be handled. */
+static void
+client_reading(struct client *c)
+{
+	if (c->paused || c->waiting || c->closing || c->eof)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+/* The total of the replies is low enough again: the waiting go on. */
+static void
+control_maybe_wake(struct control *ctl)
+{
+	struct timeval	now = { 0, 0 };
+
+	if (ctl->queued < REPLIES_LOW && !TAILQ_EMPTY(&ctl->waiting))
+		evtimer_add(ctl->wake, &now);
+}
+
+/* Oldest first, for as long as the total allows. */
+static void
+control_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct control	*ctl = arg;
+	struct client	*c;
+
+	while (ctl->queued <= REPLIES_HIGH &&
+	    (c = TAILQ_FIRST(&ctl->waiting)) != NULL) {
+		TAILQ_REMOVE(&ctl->waiting, c, wait_entry);
+		ctl->nwaiting--;
+		c->waiting = 0;
+		client_reading(c);
+		client_process(c);
+	}
+}
+
+/* Wait for the total of the replies to go down, behind the others. */
+static void
+client_wait(struct client *c)
+{
+	if (c->waiting)
+		return;
+	c->waiting = 1;
+	TAILQ_INSERT_TAIL(&c->ctl->waiting, c, wait_entry);
+	c->ctl->nwaiting++;
+	c->ctl->waits++;
+	client_reading(c);
+}
+
+/* Every byte added to or written from a client's output. */
+static void
+client_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct control	*ctl = ((struct client *)arg)->ctl;
+
+	ctl->queued += info->n_added;
+	ctl->queued -= info->n_deleted;
+	if (info->n_deleted > 0)
+		control_maybe_wake(ctl);
+}
+
 static void
 client_free(struct client *c)
 {
 	struct control	*ctl = c->ctl;
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
 
 	log_debug("control: client %llu gone", c->id);
 	TAILQ_REMOVE(&ctl->clients, c, entry);
 	ctl->nclients--;
+	if (c->waiting) {
+		TAILQ_REMOVE(&ctl->waiting, c, wait_entry);
+		ctl->nwaiting--;
+	}
+	evbuffer_remove_cb_entry(out, c->out_cb);
+	ctl->queued -= evbuffer_get_length(out);
+	control_maybe_wake(ctl);
 	bufferevent_free(c->bev);
 	event_free(c->deadline);
 	event_free(c->resume);
@@ -162,7 +258,7 @@ client_close(struct client *c)
 		return;
 	}
 	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	client_reading(c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	evtimer_del(c->deadline);
 	evtimer_del(c->resume);
@@ -426,7 +522,7 @@ client_arm_deadline(struct client *c, int progressed)
 
 	if (progressed)
 		evtimer_del(c->deadline);
-	if (c->paused || (c->talked && !client_partial(c))) {
+	if (c->paused || c->waiting || (c->talked && !client_partial(c))) {
 		evtimer_del(c->deadline);
 		return;
 	}
@@ -443,10 +539,17 @@ client_process(struct client *c)
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	int		 n, r = 0;
 
+	if (c->waiting)
+		return;
 	for (n = 0; n < FRAMES_PER_READ; n++) {
 		if (evbuffer_get_length(out) > OUTPUT_HIGH) {
 			c->paused = 1;
-			bufferevent_disable(c->bev, EV_READ);
+			client_reading(c);
+			client_arm_deadline(c, n > 0);
+			return;
+		}
+		if (c->ctl->queued > REPLIES_HIGH) {
+			client_wait(c);
 			client_arm_deadline(c, n > 0);
 			return;
 		}
@@ -489,8 +592,7 @@ client_write(struct bufferevent *bev, void *arg)
 	}
 	if (c->paused) {
 		c->paused = 0;
-		if (!c->eof)
-			bufferevent_enable(bev, EV_READ);
+		client_reading(c);
 		client_process(c);
 	}
 }
@@ -515,7 +617,7 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		/* Answer what it sent before it hung up, then close. */
 		c->eof = 1;
-		if (!c->closing && !c->paused)
+		if (!c->closing && !c->paused && !c->waiting)
 			client_process(c);
 		return;
 	}
@@ -603,8 +705,12 @@ static void
 client_setup(struct client *c)
 {
 	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
+	c->out_cb = evbuffer_add_cb(bufferevent_get_output(c->bev),
+	    client_output, c);
+	if (c->out_cb == NULL)
+		fatalx("control: out of memory for a client");
 	client_limits(c);
-	bufferevent_enable(c->bev, EV_READ);
+	client_reading(c);
 	client_arm_deadline(c, 0);
 }
 
@@ -775,6 +881,7 @@ control_open(struct daemon *d, char *err, size_t errlen)
 	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->d = d;
 	TAILQ_INIT(&ctl->clients);
+	TAILQ_INIT(&ctl->waiting);
 	if (xsnprintf(ctl->path, sizeof(ctl->path), "%s",
 	    d->conf->socket_path) < 0) {
 		snprintf(err, errlen, "socket path %s: longer than %zu bytes",
@@ -791,7 +898,8 @@ control_open(struct daemon *d, char *err, size_t errlen)
 	ctl->listener = evconnlistener_new(d->base, control_accept, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	ctl->backoff = evtimer_new(d->base, control_resume_accept, ctl);
-	if (ctl->listener == NULL || ctl->backoff == NULL)
+	ctl->wake = evtimer_new(d->base, control_wake, ctl);
+	if (ctl->listener == NULL || ctl->backoff == NULL || ctl->wake == NULL)
 		fatalx("control: out of memory");
 	evconnlistener_set_error_cb(ctl->listener, control_accept_error);
 	control_group(ctl);
@@ -810,6 +918,7 @@ control_close(struct control *ctl)
 		client_free(c);
 	evconnlistener_free(ctl->listener);
 	event_free(ctl->backoff);
+	event_free(ctl->wake);
 	if (unlinkat(ctl->d->rundirfd, ctl->base, 0) == -1)
 		log_warn("control: %s", ctl->path);
 	free(ctl->group);
@@ -842,6 +951,9 @@ control_status(struct control *ctl, cJSON *root)
 	cJSON_AddStringToObject(o, "socket", ctl->path);
 	cJSON_AddNumberToObject(o, "clients", (double)ctl->nclients);
 	cJSON_AddNumberToObject(o, "accepted", (double)ctl->accepted);
+	cJSON_AddNumberToObject(o, "reply_bytes", (double)ctl->queued);
+	cJSON_AddNumberToObject(o, "waiting", (double)ctl->nwaiting);
+	cJSON_AddNumberToObject(o, "waits", (double)ctl->waits);
 	r = cJSON_AddObjectToObject(o, "rejected");
 	for (i = 0; i < REJECT_MAX; i++)
 		cJSON_AddNumberToObject(r, reject_names[i],

@@ -5,12 +5,14 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,17 @@
 #include "notify.h"
 #include "rootfs.h"
 #include "util.h"
+
+/* Descriptors the daemon holds besides its clients': files, inotify, ... */
+#define FD_RESERVE	64
+/*
+ * Buffers from this size up (status replies listing many VMs) are mapped
+ * on their own and unmapped when freed.  glibc starts there too, but
+ * raises the threshold as such buffers are freed, after which they come
+ * from the heap, which a burst of status requests leaves fragmented at
+ * its peak for good.
+ */
+#define MMAP_THRESHOLD	(128 * 1024)
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -196,6 +209,38 @@ rundir_lock(struct daemon *d)
 	return fd;		/* held open until exit: that is the lock */
 }
 
+/*
+ * Each client of the control socket is a descriptor: the soft limit on
+ * them (1024 under systemd and most shells) goes up to the hard one, as
+ * daemons do, so that socket.max_clients clients can connect.
+ */
+static void
+fd_limit_raise(const struct conf *c)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE, ignoring");
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		log_debug("raising the open files limit from %llu to %llu",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)rl.rlim_max);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit RLIMIT_NOFILE, ignoring");
+			return;
+		}
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <
+	    c->socket_max_clients + FD_RESERVE)
+		log_warnx("open files limit %llu: fewer than socket.max_clients "
+		    "(%llu) clients can connect at once",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)c->socket_max_clients);
+}
+
 static void
 signals_setup(struct daemon *d)
 {
@@ -231,6 +276,9 @@ main(int argc, char *argv[])
 	size_t		 i;
 
 	memset(&d, 0, sizeof(d));
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+#endif
 	while ((ch = getopt_long(argc, argv, "c:nfvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': d.conf_path = optarg; break;
@@ -274,6 +322,7 @@ main(int argc, char *argv[])
 	log_init(foreground, verbose);
 
 	lockfd = rundir_lock(&d);
+	fd_limit_raise(d.conf);
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	d.started_ms = now_ms();

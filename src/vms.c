@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,19 @@
 
 /* Bounds what a flood of made-up VM ids can cost. */
 #define VMS_MAX		65536
+/*
+ * A VM without a VMM pid has its runtime's pid files looked at by status
+ * at most this often: a runtime writes the file as the VM starts, and a
+ * status asked for by many clients at once does not open a file per VM
+ * each time.
+ */
+#define PID_LOOKUP_MS	1000
 
 struct vm {
+	char		 id[VM_ID_MAX];		/* first: the index's key */
 	TAILQ_ENTRY(vm)	 entry;
-	char		 id[VM_ID_MAX];
 	pid_t		 pid;
+	uint64_t	 pid_lookup_ms;		/* last look at the pid files */
 	char		*cgroup;
 	char		*class_name;
 	uint64_t	 memory_bytes;
@@ -39,9 +48,11 @@ struct vm {
 
 TAILQ_HEAD(vm_list, vm);
 
+/* The list keeps the order VMs came in, for status; the index finds one. */
 struct vms {
 	struct daemon	*d;
 	struct vm_list	 list;
+	void		*index;		/* tsearch(3) tree of struct vm */
 	size_t		 count;
 	int		 full_warned;
 };
@@ -108,20 +119,28 @@ ksm_stat_read(int pid, struct ksm_stat *st)
 	return ksm_stat_parse(buf, st);
 }
 
+/* Both sides point at a struct vm or at a bare id: the id comes first. */
+static int
+vm_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 static struct vm *
 vm_find(struct vms *v, const char *id)
 {
-	struct vm	*vm;
+	void	*node;
 
-	TAILQ_FOREACH(vm, &v->list, entry)
-		if (strcmp(vm->id, id) == 0)
-			return vm;
-	return NULL;
+	node = tfind(id, &v->index, vm_cmp);
+	return node != NULL ? *(struct vm **)node : NULL;
 }
 
 static void
-vm_free(struct vm *vm)
+vm_free(struct vms *v, struct vm *vm)
 {
+	TAILQ_REMOVE(&v->list, vm, entry);
+	tdelete(vm, &v->index, vm_cmp);
+	v->count--;
 	free(vm->cgroup);
 	free(vm->class_name);
 	free(vm);
@@ -160,11 +179,8 @@ vms_on_event(void *arg, const struct vm_event *ev)
 		return;
 	vm = vm_find(v, ev->vm_id);
 	if (ev->type == VM_DESTROYED) {
-		if (vm != NULL) {
-			TAILQ_REMOVE(&v->list, vm, entry);
-			v->count--;
-			vm_free(vm);
-		}
+		if (vm != NULL)
+			vm_free(v, vm);
 		return;
 	}
 	if (vm == NULL) {
@@ -179,6 +195,8 @@ vms_on_event(void *arg, const struct vm_event *ev)
 		memcpy(vm->id, ev->vm_id, sizeof(vm->id));
 		vm->since_ms = now_ms();
 		vm->input = ev->input;
+		if (tsearch(vm, &v->index, vm_cmp) == NULL)
+			fatal("tsearch");
 		TAILQ_INSERT_TAIL(&v->list, vm, entry);
 		v->count++;
 	}
@@ -218,13 +236,16 @@ vm_find_pid(const struct vms *v, const char *id)
 }
 
 static cJSON *
-vm_json(const struct vms *v, struct vm *vm)
+vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 {
 	struct ksm_stat	 st;
 	cJSON		*o;
 
-	if (vm->pid == 0)
+	if (vm->pid == 0 && (vm->pid_lookup_ms == 0 ||
+	    now - vm->pid_lookup_ms >= PID_LOOKUP_MS)) {
+		vm->pid_lookup_ms = now;
 		vm->pid = vm_find_pid(v, vm->id);
+	}
 	o = cJSON_CreateObject();
 	if (vm->pid > 0)
 		cJSON_AddNumberToObject(o, "pid", vm->pid);
@@ -240,7 +261,7 @@ vm_json(const struct vms *v, struct vm *vm)
 	cJSON_AddStringToObject(o, "state", vm->destroying ? "destroying" :
 	    "running");
 	cJSON_AddNumberToObject(o, "age_seconds",
-	    (double)(now_ms() - vm->since_ms) / 1000.0);
+	    (double)(now - vm->since_ms) / 1000.0);
 	/* A VMM that is gone or not yet known simply has no savings. */
 	if (vm->pid > 0 && ksm_stat_read(vm->pid, &st) == 0) {
 		cJSON_AddNumberToObject(o, "ksm_merging_pages",
@@ -261,10 +282,11 @@ vms_status(void *arg, cJSON *root)
 	struct vms	*v = arg;
 	struct vm	*vm;
 	cJSON		*o;
+	uint64_t	 now = now_ms();
 
 	o = cJSON_AddObjectToObject(root, "vms");
 	TAILQ_FOREACH(vm, &v->list, entry)
-		cJSON_AddItemToObject(o, vm->id, vm_json(v, vm));
+		cJSON_AddItemToObject(o, vm->id, vm_json(v, vm, now));
 }
 
 static int
@@ -285,10 +307,8 @@ vms_shutdown(void *arg)
 	struct vms	*v = arg;
 	struct vm	*vm;
 
-	while ((vm = TAILQ_FIRST(&v->list)) != NULL) {
-		TAILQ_REMOVE(&v->list, vm, entry);
-		vm_free(vm);
-	}
+	while ((vm = TAILQ_FIRST(&v->list)) != NULL)
+		vm_free(v, vm);
 	free(v);
 }
 

@@ -49,9 +49,10 @@ kt_setup() {
 }
 
 # kt_start [daemon options...]: start in the foreground, wait until ready.
+# KT_VERBOSE= (empty) starts it without -v: no debug line per event.
 kt_start() {
 	: > "$T/daemon.log"
-	${KT_WRAPPER:-} "$KTD" -f -v --socket "$SOCK" "$@" \
+	${KT_WRAPPER:-} "$KTD" -f ${KT_VERBOSE--v} --socket "$SOCK" "$@" \
 	    >>"$T/daemon.log" 2>&1 9>&- &
 	KT_PID=$!
 	# The daemon's own last start-up line, not an engine's "started".
