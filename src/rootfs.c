@@ -44,6 +44,13 @@ rootfs_close(void)
 	root_path = NULL;
 }
 
+/* The root directory's descriptor, -1 before rootfs_init. */
+int
+rootfs_fd(void)
+{
+	return root_fd;
+}
+
 const char *
 rootfs_root(void)
 {
