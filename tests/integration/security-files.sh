@@ -3,7 +3,8 @@
 # dangling symlink as the directory, a group-writable directory, symlinks
 # at the socket, the pid file, the state file and its temporary name, a
 # FIFO as the state file.  Each is refused with the reason, or not
-# followed; nothing outside the directory is touched.  And the modes the
+# followed; nothing outside the directory is touched.  A FIFO as a VM's
+# pid file does not stall the daemon.  And the modes the
 # daemon makes things with, whatever its umask: the directory 0755, the
 # socket 0660 (socket.group's members can connect even under umask 077),
 # the pid file 0644, the state file 0600.  (control.sh covers a symlink
@@ -74,6 +75,19 @@ wait_for 5 grep -qx 1 "$K/run" || fail "the daemon did not start ksmd"
 kt_stop
 assert_eq "knobs after stop" "$before" "$(knobs)"
 ok "a FIFO as ksm.state: not waited on, replaced"
+
+# A runtime's directory for a VM whose pid file is a FIFO: read, it
+# would block the loop.
+mkdir -p "$ROOT/run/vc/sbs"
+kt_start --root "$ROOT"
+mkdir "$ROOT/run/vc/sbs/vm-1"
+mkfifo "$ROOT/run/vc/sbs/vm-1/pid"
+wait_for 5 kt_log_has "event created vm-1 from inotify" || fail "no event for vm-1"
+timeout 10 "$KTCTL" -s "$SOCK" status --json > "$T/status.json" ||
+    fail "no status with a FIFO as a VM's pid file (exit $?)"
+grep -q '"vm-1"' "$T/status.json" || fail "vm-1 not in status"
+kt_stop
+ok "a FIFO as a VM's pid file: the VM listed without a pid, the daemon answering"
 
 # ---- modes, whatever the umask ----
 [ "$(id -u)" = 0 ] || skip "needs root to test socket.group and another uid"
