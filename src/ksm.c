@@ -488,13 +488,14 @@ static int
 state_open(const struct ksm *k, const char **why)
 {
 	struct stat	st;
-	int		fd;
+	int		fd, e;
 
 	fd = openat(k->dirfd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd == -1) {
-		*why = errno == ELOOP ? "a symlink" : strerror(errno);
-		return -errno;
+		e = errno;
+		*why = e == ELOOP ? "a symlink" : strerror(e);
+		return -e;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
