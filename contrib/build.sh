@@ -12,7 +12,7 @@ top=$PWD
 PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
 util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq
-libsystemd-dev systemd mandoc bash-completion dpkg-dev debhelper"
+libsystemd-dev systemd mandoc bash-completion dpkg-dev debhelper libcap2-bin"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -70,7 +70,6 @@ struct daemon {
 	const char		*conf_path;
 	char			 rundir[PATH_MAX];
 	int			 rundirfd;	/* checked: ours, not a symlink */
-	char			 statefile[PATH_MAX];
 	char			 pidfile[PATH_MAX];
 	struct ksm		*ksm;
 	uint64_t		 started_ms;

@@ -179,14 +179,14 @@ rundir_lock(struct daemon *d)
 	if (xsnprintf(copy, sizeof(copy), "%s", d->conf->socket_path) < 0)
 		fatalx("socket path too long");
 	if (xsnprintf(d->rundir, sizeof(d->rundir), "%s", dirname(copy)) < 0 ||
-	    xsnprintf(d->statefile, sizeof(d->statefile), "%s/ksm.state",
-	    d->rundir) < 0 ||
 	    xsnprintf(d->pidfile, sizeof(d->pidfile), "%s/ksm-throttlerd.pid",
 	    d->rundir) < 0)
 		fatalx("run directory path too long");
 	d->rundirfd = rundir_open(d->rundir);
 	fd = openat(d->rundirfd, "ksm-throttlerd.pid",
 	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1 && errno == ELOOP)
+		fatalx("%s: a symlink, refusing to use it", d->pidfile);
 	if (fd == -1)
 		fatal("%s", d->pidfile);
 	/*
@@ -321,6 +321,11 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	log_init(foreground, verbose);
 
+	/*
+	 * The run directory, pid file and state file get the modes they are
+	 * made with (the socket sets its own), whatever umask we inherit.
+	 */
+	umask(022);
 	lockfd = rundir_lock(&d);
 	fd_limit_raise(d.conf);
 	if ((d.base = event_base_new()) == NULL)
@@ -330,7 +335,7 @@ main(int argc, char *argv[])
 	/* Before any knob is touched: failing here leaves the host as it is. */
 	if ((d.control = control_open(&d, err, sizeof(err))) == NULL)
 		fatalx("control socket: %s", err);
-	d.ksm = ksm_open(d.statefile);
+	d.ksm = ksm_open(d.rundirfd, d.rundir);
 	engines_start(&d);
 	inputs_start(&d);
 	log_info("ksm-throttlerd %s started (root %s, run directory %s)",

@@ -4,8 +4,13 @@
  * write the host's original knob values are saved, in memory and in a
  * state file, so that a clean exit, and a start after a crash, put them
  * back.  A knob is never changed when its original could not be saved.
+ * The state file lives in the run directory and is reached only through
+ * its descriptor, never through a symlink, and written as a new file
+ * renamed into place.
  */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -22,6 +27,8 @@
 #include "rootfs.h"
 #include "util.h"
 
+#define STATE_NAME	"ksm.state"
+#define STATE_TMP	"ksm.state.tmp"
 #define STATE_MAGIC	"ksm-throttler-state 1"
 /* A state file is a handful of short lines; anything bigger is not ours. */
 #define STATE_MAX	4096
@@ -78,7 +85,8 @@ static const enum ksm_file restore_order[] = {
 
 struct ksm {
 	int		 available;
-	char		*statefile;
+	int		 dirfd;		/* the run directory */
+	char		*statefile;	/* its path, for logs */
 	int		 saved_valid;
 	uint32_t	 saved_have;
 	int64_t		 saved[KSM_FILE_MAX];
@@ -336,12 +344,10 @@ ksm_state_parse(const char *text, int64_t *vals, uint32_t *have)
 static int
 state_write(const struct ksm *k)
 {
-	char	 tmp[PATH_MAX], buf[STATE_MAX];
+	char	 buf[STATE_MAX];
 	size_t	 off = 0;
 	int	 f, fd, r = 0;
 
-	if (xsnprintf(tmp, sizeof(tmp), "%s.tmp", k->statefile) < 0)
-		return -ENAMETOOLONG;
 	off = (size_t)snprintf(buf, sizeof(buf), "%s\n", STATE_MAGIC);
 	for (f = 0; f < KSM_FILE_MAX; f++) {
 		if (!(k->saved_have & (1U << f)))
@@ -355,8 +361,13 @@ state_write(const struct ksm *k)
 			    "%s %lld\n", ksm_files[f].name,
 			    (long long)k->saved[f]);
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
-	    == -1)
+	/*
+	 * A new file, never one found there: not a symlink left to send the
+	 * write elsewhere, nor a crash's half-written one.
+	 */
+	unlinkat(k->dirfd, STATE_TMP, 0);
+	if ((fd = openat(k->dirfd, STATE_TMP, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
 		return -errno;
 	if (write(fd, buf, off) != (ssize_t)off)
 		r = errno ? -errno : -EIO;
@@ -364,10 +375,10 @@ state_write(const struct ksm *k)
 		r = -errno;
 	if (close(fd) == -1 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, k->statefile) == -1)
+	if (r == 0 && renameat(k->dirfd, STATE_TMP, k->dirfd, STATE_NAME) == -1)
 		r = -errno;
 	if (r < 0)
-		unlink(tmp);
+		unlinkat(k->dirfd, STATE_TMP, 0);
 	return r;
 }
 
@@ -462,25 +473,59 @@ ksm_restore(struct ksm *k)
 		return 0;
 	if ((r = restore_values(k, k->saved, k->saved_have)) < 0)
 		return r;
-	if (unlink(k->statefile) == -1 && errno != ENOENT)
+	if (unlinkat(k->dirfd, STATE_NAME, 0) == -1 && errno != ENOENT)
 		log_warn("%s", k->statefile);
 	k->saved_valid = 0;
 	log_info("KSM settings restored to the host's originals");
 	return 0;
 }
 
+/*
+ * Only a regular file is a state file: a symlink or a FIFO planted there
+ * is not followed, nor waited on.
+ */
+static int
+state_open(const struct ksm *k, const char **why)
+{
+	struct stat	st;
+	int		fd, e;
+
+	fd = openat(k->dirfd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		e = errno;
+		*why = e == ELOOP ? "a symlink" : strerror(e);
+		return -e;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		*why = "not a regular file";
+		return -EINVAL;
+	}
+	return fd;
+}
+
 /* A state file at start means the last run did not exit cleanly. */
 static void
 ksm_recover(struct ksm *k)
 {
-	char	*text;
-	int	 r;
+	const char	*why = NULL;
+	char		*text;
+	int		 fd, r;
 
-	if ((r = file_read_alloc(k->statefile, &text, NULL, STATE_MAX)) < 0) {
-		if (r != -ENOENT) {
-			errno = -r;
-			log_warn("%s: cannot read, ignoring it", k->statefile);
-		}
+	if ((fd = state_open(k, &why)) < 0) {
+		if (fd == -ELOOP || fd == -EINVAL) {
+			log_warnx("%s: %s, removing it: the current KSM "
+			    "settings are taken as the host's", k->statefile,
+			    why);
+			unlinkat(k->dirfd, STATE_NAME, 0);
+		} else if (fd != -ENOENT)
+			log_warnx("%s: %s, ignoring it", k->statefile, why);
+		return;
+	}
+	if ((r = fd_read_alloc(fd, &text, NULL, STATE_MAX)) < 0) {
+		errno = -r;
+		log_warn("%s: cannot read, ignoring it", k->statefile);
 		return;
 	}
 	r = ksm_state_parse(text, k->saved, &k->saved_have);
@@ -488,7 +533,7 @@ ksm_recover(struct ksm *k)
 	if (r < 0) {
 		log_warnx("%s: corrupt state file, ignoring it: the current "
 		    "KSM settings are taken as the host's", k->statefile);
-		unlink(k->statefile);
+		unlinkat(k->dirfd, STATE_NAME, 0);
 		k->saved_have = 0;
 		return;
 	}
@@ -498,13 +543,16 @@ ksm_recover(struct ksm *k)
 	restore_values(k, k->saved, k->saved_have);
 }
 
+/* dirfd: the directory that keeps the state file, dir its path. */
 struct ksm *
-ksm_open(const char *statefile)
+ksm_open(int dirfd, const char *dir)
 {
 	struct ksm	*k;
 
 	k = xcalloc(1, sizeof(*k));
-	k->statefile = xstrdup(statefile);
+	k->dirfd = dirfd;
+	if (asprintf(&k->statefile, "%s/%s", dir, STATE_NAME) == -1)
+		fatal("asprintf");
 	k->available = rootfs_exists(KSM_DIR "/run");
 	if (!k->available) {
 		log_info("%s/run not found (kernel without CONFIG_KSM?): "

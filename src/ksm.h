@@ -58,7 +58,7 @@ struct ksm_sample {
 
 struct ksm;
 
-struct ksm	*ksm_open(const char *);
+struct ksm	*ksm_open(int, const char *);
 void		 ksm_close(struct ksm *);
 int		 ksm_available(const struct ksm *);
 int		 ksm_sample(struct ksm *, struct ksm_sample *);

@@ -2,10 +2,12 @@
  * One child process per slow write.  The child opens the (rooted) path,
  * writes, and reports the outcome as one int on a pipe; the parent's loop
  * reads it, reaps the child and calls back.  Cancelling kills the child:
- * reclaim and compaction stop at a fatal signal.
+ * reclaim and compaction stop at a fatal signal.  The child keeps none of
+ * the daemon's descriptors but the ones it uses.
  */
 #include "config.h"
 
+#include <sys/param.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -64,10 +66,33 @@ offload_done(evutil_socket_t fd, short what, void *arg)
 	cb(err, elapsed, cbarg);
 }
 
+/*
+ * Close every descriptor above stderr but keep[] (ascending; -1 is
+ * skipped).  A forked child otherwise holds the control and metrics
+ * sockets, the clients' connections and the pid file for as long as its
+ * write takes: a client the daemon hung up on would wait for the end of
+ * a compaction to see it.
+ */
+static void
+close_all_but(const int *keep, size_t n)
+{
+	unsigned int	from = STDERR_FILENO + 1;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			close_range(from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
 static __attribute__((noreturn)) void
 child(int fd, const char *path, const char *value, pid_t parent)
 {
-	int	err;
+	int	err, keep[2];
 
 	/*
 	 * A reclaim or compaction must not outlive the daemon that watches
@@ -79,6 +104,10 @@ child(int fd, const char *path, const char *value, pid_t parent)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGUSR1, SIG_DFL);
+	/* Its end of the pipe, and the root that path is opened below. */
+	keep[0] = MIN(fd, rootfs_fd());
+	keep[1] = MAX(fd, rootfs_fd());
+	close_all_but(keep, nitems(keep));
 	err = rootfs_write(path, value);
 	/* If the parent is gone, nobody is left to tell: exit all the same. */
 	if (write(fd, &err, sizeof(err)) != (ssize_t)sizeof(err))

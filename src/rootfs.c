@@ -44,6 +44,13 @@ rootfs_close(void)
 	root_path = NULL;
 }
 
+/* The root directory's descriptor, -1 before rootfs_init. */
+int
+rootfs_fd(void)
+{
+	return root_fd;
+}
+
 const char *
 rootfs_root(void)
 {
@@ -104,6 +111,13 @@ rootfs_exists(const char *path)
 }
 
 /*
+ * Files are read with O_NONBLOCK: a FIFO where a file was expected (a VM's
+ * pid file, say) reads as empty or -EAGAIN instead of stalling the loop.
+ * Regular, sysfs, proc and cgroup files do not heed it.
+ */
+#define READ_FLAGS	(O_RDONLY | O_NONBLOCK)
+
+/*
  * Read a whole small file into buf, NUL-terminated.  A file that does not
  * fit is -EFBIG rather than silently cut.
  */
@@ -116,7 +130,7 @@ rootfs_read(const char *path, char *buf, size_t len)
 
 	if (len == 0)
 		return -EINVAL;
-	if ((fd = rootfs_open(path, O_RDONLY)) < 0)
+	if ((fd = rootfs_open(path, READ_FLAGS)) < 0)
 		return fd;
 	for (;;) {
 		n = read(fd, buf + off, len - off);
@@ -144,7 +158,7 @@ rootfs_read_alloc(const char *path, char **out, size_t *outlen, size_t max)
 {
 	int	fd;
 
-	if ((fd = rootfs_open(path, O_RDONLY)) < 0)
+	if ((fd = rootfs_open(path, READ_FLAGS)) < 0)
 		return fd;
 	return fd_read_alloc(fd, out, outlen, max);
 }

@@ -15,6 +15,7 @@
 
 int	 rootfs_init(const char *);
 void	 rootfs_close(void);
+int	 rootfs_fd(void);
 const char *rootfs_root(void);
 int	 rootfs_fullpath(char *, size_t, const char *);
 int	 rootfs_open(const char *, int);

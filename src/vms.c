@@ -44,6 +44,7 @@ struct vm {
 	uint64_t	 since_ms;
 	const char	*input;
 	int		 destroying;
+	int		 ksm_stat_warned;
 };
 
 TAILQ_HEAD(vm_list, vm);
@@ -240,6 +241,7 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 {
 	struct ksm_stat	 st;
 	cJSON		*o;
+	int		 r = -ENOENT;
 
 	if (vm->pid == 0 && (vm->pid_lookup_ms == 0 ||
 	    now - vm->pid_lookup_ms >= PID_LOOKUP_MS)) {
@@ -262,8 +264,20 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 	    "running");
 	cJSON_AddNumberToObject(o, "age_seconds",
 	    (double)(now - vm->since_ms) / 1000.0);
-	/* A VMM that is gone or not yet known simply has no savings. */
-	if (vm->pid > 0 && ksm_stat_read(vm->pid, &st) == 0) {
+	/*
+	 * A VMM that is gone or not yet known simply has no savings; one
+	 * that cannot be read is said once, for a daemon short of a
+	 * capability shows nothing else.
+	 */
+	if (vm->pid > 0)
+		r = ksm_stat_read(vm->pid, &st);
+	if (r < 0 && r != -ENOENT && r != -ESRCH && !vm->ksm_stat_warned) {
+		log_warnx("vms: %s: /proc/%d/ksm_stat: %s%s", vm->id,
+		    (int)vm->pid, strerror(-r), r == -EACCES ? " (another "
+		    "user's VMM: reading it takes CAP_DAC_READ_SEARCH)" : "");
+		vm->ksm_stat_warned = 1;
+	}
+	if (r == 0) {
 		cJSON_AddNumberToObject(o, "ksm_merging_pages",
 		    (double)st.merging_pages);
 		cJSON_AddNumberToObject(o, "ksm_rmap_items",

@@ -11,7 +11,7 @@ grep -q '@[a-z]*@' "$UNIT" && fail "unsubstituted @variables@ in $UNIT"
 for want in '^Type=notify$' '^ExecStart=.*/ksm-throttlerd -f -c .*/ksm-throttler/ksm-throttler.json$' \
     '^ExecReload=/bin/kill -HUP \$MAINPID$' '^WatchdogSec=' \
     '^RuntimeDirectory=ksm-throttler$' '^RuntimeDirectoryPreserve=yes$' \
-    '^CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_CHOWN$' \
+    '^CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_CHOWN$' \
     '^NoNewPrivileges=yes$' '^ProtectSystem=strict$' '^ProtectHome=yes$' \
     '^ReadWritePaths=/sys/kernel/mm/ksm$' '^ReadWritePaths=/sys/fs/cgroup$'; do
 	grep -qE "$want" "$UNIT" || fail "$UNIT: no line matching $want"

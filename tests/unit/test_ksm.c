@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 
 struct fx {
 	char	*root;
+	int	 dirfd;		/* the state file's directory: the root */
 	char	 state[PATH_MAX];
 };
 
@@ -56,6 +58,8 @@ setup(void **state)
 	fx->root = faketree_new();
 	put_ksm(fx->root);
 	snprintf(fx->state, sizeof(fx->state), "%s/ksm.state", fx->root);
+	fx->dirfd = open(fx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fx->dirfd >= 0);
 	assert_int_equal(rootfs_init(fx->root), 0);
 	*state = fx;
 	return 0;
@@ -67,6 +71,7 @@ teardown(void **state)
 	struct fx	*fx = *state;
 
 	rootfs_close();
+	close(fx->dirfd);
 	faketree_free(fx->root);
 	free(fx);
 	return 0;
@@ -76,7 +81,7 @@ static void
 test_sample(void **state)
 {
 	struct fx		*fx = *state;
-	struct ksm		*k = ksm_open(fx->state);
+	struct ksm		*k = ksm_open(fx->dirfd, fx->root);
 	struct ksm_sample	 s;
 
 	assert_true(ksm_available(k));
@@ -96,7 +101,7 @@ static void
 test_garbage(void **state)
 {
 	struct fx		*fx = *state;
-	struct ksm		*k = ksm_open(fx->state);
+	struct ksm		*k = ksm_open(fx->dirfd, fx->root);
 	struct ksm_sample	 s;
 
 	faketree_put(fx->root, K "pages_sharing", "lots\n");
@@ -116,7 +121,7 @@ static void
 test_set_saves_then_restores(void **state)
 {
 	struct fx	*fx = *state;
-	struct ksm	*k = ksm_open(fx->state);
+	struct ksm	*k = ksm_open(fx->dirfd, fx->root);
 	char		*v;
 
 	assert_int_equal(access(fx->state, F_OK), -1);
@@ -147,14 +152,14 @@ static void
 test_crash_recovery(void **state)
 {
 	struct fx	*fx = *state;
-	struct ksm	*k = ksm_open(fx->state);
+	struct ksm	*k = ksm_open(fx->dirfd, fx->root);
 	char		*v;
 
 	assert_int_equal(ksm_set(k, KSM_SLEEP_MILLISECS, 0), 0);
 	assert_int_equal(ksm_set(k, KSM_RUN, 1), 0);
 	/* The daemon dies here: no restore.  A new one starts. */
 	ksm_close(k);
-	k = ksm_open(fx->state);
+	k = ksm_open(fx->dirfd, fx->root);
 	v = faketree_get(fx->root, K "sleep_millisecs");
 	assert_string_equal(v, "20");
 	free(v);
@@ -181,11 +186,49 @@ test_corrupt_state(void **state)
 	f = fopen(fx->state, "w");
 	fputs("ksm-throttler-state 1\nrun 1\npages_to_scan banana\n", f);
 	fclose(f);
-	k = ksm_open(fx->state);
+	k = ksm_open(fx->dirfd, fx->root);
 	/* Nothing was written from a file we cannot trust. */
 	v = faketree_get(fx->root, K "run");
 	assert_string_equal(v, "0\n");
 	free(v);
+	ksm_close(k);
+}
+
+/*
+ * Symlinks planted at the state file and at its temporary name are not
+ * followed: a state file elsewhere is not restored from, and no file
+ * elsewhere is written to.
+ */
+static void
+test_state_symlinks(void **state)
+{
+	struct fx	*fx = *state;
+	struct ksm	*k;
+	char		 other[PATH_MAX], tmp[PATH_MAX + 8], *v;
+	FILE		*f;
+
+	snprintf(other, sizeof(other), "%s/other", fx->root);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", fx->state);
+	f = fopen(other, "w");
+	fputs("ksm-throttler-state 1\nrun 1\nsleep_millisecs 7\n", f);
+	fclose(f);
+	assert_int_equal(symlink(other, fx->state), 0);
+	assert_int_equal(symlink(other, tmp), 0);
+	k = ksm_open(fx->dirfd, fx->root);
+	v = faketree_get(fx->root, K "sleep_millisecs");
+	assert_string_equal(v, "20\n");
+	free(v);
+	assert_int_equal(access(fx->state, F_OK), -1);	/* the link is gone */
+	assert_int_equal(ksm_set(k, KSM_RUN, 1), 0);
+	v = faketree_get(fx->root, "/other");
+	assert_string_equal(v, "ksm-throttler-state 1\nrun 1\n"
+	    "sleep_millisecs 7\n");
+	free(v);
+	v = faketree_get(fx->root, "/ksm.state");
+	assert_non_null(strstr(v, "\nrun 0\n"));
+	free(v);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(ksm_restore(k), 0);
 	ksm_close(k);
 }
 
@@ -240,7 +283,7 @@ test_no_ksm(void **state)
 
 	faketree_put(root, "/proc/1/comm", "init\n");
 	assert_int_equal(rootfs_init(root), 0);
-	k = ksm_open("/nonexistent/ksm.state");
+	k = ksm_open(-1, "/nonexistent");
 	assert_false(ksm_available(k));
 	assert_int_equal(ksm_set(k, KSM_RUN, 1), -ENODEV);
 	ksm_close(k);
@@ -258,6 +301,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_state, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_state_symlinks, setup,
 		    teardown),
 		cmocka_unit_test(test_state_parse),
 		cmocka_unit_test(test_proc_stat),
