@@ -4,7 +4,8 @@
  * text: memory.stat (v1, v2), lru_gen (its first line the cgroup looked
  * for, as the engine knows it), memory.max, cgroup.controllers,
  * lru_gen/enabled; or three lines, a mount, a glob and a cgroup path
- * (from memcg.cgroups and a VM event's cgroup).
+ * (from memcg.cgroups and a VM event's cgroup; path_normalize() is
+ * also how inputs.inotify.dirs are read).
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include "memcg-backend.h"
 #include "memcg-parse.h"
 #include "memcg-policy.h"
+#include "util.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -55,7 +57,7 @@ paths(char *text)
 	const char	*mount = line(&text), *glob = line(&text);
 	char		 out[PATH_MAX];
 
-	if (memcg_path_normalize(mount, text, out, sizeof(out)) < 0)
+	if (path_normalize(mount, text, out, sizeof(out)) < 0)
 		return;
 	if (out[0] != '/' || strstr(out, "//") != NULL)
 		abort();
