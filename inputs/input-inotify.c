@@ -129,7 +129,7 @@ wdir_init(struct wdir *w, const char *path)
 	while (rl > 0 && root[rl - 1] == '/')
 		rl--;
 	w->rootlen = rl;
-	/* Absolute, and no "." or "..": the walk up to an ancestor is textual. */
+	/* Absolute, no "." or "..": the walk up to an ancestor is textual. */
 	if (*path != '/')
 		return -EINVAL;
 	if ((r = path_normalize(NULL, path, clean, sizeof(clean))) < 0)

@@ -42,7 +42,7 @@ piece(uint32_t *seed)
 	*seed ^= *seed << 13;
 	*seed ^= *seed >> 17;
 	*seed ^= *seed << 5;
-	return (*seed & 7) == 0 ? 1 + (*seed >> 8) % 4096 : 1 + (*seed >> 8) % 8;
+	return 1 + (*seed >> 8) % ((*seed & 7) == 0 ? 4096 : 8);
 }
 
 static void
