@@ -12,7 +12,8 @@ top=$PWD
 PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
 util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq
-libsystemd-dev systemd mandoc bash-completion dpkg-dev debhelper libcap2-bin"
+libclang-rt-14-dev libsystemd-dev systemd mandoc bash-completion dpkg-dev
+debhelper libcap2-bin"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -92,6 +93,12 @@ test)
 	cd "$top/_build"
 	make distcheck TESTS='$(UNIT_TESTS) $(INTEGRATION_TESTS)' >distcheck.log 2>&1 ||
 	    { rc=1; echo "make distcheck failed: see _build/distcheck.log"; tail -30 distcheck.log; }
+	# ---- fuzzing --------------------------------------------------
+	# Every libFuzzer target (tests/fuzz/fuzz-*.c) for 60 s under
+	# ASan+UBSan, nproc at once: about a minute per two targets.  Each
+	# leaves a .trs in _build/fuzz/ that the summary counts; a crash
+	# fails with its input's path and the first lines of the error.
+	make fuzz FUZZ_SECONDS=60 || rc=1
 	"$top/tests/summary.sh" "$top/_build" "$top/_build-asan" || rc=1
 	exit $rc
 	;;

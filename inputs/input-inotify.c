@@ -87,41 +87,6 @@ struct inotify_input {
 
 static void	wdir_resolve(struct inotify_input *, struct wdir *);
 
-/*
- * "/run//vc/sbs/" to "/run/vc/sbs".  Relative paths and "." or ".."
- * components are refused: the walk up to an ancestor must be textual.
- */
-static int
-path_clean(char *dst, size_t len, const char *src)
-{
-	const char	*p = src, *e;
-	size_t		 o = 0, n;
-
-	if (*src != '/')
-		return -EINVAL;
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		e = strchrnul(p, '/');
-		n = (size_t)(e - p);
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' &&
-		    p[1] == '.'))
-			return -EINVAL;
-		if (o + 1 + n + 1 > len)
-			return -ENAMETOOLONG;
-		dst[o++] = '/';
-		memcpy(dst + o, p, n);
-		o += n;
-		p = e;
-	}
-	if (o == 0)
-		dst[o++] = '/';
-	dst[o] = '\0';
-	return 0;
-}
-
 /* Cut p to its parent, not above the root; -1 if p is the root. */
 static int
 path_up(char *p, size_t rootlen)
@@ -164,7 +129,10 @@ wdir_init(struct wdir *w, const char *path)
 	while (rl > 0 && root[rl - 1] == '/')
 		rl--;
 	w->rootlen = rl;
-	if ((r = path_clean(clean, sizeof(clean), path)) < 0)
+	/* Absolute, no "." or "..": the walk up to an ancestor is textual. */
+	if (*path != '/')
+		return -EINVAL;
+	if ((r = path_normalize(NULL, path, clean, sizeof(clean))) < 0)
 		return r;
 	return xsnprintf(w->full, sizeof(w->full), "%.*s%s", (int)rl, root,
 	    rl && strcmp(clean, "/") == 0 ? "" : clean);

@@ -63,8 +63,9 @@ text_ok(const char *s, size_t max)
 	return i > 0;
 }
 
-static const char *
-event_check(const Ksmt__VMEvent *m)
+/* What is wrong with an event, for the reply; NULL if nothing. */
+const char *
+input_socket_event_check(const Ksmt__VMEvent *m)
 {
 	if (!text_ok(m->vm_id, VM_ID_MAX - 1))
 		return "vm_id: expected 1 to 255 bytes, no control characters";
@@ -119,17 +120,15 @@ input_socket_register(struct input *in, const char *client)
 }
 
 /*
- * A VMEvent from client (its registered name, or NULL).  Returns 0, or
- * -1 with *why saying what was wrong, for the reply.
+ * A VMEvent from client (its registered name, or NULL), one that
+ * input_socket_event_check() found nothing wrong with.
  */
-int
+void
 input_socket_event(struct input *in, const char *client,
-    const Ksmt__VMEvent *m, const char **why)
+    const Ksmt__VMEvent *m)
 {
 	struct vm_event	ev;
 
-	if ((*why = event_check(m)) != NULL)
-		return -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = event_types[m->type];
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", m->vm_id);
@@ -139,7 +138,6 @@ input_socket_event(struct input *in, const char *client,
 	ev.memory_bytes = m->has_memory_bytes ? m->memory_bytes : 0;
 	count_named(in, client, ev.type);
 	input_emit(in, &ev);
-	return 0;
 }
 
 void

@@ -13,10 +13,11 @@ struct input;
 /* A registered client's name: 1 to this many of [A-Za-z0-9._-]. */
 #define CLIENT_NAME_MAX	64
 
-int	input_socket_name_ok(const char *);
-void	input_socket_register(struct input *, const char *);
-int	input_socket_event(struct input *, const char *,
-	    const Ksmt__VMEvent *, const char **);
-void	input_socket_kick(struct input *, const char *);
+int		 input_socket_name_ok(const char *);
+const char	*input_socket_event_check(const Ksmt__VMEvent *);
+void		 input_socket_register(struct input *, const char *);
+void		 input_socket_event(struct input *, const char *,
+		    const Ksmt__VMEvent *);
+void		 input_socket_kick(struct input *, const char *);
 
 #endif

@@ -149,10 +149,15 @@ struct reply {
 	char			*json;		/* malloc'ed, or NULL */
 };
 
+/*
+ * A request's body: check says what is wrong with it, from the request
+ * alone (NULL: nothing to check); fn acts on one that passed.
+ */
 struct control_cmd {
 	Ksmt__Request__BodyCase	 body;
 	const char		*name;
 	int			 changes_host;
+	int			(*check)(const Ksmt__Request *, char *, size_t);
 	void			(*fn)(struct client *, const Ksmt__Request *,
 				    struct reply *);
 };
@@ -316,7 +321,6 @@ json_text(cJSON *j)
 static void
 cmd_register(struct client *c, const Ksmt__Request *req, struct reply *rep)
 {
-	const char	*name = req->register_->name;
 	struct input	*in;
 
 	if (c->name[0] != '\0') {
@@ -324,13 +328,8 @@ cmd_register(struct client *c, const Ksmt__Request *req, struct reply *rep)
 		    "register: already registered as %s", c->name);
 		return;
 	}
-	if (!input_socket_name_ok(name)) {
-		reject(c, rep, REJECT_BAD_REQUEST, KSMT__REPLY__CODE__BAD_REQUEST,
-		    "register: name: expected 1 to %d of [A-Za-z0-9._-]",
-		    CLIENT_NAME_MAX);
-		return;
-	}
-	(void)xsnprintf(c->name, sizeof(c->name), "%s", name);
+	(void)xsnprintf(c->name, sizeof(c->name), "%s",
+	    req->register_->name);
 	if ((in = input_find(c->ctl->d, "socket")) != NULL)
 		input_socket_register(in, c->name);
 	log_info("control: client %llu (pid %d) registered as %s", c->id,
@@ -341,7 +340,6 @@ static void
 cmd_event(struct client *c, const Ksmt__Request *req, struct reply *rep)
 {
 	struct input	*in;
-	const char	*why;
 
 	if ((in = input_find(c->ctl->d, "socket")) == NULL) {
 		rep->code = KSMT__REPLY__CODE__INTERNAL;
@@ -349,9 +347,7 @@ cmd_event(struct client *c, const Ksmt__Request *req, struct reply *rep)
 		    "the socket input is not running");
 		return;
 	}
-	if (input_socket_event(in, c->name, req->event, &why) < 0)
-		reject(c, rep, REJECT_BAD_REQUEST, KSMT__REPLY__CODE__BAD_REQUEST,
-		    "event: %s", why);
+	input_socket_event(in, c->name, req->event);
 }
 
 static void
@@ -385,15 +381,9 @@ static void
 cmd_config_set(struct client *c, const Ksmt__Request *req, struct reply *rep)
 {
 	const Ksmt__ConfigSet	*m = req->config_set;
-	const char		*section;
+	const char		*section = config_sections[m->section];
 	char			 err[sizeof(rep->message)];
 
-	if ((unsigned)m->section >= nitems(config_sections)) {
-		reject(c, rep, REJECT_BAD_REQUEST, KSMT__REPLY__CODE__BAD_REQUEST,
-		    "config_set: unknown section %d", (int)m->section);
-		return;
-	}
-	section = config_sections[m->section];
 	if (daemon_reconfigure(c->ctl->d, section, m->json, err,
 	    sizeof(err)) < 0) {
 		reject(c, rep, REJECT_INVALID_CONFIG,
@@ -405,30 +395,109 @@ cmd_config_set(struct client *c, const Ksmt__Request *req, struct reply *rep)
 	    (int)c->pid, (unsigned)c->uid, section);
 }
 
+static int __attribute__((format(printf, 3, 4)))
+why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+check_register(const Ksmt__Request *req, char *buf, size_t len)
+{
+	if (!input_socket_name_ok(req->register_->name))
+		return why(buf, len, "register: name: expected 1 to %d of "
+		    "[A-Za-z0-9._-]", CLIENT_NAME_MAX);
+	return 0;
+}
+
+static int
+check_event(const Ksmt__Request *req, char *buf, size_t len)
+{
+	const char	*bad;
+
+	if ((bad = input_socket_event_check(req->event)) != NULL)
+		return why(buf, len, "event: %s", bad);
+	return 0;
+}
+
+static int
+check_config_set(const Ksmt__Request *req, char *buf, size_t len)
+{
+	if ((unsigned)req->config_set->section >= nitems(config_sections))
+		return why(buf, len, "config_set: unknown section %d",
+		    (int)req->config_set->section);
+	return 0;
+}
+
 static const struct control_cmd control_cmds[] = {
-	{ KSMT__REQUEST__BODY_REGISTER, "register", 1, cmd_register },
-	{ KSMT__REQUEST__BODY_EVENT, "event", 1, cmd_event },
-	{ KSMT__REQUEST__BODY_KICK, "kick", 1, cmd_kick },
-	{ KSMT__REQUEST__BODY_STATUS, "status", 0, cmd_status },
-	{ KSMT__REQUEST__BODY_CONFIG, "config", 0, cmd_config },
-	{ KSMT__REQUEST__BODY_CONFIG_SET, "config_set", 1, cmd_config_set },
-	{ KSMT__REQUEST__BODY__NOT_SET, NULL, 0, NULL }
+	{ KSMT__REQUEST__BODY_REGISTER, "register", 1, check_register,
+	    cmd_register },
+	{ KSMT__REQUEST__BODY_EVENT, "event", 1, check_event, cmd_event },
+	{ KSMT__REQUEST__BODY_KICK, "kick", 1, NULL, cmd_kick },
+	{ KSMT__REQUEST__BODY_STATUS, "status", 0, NULL, cmd_status },
+	{ KSMT__REQUEST__BODY_CONFIG, "config", 0, NULL, cmd_config },
+	{ KSMT__REQUEST__BODY_CONFIG_SET, "config_set", 1, check_config_set,
+	    cmd_config_set },
+	{ KSMT__REQUEST__BODY__NOT_SET, NULL, 0, NULL, NULL }
 };
+
+/* The command for a body; the table's end (no name) for an unknown one. */
+static const struct control_cmd *
+control_cmd_find(Ksmt__Request__BodyCase body)
+{
+	const struct control_cmd	*cmd;
+
+	for (cmd = control_cmds; cmd->name != NULL; cmd++)
+		if (cmd->body == body)
+			break;
+	return cmd;
+}
+
+/*
+ * What can be said of a request alone, before the client's rights and
+ * the daemon's state are looked at: the version it speaks, a body this
+ * daemon knows, that body's fields.  0 if nothing is wrong; otherwise the
+ * reply's code, and why in buf.
+ */
+int
+control_request_check(const Ksmt__Request *req, char *buf, size_t len)
+{
+	const struct control_cmd	*cmd;
+
+	if (req->version != KT_PROTO_VERSION) {
+		(void)why(buf, len, "protocol version %u is not spoken here "
+		    "(%d is)", (unsigned)req->version, KT_PROTO_VERSION);
+		return KSMT__REPLY__CODE__BAD_VERSION;
+	}
+	if ((cmd = control_cmd_find(req->body_case))->name == NULL) {
+		(void)why(buf, len, "unknown request (body %d)",
+		    (int)req->body_case);
+		return KSMT__REPLY__CODE__BAD_REQUEST;
+	}
+	if (cmd->check != NULL && cmd->check(req, buf, len) < 0)
+		return KSMT__REPLY__CODE__BAD_REQUEST;
+	return 0;
+}
 
 static void
 dispatch(struct client *c, const Ksmt__Request *req, struct reply *rep)
 {
 	const struct control_cmd	*cmd;
 	const char			*group = c->ctl->group;
+	char				 bad[sizeof(rep->message)];
+	int				 code;
 
-	for (cmd = control_cmds; cmd->name != NULL; cmd++)
-		if (cmd->body == req->body_case)
-			break;
-	if (cmd->name == NULL) {
-		reject(c, rep, REJECT_BAD_REQUEST, KSMT__REPLY__CODE__BAD_REQUEST,
-		    "unknown request (body %d)", (int)req->body_case);
+	if ((code = control_request_check(req, bad, sizeof(bad))) != 0) {
+		reject(c, rep, code == KSMT__REPLY__CODE__BAD_VERSION ?
+		    REJECT_BAD_VERSION : REJECT_BAD_REQUEST, code, "%s", bad);
 		return;
 	}
+	cmd = control_cmd_find(req->body_case);
 	if (cmd->changes_host && !c->privileged) {
 		reject(c, rep, REJECT_PERMISSION,
 		    KSMT__REPLY__CODE__PERMISSION_DENIED,
@@ -451,35 +520,32 @@ client_frame(struct client *c)
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	struct reply	 rep;
 	Ksmt__Request	*req;
-	uint8_t		 hdr[FRAME_HDR_LEN], *p;
+	uint8_t		*body;
 	uint64_t	 max = c->ctl->d->conf->socket_max_frame_bytes;
 	size_t		 len;
 	int		 r;
 
-	if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
+	if ((r = frame_next(in, (size_t)max, &body, &len)) == 0)
 		return 0;
 	memset(&rep, 0, sizeof(rep));
-	if ((r = frame_length(hdr, evbuffer_get_length(in), max, &len)) == 0)
-		return 0;
-	if (r < 0) {
+	if (r == -EMSGSIZE) {
 		reject(c, &rep, REJECT_OVERSIZED, KSMT__REPLY__CODE__BAD_REQUEST,
 		    "frame of %zu bytes is larger than socket.max_frame_bytes "
 		    "(%llu): closing", len, (unsigned long long)max);
 		reply_send(c, &rep);
+	} else if (r < 0)
+		log_warnx("control: client %llu: no memory for a frame of %zu "
+		    "bytes, closing", c->id, len);
+	if (r < 0) {
 		client_close(c);
 		return -1;
 	}
-	p = evbuffer_pullup(in, (ev_ssize_t)(FRAME_HDR_LEN + len));
-	req = frame_request_unpack(p + FRAME_HDR_LEN, len);
+	req = frame_request_unpack(body, len);
 	evbuffer_drain(in, FRAME_HDR_LEN + len);
 	c->talked = 1;
 	if (req == NULL)
 		reject(c, &rep, REJECT_UNDECODABLE, KSMT__REPLY__CODE__BAD_REQUEST,
 		    "frame of %zu bytes is not a Request", len);
-	else if (req->version != KT_PROTO_VERSION)
-		reject(c, &rep, REJECT_BAD_VERSION, KSMT__REPLY__CODE__BAD_VERSION,
-		    "protocol version %u is not spoken here (%d is)",
-		    (unsigned)req->version, KT_PROTO_VERSION);
 	else
 		dispatch(c, req, &rep);
 	reply_send(c, &rep);
@@ -499,14 +565,10 @@ static int
 client_partial(struct client *c)
 {
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
-	uint8_t		 hdr[FRAME_HDR_LEN];
-	size_t		 avail = evbuffer_get_length(in), len;
+	size_t		 len;
 
-	if (avail == 0)
-		return 0;
-	if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
-		return 1;
-	return frame_length(hdr, avail, SIZE_MAX, &len) == 0;
+	return evbuffer_get_length(in) > 0 &&
+	    frame_next(in, SIZE_MAX, NULL, &len) == 0;
 }
 
 /*

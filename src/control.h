@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "ksm-throttler.pb-c.h"
+
 struct conf;
 struct control;
 struct daemon;
@@ -17,5 +19,6 @@ struct control	*control_open(struct daemon *, char *, size_t);
 void		 control_close(struct control *);
 void		 control_reconfigure(struct control *, const struct conf *);
 void		 control_status(struct control *, cJSON *);
+int		 control_request_check(const Ksmt__Request *, char *, size_t);
 
 #endif

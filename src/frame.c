@@ -1,12 +1,16 @@
 /*
- * Framing of the control protocol: the length header, packing a message
- * behind it and unpacking one from exactly the bytes the header named.
- * Hostile input ends in a return value, never in a read past the data.
+ * Framing of the control protocol: the length header, the frame at the
+ * head of a stream that arrives in pieces of any size, packing a message
+ * behind a header and unpacking one from exactly the bytes the header
+ * named.  Hostile input ends in a return value, never in a read past the
+ * data.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+
+#include <event2/buffer.h>
 
 #include "frame.h"
 
@@ -29,6 +33,30 @@ frame_length(const uint8_t *p, size_t avail, size_t max, size_t *len)
 	if (n > max)
 		return -EMSGSIZE;
 	return avail - FRAME_HDR_LEN >= n;
+}
+
+/*
+ * The frame at the head of a stream buffer, as frame_length() says.
+ * With body, a whole frame's body is made contiguous and *body points to
+ * it; the caller drains FRAME_HDR_LEN + *len bytes once done with it.
+ * -ENOMEM if it cannot be made contiguous.
+ */
+int
+frame_next(struct evbuffer *in, size_t max, uint8_t **body, size_t *len)
+{
+	uint8_t	 hdr[FRAME_HDR_LEN], *p;
+	int	 r;
+
+	if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
+		return 0;
+	r = frame_length(hdr, evbuffer_get_length(in), max, len);
+	if (r != 1 || body == NULL)
+		return r;
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)(FRAME_HDR_LEN + *len))) ==
+	    NULL)
+		return -ENOMEM;
+	*body = p + FRAME_HDR_LEN;
+	return 1;
 }
 
 /* The message behind its header, in one malloc'ed buffer; NULL if none. */

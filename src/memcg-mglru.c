@@ -35,17 +35,15 @@ enum { MGLRU_AGE, MGLRU_EVICT };
 static int
 mglru_detect(struct memcg_host *h)
 {
-	char		 buf[64], *end;
+	char		 buf[64];
 	unsigned long	 caps;
 	ssize_t		 n;
 	int		 r;
 
 	if ((n = rootfs_read(LRU_GEN_ENABLED, buf, sizeof(buf))) < 0)
 		return (int)n;
-	errno = 0;
-	caps = strtoul(buf, &end, 0);
-	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0'))
-		return -EINVAL;
+	if ((r = lru_gen_enabled_parse(buf, &caps)) < 0)
+		return r;
 	if (!rootfs_exists(LRU_GEN_DEBUG))
 		return -ENOENT;		/* debugfs not mounted */
 	if (caps & LRU_GEN_CORE)

@@ -1,12 +1,14 @@
 /*
- * memory.stat, lru_gen and meminfo parsing.  Every number goes through
- * parse_u64; every line must have the shape the kernel prints.
+ * memory.stat, memory.max, cgroup.controllers and lru_gen parsing.  Every
+ * decimal number goes through parse_u64; every line must have the shape
+ * the kernel prints.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memcg-parse.h"
@@ -114,6 +116,33 @@ memcg_stat_parse(const char *text, int v1, struct memcg_stat *st)
 		if (have_total[i] || have_own[i])
 			*(uint64_t *)(void *)((char *)st + stat_keys[i].off) =
 			    have_total[i] ? total[i] : own[i];
+	return 0;
+}
+
+/* v2's memory.max: a byte count, or "max" (no limit: 0). */
+int
+memcg_max_parse(const char *text, uint64_t *v)
+{
+	if (strcmp(text, "max\n") == 0 || strcmp(text, "max") == 0) {
+		*v = 0;
+		return 0;
+	}
+	return parse_u64(text, v);
+}
+
+/* Is the controller in cgroup.controllers' space-separated list? */
+int
+memcg_controllers_has(const char *list, const char *name)
+{
+	size_t		 len = strlen(name);
+	const char	*p = list;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == list || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\n' || p[len] == '\0'))
+			return 1;
+		p += len;
+	}
 	return 0;
 }
 
@@ -256,5 +285,20 @@ lru_gen_parse(const char *text, const char *path, unsigned *id,
 	if (!c.found)
 		return -ENOENT;
 	*n = c.n;
+	return 0;
+}
+
+/* lru_gen/enabled: the feature bits, as the kernel prints them ("0x0007"). */
+int
+lru_gen_enabled_parse(const char *text, unsigned long *caps)
+{
+	char	*end;
+
+	if (!isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	*caps = strtoul(text, &end, 0);
+	if (errno != 0 || (*end != '\n' && *end != '\0'))
+		return -EINVAL;
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * Parsers of what the memcg engine reads from the kernel: memory.stat
- * (cgroup v1 and v2) and the MGLRU debugfs file /sys/kernel/debug/lru_gen.
+ * (cgroup v1 and v2), v2's memory.max and cgroup.controllers, and MGLRU's
+ * /sys/kernel/mm/lru_gen/enabled and debugfs file /sys/kernel/debug/lru_gen.
  * Pure functions of the text, strict:
  * a line that is not what the kernel prints makes the whole file -EINVAL.
  */
@@ -23,7 +24,10 @@ struct memcg_stat {
 };
 
 int	memcg_stat_parse(const char *, int, struct memcg_stat *);
+int	memcg_max_parse(const char *, uint64_t *);
+int	memcg_controllers_has(const char *, const char *);
 int	lru_gen_parse(const char *, const char *, unsigned *,
 	    struct memcg_gens *, size_t, size_t *);
+int	lru_gen_enabled_parse(const char *, unsigned long *);
 
 #endif

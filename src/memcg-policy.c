@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "memcg-policy.h"
 #include "psi.h"
+#include "util.h"
 
 /*
  * mem-agent does not age a memcg whose youngest generation is younger
@@ -206,7 +207,7 @@ check_path(const char *s)
 
 	if (*s == '\0')
 		return -EINVAL;
-	return memcg_path_normalize("", s, buf, sizeof(buf));
+	return path_normalize("", s, buf, sizeof(buf));
 }
 
 static int
@@ -327,56 +328,13 @@ memcg_check_classes(const cJSON *v, const char **w)
 
 /* ---- paths --------------------------------------------------------- */
 
-/*
- * A cgroup path as "/a/b", relative to the memory controller's mount:
- * accepts "a/b", "/a//b/", or the full "MOUNT/a/b".  "." and ".."
- * components are refused: a configuration names cgroups, not escapes.
- */
-int
-memcg_path_normalize(const char *mount, const char *in, char *out,
-    size_t len)
-{
-	const char	*p = in, *seg;
-	size_t		 mlen = mount != NULL ? strlen(mount) : 0, o = 0, n;
-
-	while (mlen > 1 && mount[mlen - 1] == '/')
-		mlen--;
-	if (mlen > 1 && strncmp(in, mount, mlen) == 0 &&
-	    (in[mlen] == '/' || in[mlen] == '\0'))
-		p = in + mlen;
-	if (len < 2)
-		return -ENAMETOOLONG;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		seg = p;
-		while (*p != '/' && *p != '\0')
-			p++;
-		n = (size_t)(p - seg);
-		if ((n == 1 && seg[0] == '.') ||
-		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
-			return -EINVAL;
-		if (o + 1 + n >= len)
-			return -ENAMETOOLONG;
-		out[o++] = '/';
-		memcpy(out + o, seg, n);
-		o += n;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
-	return 0;
-}
-
 /* Does the glob name this cgroup ('*' stays within one component)? */
 int
 memcg_glob_match(const char *mount, const char *pattern, const char *path)
 {
 	char	pat[PATH_MAX];
 
-	if (memcg_path_normalize(mount, pattern, pat, sizeof(pat)) < 0)
+	if (path_normalize(mount, pattern, pat, sizeof(pat)) < 0)
 		return 0;
 	return fnmatch(pat, path, FNM_PATHNAME) == 0;
 }
@@ -388,7 +346,7 @@ memcg_subtree_match(const char *mount, const char *pattern, const char *path)
 	char	pat[PATH_MAX], prefix[PATH_MAX];
 	size_t	i, len = strlen(path);
 
-	if (memcg_path_normalize(mount, pattern, pat, sizeof(pat)) < 0 ||
+	if (path_normalize(mount, pattern, pat, sizeof(pat)) < 0 ||
 	    len >= sizeof(prefix))
 		return 0;
 	if (strcmp(pat, "/") == 0)

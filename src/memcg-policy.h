@@ -83,8 +83,7 @@ int	 memcg_check_cgroups(const cJSON *, const char **);
 int	 memcg_check_overrides(const cJSON *, const char **);
 int	 memcg_check_classes(const cJSON *, const char **);
 
-/* Paths: "/a/b" relative to the memory controller's mount. */
-int	 memcg_path_normalize(const char *, const char *, char *, size_t);
+/* Paths: "/a/b" relative to the memory controller's mount (util.h). */
 int	 memcg_glob_match(const char *, const char *, const char *);
 int	 memcg_subtree_match(const char *, const char *, const char *);
 

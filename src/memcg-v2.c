@@ -21,22 +21,6 @@ static const char *v2_mounts[] = {
 	"/sys/fs/cgroup/unified",
 };
 
-/* Is the word in the space-separated list? */
-static int
-has_word(const char *list, const char *word)
-{
-	size_t		 len = strlen(word);
-	const char	*p = list;
-
-	while ((p = strstr(p, word)) != NULL) {
-		if ((p == list || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\n' || p[len] == '\0'))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 static int
 v2_detect(struct memcg_host *h)
 {
@@ -47,7 +31,7 @@ v2_detect(struct memcg_host *h)
 		if (xsnprintf(path, sizeof(path), "%s/cgroup.controllers",
 		    v2_mounts[i]) < 0 || rootfs_read(path, buf, sizeof(buf)) < 0)
 			continue;
-		if (!has_word(buf, "memory"))
+		if (!memcg_controllers_has(buf, "memory"))
 			continue;
 		h->version = 2;
 		return xsnprintf(h->mount, sizeof(h->mount), "%s", v2_mounts[i]);
@@ -64,11 +48,7 @@ read_max(const char *path, uint64_t *v)
 
 	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
 		return (int)n;
-	if (strcmp(buf, "max\n") == 0 || strcmp(buf, "max") == 0) {
-		*v = 0;
-		return 0;
-	}
-	return parse_u64(buf, v);
+	return memcg_max_parse(buf, v);
 }
 
 static int

@@ -595,7 +595,7 @@ globs_depth(const cJSON *globs, const char *mount)
 	int		 depth = 0, n;
 
 	cJSON_ArrayForEach(g, globs) {
-		if (!cJSON_IsString(g) || memcg_path_normalize(mount,
+		if (!cJSON_IsString(g) || path_normalize(mount,
 		    g->valuestring, pat, sizeof(pat)) < 0)
 			continue;
 		for (n = 0, p = pat; *p != '\0'; p++)
@@ -625,7 +625,7 @@ discover_cache(struct memcg *m)
 		discover(m, SRC_CACHE, NULL, 0, cache_cb);
 		return;
 	}
-	if (memcg_path_normalize(m->host.mount, p, parent,
+	if (path_normalize(m->host.mount, p, parent,
 	    sizeof(parent)) < 0) {
 		log_warnx("memcg: memcg.cache_reclaim.parent %s is not a "
 		    "cgroup path, ignoring it", p);
@@ -1102,7 +1102,7 @@ vm_created(struct memcg *m, const struct vm_event *ev)
 	struct memcg_cg	*cg;
 	char		 path[PATH_MAX];
 
-	if (memcg_path_normalize(m->host.mount, ev->cgroup, path,
+	if (path_normalize(m->host.mount, ev->cgroup, path,
 	    sizeof(path)) < 0) {
 		log_warnx("memcg: VM %s: cgroup \"%s\" is not a cgroup path, "
 		    "ignoring it", ev->vm_id, ev->cgroup);

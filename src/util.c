@@ -1,6 +1,7 @@
 /*
  * Strict number parsing (no atoi: every byte is accounted for), checked
- * snprintf, the monotonic clock and allocation that cannot fail quietly.
+ * snprintf, path normalisation, the monotonic clock and allocation that
+ * cannot fail quietly.
  */
 #include "config.h"
 
@@ -180,4 +181,46 @@ file_read_alloc(const char *path, char **out, size_t *outlen, size_t max)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return -errno;
 	return fd_read_alloc(fd, out, outlen, max);
+}
+
+/*
+ * A path as "/a/b": accepts "a/b", "/a//b/", or with a prefix (a mount
+ * point) the full "PREFIX/a/b".  "." and ".." components are refused: a
+ * configuration or a client names a place, never an escape from it.
+ */
+int
+path_normalize(const char *prefix, const char *in, char *out, size_t len)
+{
+	const char	*p = in, *seg;
+	size_t		 plen = prefix != NULL ? strlen(prefix) : 0, o = 0, n;
+
+	while (plen > 1 && prefix[plen - 1] == '/')
+		plen--;
+	if (plen > 1 && strncmp(in, prefix, plen) == 0 &&
+	    (in[plen] == '/' || in[plen] == '\0'))
+		p = in + plen;
+	if (len < 2)
+		return -ENAMETOOLONG;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		seg = p;
+		while (*p != '/' && *p != '\0')
+			p++;
+		n = (size_t)(p - seg);
+		if ((n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return -EINVAL;
+		if (o + 1 + n >= len)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+		memcpy(out + o, seg, n);
+		o += n;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
 }

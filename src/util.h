@@ -1,6 +1,6 @@
 /*
  * Small helpers shared by every module: strict number parsing, checked
- * string formatting, monotonic time.
+ * string formatting, path normalisation, monotonic time.
  */
 #ifndef KT_UTIL_H
 #define KT_UTIL_H
@@ -14,6 +14,7 @@ int	parse_u64(const char *, uint64_t *);
 int	parse_i64(const char *, int64_t *);
 int	xsnprintf(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+int	path_normalize(const char *, const char *, char *, size_t);
 uint64_t now_ms(void);
 uint64_t now_us(void);
 void	*xcalloc(size_t, size_t);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# summary.sh BUILDDIR...: one closing line over automake's test logs,
+# summary.sh BUILDDIR...: one closing line over automake's test logs
+# (and the fuzz targets', which tests/fuzz/run.sh writes in their shape),
 # "N passed, N failed, N skipped", naming what failed or was skipped.
 pass=0 fail=0 skip=0
 for dir in "$@"; do

@@ -19,6 +19,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pagetypeinfo	 p = { 0 };
+	struct meminfo		 m;
 	uint64_t		 kb;
 	char			*text;
 	unsigned		 o;
@@ -35,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pti_clear(&p);
 	}
 	(void)meminfo_field(text, "MemFree", &kb);
+	(void)meminfo_parse(text, &m);
 	free(text);
 	return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * libFuzzer: the small kernel-file parsers.  The first byte picks the
- * parser, the rest is the file: /proc/<pid>/stat, PSI, ksm_stat, the KSM
- * state file, numbers and advisor_mode from sysfs.
+ * parser, the rest is the file: /proc/<pid>/stat, PSI, ksm_stat (as
+ * status reads it, and as the walk for mergeable processes does), the
+ * KSM state file, numbers from sysfs and pid files, advisor_mode,
+ * /proc/<pid>/statm.
  */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "ksm.h"
+#include "mergeable.h"
 #include "psi.h"
 #include "util.h"
 #include "vms.h"
@@ -30,13 +33,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 6) {
+	switch (data[0] % 8) {
 	case 0: ksm_parse_proc_stat(text, comm, sizeof(comm), &u64); break;
 	case 1: psi_parse(text, &some, &full); break;
 	case 2: ksm_stat_parse(text, &st); break;
 	case 3: ksm_state_parse(text, vals, &have); break;
 	case 4: parse_u64(text, &u64); parse_i64(text, &i64); break;
 	case 5: ksm_parse_advisor(text, &i64); break;
+	case 6: ksm_stat_mergeable(text); break;
+	case 7: statm_anon_pages(text, &u64); break;
 	}
 	free(text);
 	return 0;

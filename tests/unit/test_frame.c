@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
+#include <event2/buffer.h>
+
 #include "frame.h"
+#include "util.h"
 
 static void
 test_length(void **state)
@@ -132,6 +135,42 @@ test_reply(void **state)
 	assert_string_equal(frame_code_name(99), "UNKNOWN");
 }
 
+/* A stream that arrives a byte at a time, each byte its own chain. */
+static void
+test_next(void **state)
+{
+	/* A kick, an empty frame, then the start of a third. */
+	static const uint8_t	stream[] = { 0, 0, 0, 4, 0x08, 0x01, 0x22, 0x00,
+				    0, 0, 0, 0, 0, 0 };
+	static const size_t	bodies[] = { 4, 0 };
+	struct evbuffer		*in;
+	uint8_t			*body;
+	size_t			 i, len, n = 0;
+	int			 r;
+
+	assert_non_null(in = evbuffer_new());
+	for (i = 0; i < sizeof(stream); i++) {
+		assert_int_equal(evbuffer_add_reference(in, stream + i, 1, NULL,
+		    NULL), 0);
+		while ((r = frame_next(in, 64, &body, &len)) == 1) {
+			assert_true(n < nitems(bodies));
+			assert_int_equal(len, bodies[n]);
+			if (len > 0)
+				assert_memory_equal(body, stream + 4, len);
+			evbuffer_drain(in, FRAME_HDR_LEN + len);
+			n++;
+		}
+		assert_int_equal(r, 0);
+	}
+	assert_int_equal(n, nitems(bodies));
+	assert_int_equal(evbuffer_get_length(in), 2);
+	/* Too big for max: said as soon as the header is in. */
+	assert_int_equal(evbuffer_add(in, "\x00\x41", 2), 0);
+	assert_int_equal(frame_next(in, 64, NULL, &len), -EMSGSIZE);
+	assert_int_equal(len, 0x41);
+	evbuffer_free(in);
+}
+
 int
 main(void)
 {
@@ -141,6 +180,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "meminfo.h"
 #include "memcg-policy.h"
 #include "psi.h"
+#include "util.h"
 
 #define V1	"/sys/fs/cgroup/memory"
 
@@ -48,19 +49,19 @@ test_path_normalize(void **state)
 	size_t	i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		assert_int_equal(memcg_path_normalize(V1, ok[i].in, out,
+		assert_int_equal(path_normalize(V1, ok[i].in, out,
 		    sizeof(out)), 0);
 		assert_string_equal(out, ok[i].out);
 	}
-	assert_int_equal(memcg_path_normalize(V1, "/a/../etc", out,
+	assert_int_equal(path_normalize(V1, "/a/../etc", out,
 	    sizeof(out)), -EINVAL);
-	assert_int_equal(memcg_path_normalize(V1, "./a", out, sizeof(out)),
+	assert_int_equal(path_normalize(V1, "./a", out, sizeof(out)),
 	    -EINVAL);
-	assert_int_equal(memcg_path_normalize(V1, "/a/..", out, sizeof(out)),
+	assert_int_equal(path_normalize(V1, "/a/..", out, sizeof(out)),
 	    -EINVAL);
-	assert_int_equal(memcg_path_normalize(V1, "/abcdefgh", small,
+	assert_int_equal(path_normalize(V1, "/abcdefgh", small,
 	    sizeof(small)), -ENAMETOOLONG);
-	assert_int_equal(memcg_path_normalize(NULL, "x", out, sizeof(out)), 0);
+	assert_int_equal(path_normalize(NULL, "x", out, sizeof(out)), 0);
 	assert_string_equal(out, "/x");
 }
 
