@@ -57,8 +57,11 @@ kt_checkers() {
 	KT_REPORTS="$T/reports"
 	mkdir -m 1777 "$KT_REPORTS"
 	export KT_REPORTS
-	export ASAN_OPTIONS="log_path=$KT_REPORTS/san:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-	export UBSAN_OPTIONS="log_path=$KT_REPORTS/san:halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+	local asan="detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1"
+	local ubsan="halt_on_error=1:print_stacktrace=1"
+	# Options already in the environment come last, and so win.
+	export ASAN_OPTIONS="log_path=$KT_REPORTS/san:$asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	export UBSAN_OPTIONS="log_path=$KT_REPORTS/san:$ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 	[ -n "${KT_CHECKER:-}" ] || return 0
 	mkdir -p "$T/bin"
 	KTD=$(kt_checked "$KTD")
