@@ -13,7 +13,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
 util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq
 libclang-rt-14-dev libsystemd-dev systemd mandoc bash-completion dpkg-dev
-debhelper libcap2-bin"
+debhelper libcap2-bin valgrind"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -86,10 +86,21 @@ test)
 	make check-vm || rc=$?
 	# The Debian package built, installed, started and purged.
 	make check-package || rc=$?
-	# The same unit tests again under ASan+UBSan, in their own tree.
+
+	# ---- ASan, UBSan and LeakSanitizer: the whole of make check again,
+	# built with --enable-asan in a tree of its own.  A report from any
+	# program a test runs fails that test (tests/lib.sh, kt_checkers).
 	mkdir -p "$top/_build-asan" && cd "$top/_build-asan"
 	[ -f Makefile ] || ../configure -q --enable-asan
-	make -j"$(nproc)" check-unit >/dev/null 2>&1 || { rc=1; echo "ASan unit tests failed"; }
+	make -j"$(nproc)" >/dev/null && make -j"$(nproc)" check || rc=$?
+
+	# ---- valgrind: the integration tests with every run of the daemon and
+	# the client under memcheck; an error or a leak fails the test.  A
+	# plain build in a tree of its own, so that make check's results stay.
+	mkdir -p "$top/_build-valgrind" && cd "$top/_build-valgrind"
+	[ -f Makefile ] || ../configure -q
+	make -j"$(nproc)" >/dev/null && make -j"$(nproc)" check-valgrind || rc=$?
+
 	cd "$top/_build"
 	make distcheck TESTS='$(UNIT_TESTS) $(INTEGRATION_TESTS)' >distcheck.log 2>&1 ||
 	    { rc=1; echo "make distcheck failed: see _build/distcheck.log"; tail -30 distcheck.log; }
@@ -99,7 +110,8 @@ test)
 	# leaves a .trs in _build/fuzz/ that the summary counts; a crash
 	# fails with its input's path and the first lines of the error.
 	make fuzz FUZZ_SECONDS=60 || rc=1
-	"$top/tests/summary.sh" "$top/_build" "$top/_build-asan" || rc=1
+	"$top/tests/summary.sh" "$top/_build" "$top/_build-asan" \
+	    "$top/_build-valgrind" || rc=1
 	exit $rc
 	;;
 *)

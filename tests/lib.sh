@@ -11,6 +11,9 @@ KTD="$top_builddir/src/ksm-throttlerd"
 KTCTL="$top_builddir/src/ksm-throttlerctl"
 KT_PID=
 KT_TESTNO=0
+# Every time limit is multiplied by this: make check-valgrind sets it, as
+# the daemon runs some ten times slower there.
+KT_SLOW=${KT_SLOW:-1}
 
 fail() { echo "not ok - $*" >&2; [ -n "${T:-}" ] && [ -f "$T/daemon.log" ] && \
 	{ echo "--- daemon log:" >&2; tail -n 40 "$T/daemon.log" >&2; }; exit 1; }
@@ -28,15 +31,63 @@ wait_for() {
 	shift
 	while ! "$@" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -ge $((limit * 20)) ] && return 1
+		[ $i -ge $((limit * 20 * KT_SLOW)) ] && return 1
 		sleep 0.05
 	done
 }
 
+# Whatever the test's verdict, a checker's report fails it.
 kt_cleanup() {
+	local rc=$?
 	kt_kill
 	[ -n "${KT_EXTRA_CLEANUP:-}" ] && eval "$KT_EXTRA_CLEANUP"
+	kt_reports || rc=1
 	[ -n "${T:-}" ] && [ -z "${KT_KEEP:-}" ] && rm -rf "$T"
+	exit $rc
+}
+
+# Checkers: every program a test runs reports to $KT_REPORTS, whether it
+# was stopped cleanly, killed or run in passing.  The sanitizers of an
+# --enable-asan build (ASan, its LeakSanitizer at exit, UBSan) are told
+# where here; $KT_CHECKER (make check-valgrind: valgrind) is a command
+# that every run of ksm-throttlerd and ksm-throttlerctl goes through,
+# logging there itself.  World-writable: some tests run the client as
+# another uid.
+kt_checkers() {
+	KT_REPORTS="$T/reports"
+	mkdir -m 1777 "$KT_REPORTS"
+	export KT_REPORTS
+	local asan="detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1"
+	local ubsan="halt_on_error=1:print_stacktrace=1"
+	# Options already in the environment come last, and so win.
+	export ASAN_OPTIONS="log_path=$KT_REPORTS/san:$asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	export UBSAN_OPTIONS="log_path=$KT_REPORTS/san:$ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+	[ -n "${KT_CHECKER:-}" ] || return 0
+	mkdir -p "$T/bin"
+	KTD=$(kt_checked "$KTD")
+	KTCTL=$(kt_checked "$KTCTL")
+}
+
+# kt_checked PROGRAM: a script of the same name that runs it under
+# $KT_CHECKER, and its path.
+kt_checked() {
+	local s="$T/bin/${1##*/}"
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$KT_CHECKER" "$1" > "$s"
+	chmod 755 "$s"
+	echo "$s"
+}
+
+# kt_reports: print every checker's report; false if there was one.
+kt_reports() {
+	local f found=
+	[ -n "${KT_REPORTS:-}" ] || return 0
+	for f in "$KT_REPORTS"/*; do
+		[ -s "$f" ] || continue
+		echo "not ok - ${f##*/}: a checker reported:" >&2
+		cat "$f" >&2
+		found=1
+	done
+	[ -z "$found" ]
 }
 
 kt_setup() {
@@ -46,6 +97,7 @@ kt_setup() {
 	mkdir -p "$ROOT" "$T/run"
 	trap kt_cleanup EXIT
 	[ -x "$KTD" ] || fail "$KTD not built"
+	kt_checkers
 }
 
 # kt_start [daemon options...]: start in the foreground, wait until ready.

@@ -213,6 +213,7 @@ main(int argc, char *argv[])
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm.mem == MAP_FAILED) {
 		perror("simvm: mmap");
+		free(vm.ws);
 		return 1;
 	}
 	/* Whole pages only: no transparent huge pages, as KSM wants. */
@@ -227,5 +228,7 @@ main(int argc, char *argv[])
 	printf("simvm %u: filled %u MiB\n", id, mib);
 	fflush(stdout);
 	dirty(&vm, life);
+	munmap(vm.mem, vm.pages * PAGE);
+	free(vm.ws);
 	return 0;
 }

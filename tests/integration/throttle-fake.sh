@@ -9,6 +9,8 @@ kt_setup
 K="$ROOT/sys/kernel/mm/ksm"
 P="$ROOT/proc"
 knob() { cat "$K/$1"; }
+# knob_is NAME OPERATOR VALUE: test(1) on the knob, read afresh (wait_for).
+knob_is() { [ "$(knob "$1")" "$2" "$3" ]; }
 before="$(knob run) $(knob pages_to_scan) $(knob sleep_millisecs)"
 
 # meminfo MEMAVAILABLE_KB ANON_KB
@@ -59,7 +61,7 @@ echo "200000 131072 72 0 0 0 0" > "$P/4242/statm"
 meminfo 1400000 1100000
 wait_for 5 kt_log_has "idle -> boosting: 511 MiB of new mergeable memory with no event" ||
     fail "no boost for new mergeable memory"
-wait_for 2 test "$(knob sleep_millisecs)" -lt 200 || fail "boost knobs not written"
+wait_for 2 knob_is sleep_millisecs -lt 200 || fail "boost knobs not written"
 [ "$(knob pages_to_scan)" -gt 1000 ] || fail "boost pages_to_scan $(knob pages_to_scan)"
 ok "new mergeable memory with no event: boosted"
 
@@ -69,7 +71,7 @@ kt_log_has "ksm: [a-z]+ -> idle" && fail "went idle while merging grew"
 rm "$T/growing"
 wait_for 10 kt_log_has "settling -> idle: merging settled over" ||
     fail "did not settle once merging stopped"
-wait_for 2 test "$(knob sleep_millisecs)" = 200 || fail "idle knobs not written"
+wait_for 2 knob_is sleep_millisecs = 200 || fail "idle knobs not written"
 ok "boost held while merging grew, idle once it settled"
 
 kill -USR1 "$KT_PID"
