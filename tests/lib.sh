@@ -196,3 +196,11 @@ kt_notify_listen() {
 	LISTENER=$!
 	wait_for 5 test -S "$NS" || fail "notify listener did not start"
 }
+
+# kt_no_valgrind REASON: skip a test that cannot mean anything under
+# valgrind (make check-valgrind); it still runs plain and under ASan.
+kt_no_valgrind() {
+	case ${KT_CHECKER:-} in
+	valgrind*) skip "not under valgrind: $*" ;;
+	esac
+}

@@ -7,6 +7,7 @@
 # none of the daemon's sockets, clients, pid file or the other child's
 # pipe.  The writes block here on FIFOs, so the children can be looked at.
 . "$top_srcdir/tests/lib.sh" || exit 99
+kt_no_valgrind "valgrind holds descriptors of its own in the daemon and its children"
 kt_setup
 "$top_srcdir/tests/fake-root.sh" "$ROOT"
 command -v perl >/dev/null || skip "perl is not installed"
