@@ -4,6 +4,8 @@
  * write the host's original knob values are saved, in memory and in a
  * state file, so that a clean exit, and a start after a crash, put them
  * back.  A knob is never changed when its original could not be saved.
+ * A file this kernel has that cannot be read is said once, and again
+ * once it can be.
  */
 #include "config.h"
 
@@ -82,7 +84,10 @@ struct ksm {
 	int		 saved_valid;
 	uint32_t	 saved_have;
 	int64_t		 saved[KSM_FILE_MAX];
-	uint32_t	 warned;	/* files whose bad contents were logged */
+	int		 save_err;	/* the state file's last error, logged */
+	uint32_t	 known;		/* files this kernel has shown */
+	uint32_t	 failing;	/* known files whose last read failed */
+	int		 read_err[KSM_FILE_MAX];
 	pid_t		 ksmd_pid;
 	int		 ksmd_warned;
 };
@@ -126,26 +131,39 @@ ksm_parse_advisor(const char *s, int64_t *mode)
 	return -EINVAL;
 }
 
+/*
+ * One file.  A file this kernel never had fails quietly; one it had (at
+ * start or since) is said once when it fails, and once when it is back.
+ */
 static int
 ksm_read(struct ksm *k, enum ksm_file f, int64_t *v)
 {
-	char	path[128], buf[256];
-	ssize_t	n;
-	int	r;
+	char		path[128], buf[256];
+	ssize_t		n;
+	uint32_t	bit = 1U << f;
+	int		r;
 
 	if ((r = ksm_path(path, sizeof(path), f)) < 0)
 		return r;
 	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
-		return (int)n;
-	if (f == KSM_ADVISOR_MODE)
+		r = (int)n;
+	else if (f == KSM_ADVISOR_MODE)
 		r = ksm_parse_advisor(buf, v);
 	else
 		r = parse_i64(buf, v);
-	if (r < 0 && !(k->warned & (1U << f))) {
-		log_warnx("%s: unexpected contents, ignoring it", path);
-		k->warned |= 1U << f;
-	} else if (r == 0)
-		k->warned &= ~(1U << f);
+	if (r == 0) {
+		if (k->failing & bit)
+			log_info("%s: readable again", path);
+		k->known |= bit;
+		k->failing &= ~bit;
+		return 0;
+	}
+	if (!(k->known & bit))
+		return r;
+	if (!(k->failing & bit) || k->read_err[f] != r)
+		log_warnx("%s: %s, ignoring it", path, read_strerror(r));
+	k->failing |= bit;
+	k->read_err[f] = r;
 	return r;
 }
 
@@ -338,6 +356,7 @@ state_write(const struct ksm *k)
 {
 	char	 tmp[PATH_MAX], buf[STATE_MAX];
 	size_t	 off = 0;
+	ssize_t	 n;
 	int	 f, fd, r = 0;
 
 	if (xsnprintf(tmp, sizeof(tmp), "%s.tmp", k->statefile) < 0)
@@ -358,8 +377,10 @@ state_write(const struct ksm *k)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))
 	    == -1)
 		return -errno;
-	if (write(fd, buf, off) != (ssize_t)off)
-		r = errno ? -errno : -EIO;
+	if ((n = write(fd, buf, off)) == -1)
+		r = -errno;
+	else if ((size_t)n != off)
+		r = -ENOSPC;	/* a short write: the file system is full */
 	if (r == 0 && fsync(fd) == -1)
 		r = -errno;
 	if (close(fd) == -1 && r == 0)
@@ -371,46 +392,92 @@ state_write(const struct ksm *k)
 	return r;
 }
 
-/* Save the host's knobs before our first write. */
-static int
+/*
+ * Save the originals of the knobs not saved yet, in memory and in the
+ * state file: before the first write every knob there is, later those
+ * that could not be read then.  We have not written those since, so
+ * what they hold is still the host's.  Knobs the state file could not
+ * take stay unsaved, and are not written.  0 once something is saved.
+ */
+int
 ksm_save(struct ksm *k)
 {
-	int64_t	v;
-	int	f, r;
+	uint32_t	had;
+	int64_t		v;
+	int		f, r;
 
-	if (k->saved_valid)
-		return 0;
-	k->saved_have = 0;
+	if (!k->available)
+		return -ENODEV;
+	if (!k->saved_valid)
+		k->saved_have = 0;
+	had = k->saved_have;
 	for (f = 0; f < KSM_FILE_MAX; f++) {
-		if (!ksm_files[f].knob || ksm_read(k, f, &v) < 0)
+		if (!ksm_files[f].knob || (had & (1U << f)) ||
+		    ksm_read(k, f, &v) < 0)
 			continue;
 		k->saved[f] = v;
 		k->saved_have |= 1U << f;
 	}
-	if (!(k->saved_have & (1U << KSM_RUN)))
+	if (!(k->saved_have & (1U << KSM_RUN))) {
+		k->saved_have = had;
 		return -EIO;
-	if ((r = state_write(k)) < 0) {
-		errno = -r;
-		log_warn("%s: cannot save the host's KSM settings, leaving "
-		    "KSM untouched", k->statefile);
-		return r;
 	}
+	if (k->saved_valid && k->saved_have == had)
+		return 0;
+	if ((r = state_write(k)) < 0) {
+		k->saved_have = had;
+		if (k->save_err != r) {
+			errno = -r;
+			log_warn("%s: cannot save the host's KSM settings, "
+			    "leaving %s untouched until it can", k->statefile,
+			    k->saved_valid ? "the knobs it lacks" : "KSM");
+		}
+		k->save_err = r;
+		return k->saved_valid ? 0 : r;
+	}
+	if (k->save_err != 0)
+		log_info("%s: the host's KSM settings are saved", k->statefile);
+	k->save_err = 0;
 	k->saved_valid = 1;
 	return 0;
 }
 
+/* Write a knob, never one whose original is not saved. */
 int
 ksm_set(struct ksm *k, enum ksm_file f, int64_t v)
 {
-	int	r;
+	uint32_t	bit = 1U << f;
+	int		r;
 
 	if (!ksm_file_is_knob(f))
 		return -EINVAL;
 	if (!k->available)
 		return -ENODEV;
-	if ((r = ksm_save(k)) < 0)
-		return r;
+	if (!k->saved_valid || !(k->saved_have & bit)) {
+		if ((r = ksm_save(k)) < 0)
+			return r;
+		if (!(k->saved_have & bit))
+			return k->save_err != 0 ? k->save_err :
+			    (k->failing & bit) ? k->read_err[f] : -ENOENT;
+	}
 	return ksm_write(f, v);
+}
+
+/* Files that fail now, and the state file, by path: what and why. */
+void
+ksm_errors_json(const struct ksm *k, cJSON *o)
+{
+	char	path[128];
+	int	f;
+
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if ((k->failing & (1U << f)) &&
+		    ksm_path(path, sizeof(path), f) == 0)
+			cJSON_AddStringToObject(o, path,
+			    read_strerror(k->read_err[f]));
+	if (k->save_err != 0)
+		cJSON_AddStringToObject(o, k->statefile,
+		    strerror(-k->save_err));
 }
 
 int
@@ -502,6 +569,8 @@ struct ksm *
 ksm_open(const char *statefile)
 {
 	struct ksm	*k;
+	char		 path[128];
+	int		 f;
 
 	k = xcalloc(1, sizeof(*k));
 	k->statefile = xstrdup(statefile);
@@ -511,6 +580,9 @@ ksm_open(const char *statefile)
 		    "KSM tuning is off", KSM_DIR);
 		return k;
 	}
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if (ksm_path(path, sizeof(path), f) == 0 && rootfs_exists(path))
+			k->known |= 1U << f;
 	ksm_recover(k);
 	return k;
 }
