@@ -98,6 +98,16 @@ ksm_file_name(enum ksm_file f)
 	return f < KSM_FILE_MAX ? ksm_files[f].name : "?";
 }
 
+/* A knob's value as the kernel spells it: advisor_mode by name. */
+const char *
+ksm_value_str(enum ksm_file f, int64_t v, char *buf, size_t len)
+{
+	if (f == KSM_ADVISOR_MODE && v >= 0 && v < KSM_ADVISOR_MAX)
+		return ksm_advisor_names[v];
+	snprintf(buf, len, "%lld", (long long)v);
+	return buf;
+}
+
 int
 ksm_file_is_knob(enum ksm_file f)
 {

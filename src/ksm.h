@@ -6,6 +6,7 @@
 #ifndef KT_KSM_H
 #define KT_KSM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -67,6 +68,7 @@ int		 ksm_set(struct ksm *, enum ksm_file, int64_t);
 int		 ksm_restore(struct ksm *);
 int		 ksm_saved(const struct ksm *, enum ksm_file, int64_t *);
 const char	*ksm_file_name(enum ksm_file);
+const char	*ksm_value_str(enum ksm_file, int64_t, char *, size_t);
 int		 ksm_file_is_knob(enum ksm_file);
 cJSON		*ksm_sample_json(const struct ksm_sample *);
 void		 ksm_errors_json(const struct ksm *, cJSON *);

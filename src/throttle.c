@@ -111,25 +111,33 @@ write_hint(const struct ksm_sample *s, enum ksm_file f, int err)
 /*
  * Write one knob unless the kernel has that value already (or, without a
  * sample of it, we wrote it last).  A refused write is not taken as
- * done; it is tried again at the next step that wants the knob changed,
- * and said once per reason, and once more when it works again.
+ * done; it is tried again at each step while the knob differs, said once
+ * per reason, and once more when the knob holds the value we want.
  */
 static void
 set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
     int64_t v)
 {
+	char	buf[32];
 	int	r;
 
 	if (v < 0)
 		return;
-	if (s != NULL && KSM_HAVE(s, f) ? s->v[f] == v : t->written[f] == v)
+	if (s != NULL && KSM_HAVE(s, f) ? s->v[f] == v : t->written[f] == v) {
+		if (t->werr[f] != 0)
+			log_info("%s/%s: %s now, as wanted", KSM_DIR,
+			    ksm_file_name(f), ksm_value_str(f, v, buf,
+			    sizeof(buf)));
+		t->werr[f] = 0;
 		return;
+	}
 	if ((r = ksm_set(t->d->ksm, f, v)) < 0) {
 		if (t->werr[f] != r) {
 			errno = -r;
-			log_warn("%s/%s: cannot write %lld%s, trying again at "
+			log_warn("%s/%s: cannot write %s%s, trying again at "
 			    "each step", KSM_DIR, ksm_file_name(f),
-			    (long long)v, write_hint(s, f, r));
+			    ksm_value_str(f, v, buf, sizeof(buf)),
+			    write_hint(s, f, r));
 		}
 		t->werr[f] = r;
 		t->wval[f] = v;
@@ -137,10 +145,11 @@ set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
 		return;
 	}
 	if (t->werr[f] != 0)
-		log_info("%s/%s: written again (%lld)", KSM_DIR,
-		    ksm_file_name(f), (long long)v);
+		log_info("%s/%s: written again (%s)", KSM_DIR,
+		    ksm_file_name(f), ksm_value_str(f, v, buf, sizeof(buf)));
 	else
-		log_debug("ksm: %s %lld", ksm_file_name(f), (long long)v);
+		log_debug("ksm: %s %s", ksm_file_name(f),
+		    ksm_value_str(f, v, buf, sizeof(buf)));
 	t->werr[f] = 0;
 	t->written[f] = v;
 	/* Changing advisor_mode resets pages_to_scan in the kernel. */
@@ -179,8 +188,11 @@ apply(struct throttle *t, const struct ksm_sample *s,
 	const struct policy_knobs	*k = &out->knobs;
 	int64_t				 before;
 
-	/* Nothing is written before the host's settings are saved. */
-	if (ksm_save(t->d->ksm) < 0)
+	/*
+	 * Nothing is written blind (run unreadable, so no sample), nor
+	 * before the host's settings are saved.
+	 */
+	if (s == NULL || ksm_save(t->d->ksm) < 0)
 		return;
 	if (k->run == 0) {
 		set_knob(t, s, KSM_RUN, 0);
@@ -411,7 +423,7 @@ throttle_reconfigure(void *arg, const struct conf *old)
 static void
 errors_json(const struct throttle *t, cJSON *o)
 {
-	char	path[128], what[160];
+	char	path[128], what[160], buf[32];
 	int	f;
 
 	ksm_errors_json(t->d->ksm, o);
@@ -420,8 +432,9 @@ errors_json(const struct throttle *t, cJSON *o)
 		    KSM_DIR, ksm_file_name(f)) < 0 ||
 		    cJSON_GetObjectItemCaseSensitive(o, path) != NULL)
 			continue;
-		snprintf(what, sizeof(what), "cannot write %lld: %s",
-		    (long long)t->wval[f], strerror(-t->werr[f]));
+		snprintf(what, sizeof(what), "cannot write %s: %s",
+		    ksm_value_str(f, t->wval[f], buf, sizeof(buf)),
+		    strerror(-t->werr[f]));
 		cJSON_AddStringToObject(o, path, what);
 	}
 	if (t->meminfo_err != 0)
