@@ -553,15 +553,18 @@ ksm_recover(struct ksm *k)
 	char	*text;
 	int	 r;
 
-	if ((r = file_read_alloc(k->statefile, &text, NULL, STATE_MAX)) < 0) {
+	r = file_read_alloc(k->statefile, &text, NULL, STATE_MAX);
+	if (r < 0 && r != -EFBIG) {
 		if (r != -ENOENT) {
 			errno = -r;
 			log_warn("%s: cannot read, ignoring it", k->statefile);
 		}
 		return;
 	}
-	r = ksm_state_parse(text, k->saved, &k->saved_have);
-	free(text);
+	if (r == 0) {
+		r = ksm_state_parse(text, k->saved, &k->saved_have);
+		free(text);
+	}
 	if (r < 0) {
 		log_warnx("%s: corrupt state file, ignoring it: the current "
 		    "KSM settings are taken as the host's", k->statefile);

@@ -93,13 +93,16 @@ forget_written(struct throttle *t)
 	}
 }
 
-/*
- * Why a knob write failed, when the kernel's answer alone does not say:
- * pages_to_scan refuses every write while the kernel's advisor runs.
- */
+/* Why a knob write failed, when the error alone does not say. */
 static const char *
-write_hint(const struct ksm_sample *s, enum ksm_file f, int err)
+write_hint(const struct throttle *t, const struct ksm_sample *s,
+    enum ksm_file f, int err)
 {
+	int64_t	orig;
+
+	if (ksm_saved(t->d->ksm, f, &orig) < 0)
+		return " before its original is saved";
+	/* pages_to_scan refuses every write while the advisor runs. */
 	if (f == KSM_PAGES_TO_SCAN && err == -EINVAL && s != NULL &&
 	    KSM_HAVE(s, KSM_ADVISOR_MODE) &&
 	    s->v[KSM_ADVISOR_MODE] != KSM_ADVISOR_NONE)
@@ -137,7 +140,7 @@ set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
 			log_warn("%s/%s: cannot write %s%s, trying again at "
 			    "each step", KSM_DIR, ksm_file_name(f),
 			    ksm_value_str(f, v, buf, sizeof(buf)),
-			    write_hint(s, f, r));
+			    write_hint(t, s, f, r));
 		}
 		t->werr[f] = r;
 		t->wval[f] = v;
