@@ -67,9 +67,10 @@ static const char *ksm_advisor_names[KSM_ADVISOR_MAX] = {
 };
 
 /*
- * Restore order: the advisor's parameters, then its mode, run last.  While
- * the advisor is on pages_to_scan refuses writes, so it is switched off
- * first when pages_to_scan has to be put back.
+ * Restore order: the advisor's parameters, then its mode, run last (or
+ * first, see restore_values).  While the advisor is on pages_to_scan
+ * refuses writes, so it is switched off first when pages_to_scan has to
+ * be put back.
  */
 static const enum ksm_file restore_order[] = {
 	KSM_PAGES_TO_SCAN, KSM_SLEEP_MILLISECS,
@@ -499,14 +500,39 @@ ksm_saved(const struct ksm *k, enum ksm_file f, int64_t *v)
 	return 0;
 }
 
-/* Write back every saved knob that differs from what the kernel has now. */
+static int
+restore_one(struct ksm *k, enum ksm_file f, int64_t v)
+{
+	int64_t	cur;
+	int	r;
+
+	if (ksm_read(k, f, &cur) == 0 && cur == v)
+		return 0;
+	if ((r = ksm_write(f, v)) < 0) {
+		errno = -r;
+		log_warn("%s/%s: cannot restore", KSM_DIR, ksm_files[f].name);
+	}
+	return r;
+}
+
+/*
+ * Write back every saved knob that differs from what the kernel has now.
+ * ksmd is stopped first when the host had it stopped, and started last
+ * when the host had it running: it never scans with half the host's
+ * settings back (the advisor, switched on again, would retune
+ * pages_to_scan meanwhile).
+ */
 static int
 restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
 {
 	int64_t	cur;
 	size_t	i;
-	int	f, r, err = 0;
+	int	f, r, err = 0, stopped = 0;
 
+	if ((have & (1U << KSM_RUN)) && vals[KSM_RUN] != 1) {
+		err = restore_one(k, KSM_RUN, vals[KSM_RUN]);
+		stopped = 1;
+	}
 	if ((have & (1U << KSM_PAGES_TO_SCAN)) &&
 	    ksm_read(k, KSM_ADVISOR_MODE, &cur) == 0 &&
 	    cur != KSM_ADVISOR_NONE &&
@@ -515,16 +541,10 @@ restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
 		ksm_write(KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
 	for (i = 0; i < nitems(restore_order); i++) {
 		f = restore_order[i];
-		if (!(have & (1U << f)))
+		if (!(have & (1U << f)) || (f == KSM_RUN && stopped))
 			continue;
-		if (ksm_read(k, f, &cur) == 0 && cur == vals[f])
-			continue;
-		if ((r = ksm_write(f, vals[f])) < 0) {
-			errno = -r;
-			log_warn("%s/%s: cannot restore", KSM_DIR,
-			    ksm_files[f].name);
+		if ((r = restore_one(k, f, vals[f])) < 0)
 			err = r;
-		}
 	}
 	return err;
 }
