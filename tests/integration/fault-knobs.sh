@@ -13,8 +13,6 @@
 kt_setup
 "$top_srcdir/tests/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
-command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
-[ "$(id -u)" = 0 ] || skip "needs root, to run the daemon as root without CAP_DAC_OVERRIDE"
 INJECT="$top_builddir/tests/fault-inject.so"
 [ -f "$INJECT" ] || fail "$INJECT not built"
 K="$ROOT/sys/kernel/mm/ksm"
@@ -29,9 +27,32 @@ kicks() { local i; for i in $(seq "$1"); do ctl kick >/dev/null; sleep 0.2; done
 echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
 before=$(knobs)
 echo '{ "ksm": { "detect_interval_ms": 200 } }' > "$T/conf.json"
-NODAC="setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search --"
+# ---- EBUSY (injected) ----------------------------------------------
+touch "$T/busy"
+KT_WRAPPER="env LD_PRELOAD=$INJECT KT_FAULT_PATH=kernel/mm/ksm/run KT_FAULT_ERRNO=EBUSY \
+KT_FAULT_WHILE=$T/busy ASAN_OPTIONS=verify_asan_link_order=0" \
+    kt_start --root "$ROOT" -c "$T/conf.json"
+wait_for 5 kt_log_has "$KS/run: cannot write 1, trying again at each step: Device or resource busy" ||
+    fail "busy run not logged"
+kicks 5
+assert_eq "run, busy" 0 "$(cat "$K/run")"
+assert_eq "log lines for the busy knob" 1 "$(count "run: cannot write")"
+assert_eq "status for run" "cannot write 1: Device or resource busy" "$(err run)"
+[ "$(cat "$K/sleep_millisecs")" != 45 ] || fail "sleep_millisecs not written beside a busy run"
+ok "EBUSY: logged once, in the status, not taken as written"
+
+rm "$T/busy"
+wait_for 5 grep -qx 1 "$K/run" || fail "run not written once no longer busy"
+kt_log_has "$KS/run: written again \(1\)" || fail "recovery not logged"
+assert_eq "status once written" - "$(err run)"
+kt_stop
+assert_eq "knobs after stop" "$before" "$(knobs)"
+ok "no longer busy: written by itself at the next step; knobs as found after stop"
 
 # ---- EACCES --------------------------------------------------------
+command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+[ "$(id -u)" = 0 ] || skip "needs root, to run the daemon as root without CAP_DAC_OVERRIDE"
+NODAC="setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search --"
 chmod 0444 "$K/pages_to_scan"
 KT_WRAPPER=$NODAC kt_start --root "$ROOT" -c "$T/conf.json"
 wait_for 5 grep -qx 1 "$K/run" || fail "run not written"
@@ -69,25 +90,3 @@ kt_log_has "restoring the KSM settings a previous run left changed" ||
 kt_stop
 assert_eq "knobs after the next start and stop" "$before" "$(knobs)"
 ok "a knob refusing its restore: logged, state file kept, restored by the next start"
-
-# ---- EBUSY (injected) ----------------------------------------------
-touch "$T/busy"
-KT_WRAPPER="env LD_PRELOAD=$INJECT KT_FAULT_PATH=kernel/mm/ksm/run KT_FAULT_ERRNO=EBUSY \
-KT_FAULT_WHILE=$T/busy ASAN_OPTIONS=verify_asan_link_order=0" \
-    kt_start --root "$ROOT" -c "$T/conf.json"
-wait_for 5 kt_log_has "$KS/run: cannot write 1, trying again at each step: Device or resource busy" ||
-    fail "busy run not logged"
-kicks 5
-assert_eq "run, busy" 0 "$(cat "$K/run")"
-assert_eq "log lines for the busy knob" 1 "$(count "run: cannot write")"
-assert_eq "status for run" "cannot write 1: Device or resource busy" "$(err run)"
-[ "$(cat "$K/sleep_millisecs")" != 45 ] || fail "sleep_millisecs not written beside a busy run"
-ok "EBUSY: logged once, in the status, not taken as written"
-
-rm "$T/busy"
-wait_for 5 grep -qx 1 "$K/run" || fail "run not written once no longer busy"
-kt_log_has "$KS/run: written again \(1\)" || fail "recovery not logged"
-assert_eq "status once written" - "$(err run)"
-kt_stop
-assert_eq "knobs after stop" "$before" "$(knobs)"
-ok "no longer busy: written by itself at the next step; knobs as found after stop"

@@ -12,15 +12,18 @@ kt_setup
 command -v jq >/dev/null || skip "jq is not installed"
 C="$T/conf.json"
 count() { grep -cF "$1" "$T/daemon.log"; }
+# logged_more TEXT N: more than N lines with TEXT (for wait_for)
+logged_more() { [ "$(count "$1")" -gt "$2" ]; }
 # hup: SIGHUP, and wait until the daemon has dealt with it
 hup() {
 	local n
 	n=$(count "SIGHUP: reloading")
 	kill -HUP "$KT_PID"
-	wait_for 5 test "$(count "SIGHUP: reloading")" -gt "$n" || fail "SIGHUP not seen"
+	wait_for 5 logged_more "SIGHUP: reloading" "$n" || fail "SIGHUP not seen"
 	ctl status >/dev/null || fail "no status after SIGHUP"
 }
 conf() { ctl config | jq -c "$1"; }
+conf_is() { [ "$(conf "$1")" = "$2" ]; }
 
 echo '{ "compact": { "period_secs": 1, "compact_order": 7 } }' > "$C"
 kt_start --root "$ROOT" -c "$C"
@@ -33,7 +36,7 @@ bad() {
 	n=$(count "reload refused, the old configuration stays")
 	"${@:1:$#-1}"
 	hup
-	wait_for 5 test "$(count "reload refused, the old configuration stays")" -gt "$n" ||
+	wait_for 5 logged_more "reload refused, the old configuration stays" "$n" ||
 	    fail "not refused: ${*:1:$#-1}"
 	grep "reload refused" "$T/daemon.log" | tail -n 1 | grep -qF "$C: ${!#}" ||
 	    fail "reason for '${*:1:$#-1}': $(grep "reload refused" "$T/daemon.log" | tail -n 1)"
@@ -57,7 +60,7 @@ ok "9 kinds of bad file on SIGHUP: refused with file and reason, old configurati
 
 echo '{ "compact": { "period_secs": 2, "compact_order": 8 } }' > "$C"
 hup
-wait_for 5 test "$(conf .compact.compact_order)" = 8 || fail "good reload not applied"
+wait_for 5 conf_is .compact.compact_order 8 || fail "good reload not applied"
 assert_eq "period after the good reload" 2 "$(conf .compact.period_secs)"
 ok "the next good file applies"
 
@@ -69,7 +72,7 @@ for i in $(seq 1 40); do
 done
 echo '{ "compact": { "period_secs": 2, "compact_order": 9 } }' > "$C"
 hup
-wait_for 5 test "$(conf .compact.compact_order)" = 9 || fail "last reload of a burst not applied"
+wait_for 5 conf_is .compact.compact_order 9 || fail "last reload of a burst not applied"
 kt_alive || fail "daemon died in a burst of SIGHUPs"
 kt_stop
 ok "40 SIGHUPs in a burst: the last file applies, the daemon runs and stops cleanly"

@@ -104,7 +104,8 @@ assert_eq "late knob, unsaved" 45 "$(cat "$K/sleep_millisecs")"
 grep -q "^sleep_millisecs" "$STATE" && fail "state file has the unsaved knob"
 rm "$T/run/fill"
 wait_for 5 grep -qx "sleep_millisecs 45" "$STATE" || fail "late knob not saved once there was room"
-wait_for 5 test "$(cat "$K/sleep_millisecs")" != 45 || fail "late knob not written once saved"
+written() { [ "$(cat "$K/sleep_millisecs")" != 45 ]; }
+wait_for 5 written || fail "late knob not written once saved"
 kt_stop
 assert_eq "knobs after stop" "$before" "$(knobs)"
 ok "a knob whose original the full disk kept from the state file is not written until saved"
