@@ -211,7 +211,10 @@ broken(struct compact *c, const char *what, int err)
 	return -1;
 }
 
-/* Everything a check reads; -1 with c->broken set if something failed. */
+/*
+ * Everything a check reads; -1 with c->broken set if something failed,
+ * and then nothing for the caller to free.
+ */
 static int
 sample(struct compact *c, struct pagetypeinfo *pti, uint64_t *memfree,
     struct psi_sample *psi)
@@ -220,10 +223,14 @@ sample(struct compact *c, struct pagetypeinfo *pti, uint64_t *memfree,
 
 	if ((r = pti_read(pti)) < 0)
 		return broken(c, "/proc/pagetypeinfo", r);
-	if ((r = memfree_pages(c, memfree)) < 0)
+	if ((r = memfree_pages(c, memfree)) < 0) {
+		pti_clear(pti);
 		return broken(c, "/proc/meminfo MemFree", r);
-	if ((r = psi_sample_system(psi)) < 0)
+	}
+	if ((r = psi_sample_system(psi)) < 0) {
+		pti_clear(pti);
 		return broken(c, "/proc/pressure (PSI)", r);
+	}
 	return 0;
 }
 
