@@ -99,7 +99,8 @@ struct compact_run {
 };
 
 /*
- * The engine.  broken says which input failed; waited is PSI when the
+ * The engine.  broken says which input failed (retrying: the engine is
+ * off for it and looks again each period); waited is PSI when the
  * wait began (at wait_us); idle counts periods in a row without a run;
  * base and base_memfree (pages) are the host right after the last run.
  */
@@ -111,6 +112,7 @@ struct compact {
 	enum compact_state	 state;
 	char			 reason[256];
 	char			 broken[256];
+	int			 retrying;	/* off for a broken input */
 	uint64_t		 wait_us;
 	struct psi_sample	 waited;
 	uint64_t		 idle;
@@ -162,7 +164,30 @@ go_off(struct compact *c, int warn, const char *fmt, ...)
 			log_info("compact: %s: the engine is off", why);
 	}
 	c->state = CS_OFF;
+	c->retrying = 0;
 	snprintf(c->reason, sizeof(c->reason), "%s", why);
+}
+
+static void	wait_arm(struct compact *);
+
+/*
+ * An input failed (c->broken says which): off, with the reason, until a
+ * look at the inputs at the end of a period finds them readable again.
+ * Said once per reason.
+ */
+static void
+go_broken(struct compact *c)
+{
+	evtimer_del(c->tick);
+	if (c->state != CS_OFF || strcmp(c->broken, c->reason) != 0)
+		log_warnx("compact: %s: the engine is off, looking again "
+		    "every %llu s", c->broken,
+		    (unsigned long long)c->d->conf->compact_period_secs);
+	c->state = CS_OFF;
+	c->retrying = 1;
+	snprintf(c->reason, sizeof(c->reason), "%s", c->broken);
+	c->wait_us = now_us();
+	wait_arm(c);
 }
 
 static int
@@ -182,12 +207,14 @@ static int
 broken(struct compact *c, const char *what, int err)
 {
 	snprintf(c->broken, sizeof(c->broken), "%s: %s", what,
-	    err == -EINVAL ? "unexpected contents" : err == -E2BIG ?
-	    "too large" : strerror(-err));
+	    read_strerror(err));
 	return -1;
 }
 
-/* Everything a check reads; -1 with c->broken set if something failed. */
+/*
+ * Everything a check reads; -1 with c->broken set if something failed,
+ * and then nothing for the caller to free.
+ */
 static int
 sample(struct compact *c, struct pagetypeinfo *pti, uint64_t *memfree,
     struct psi_sample *psi)
@@ -196,10 +223,14 @@ sample(struct compact *c, struct pagetypeinfo *pti, uint64_t *memfree,
 
 	if ((r = pti_read(pti)) < 0)
 		return broken(c, "/proc/pagetypeinfo", r);
-	if ((r = memfree_pages(c, memfree)) < 0)
+	if ((r = memfree_pages(c, memfree)) < 0) {
+		pti_clear(pti);
 		return broken(c, "/proc/meminfo MemFree", r);
-	if ((r = psi_sample_system(psi)) < 0)
+	}
+	if ((r = psi_sample_system(psi)) < 0) {
+		pti_clear(pti);
 		return broken(c, "/proc/pressure (PSI)", r);
+	}
 	return 0;
 }
 
@@ -225,7 +256,7 @@ wait_begin(struct compact *c)
 
 	if ((r = psi_sample_system(&c->waited)) < 0) {
 		broken(c, "/proc/pressure (PSI)", r);
-		go_off(c, 1, "%s", c->broken);
+		go_broken(c);
 		return;
 	}
 	c->state = CS_IDLE;
@@ -252,7 +283,7 @@ compact_start(struct compact *c)
 		return;
 	}
 	if (sample(c, &pti, &memfree, &psi) < 0) {
-		go_off(c, 1, "%s", c->broken);
+		go_broken(c);
 		return;
 	}
 	if (order_get(c) >= pti.orders)
@@ -260,8 +291,10 @@ compact_start(struct compact *c)
 		    "blocks that large; free_blocks stays 0", order_get(c));
 	pti_clear(&pti);
 	snprintf(c->reason, sizeof(c->reason), "waiting");
-	log_info("compact: checking every %llu s",
+	log_info("compact: %schecking every %llu s", c->retrying ?
+	    "inputs readable again, " : "",
 	    (unsigned long long)c->d->conf->compact_period_secs);
+	c->retrying = 0;
 	wait_begin(c);
 }
 
@@ -381,9 +414,13 @@ compact_check(evutil_socket_t fd, short what, void *arg)
 	enum compact_verdict	 v;
 	unsigned		 order = order_get(c);
 
+	if (c->state == CS_OFF) {
+		compact_start(c);	/* off for a broken input: look again */
+		return;
+	}
 	c->counter[CC_CHECKS]++;
 	if (sample(c, &pti, &cur.memfree, &psi) < 0) {
-		go_off(c, 1, "%s", c->broken);
+		go_broken(c);
 		return;
 	}
 	cur.movable_below = pti_movable_below(&pti, order, -1);
@@ -525,7 +562,7 @@ run_finish(struct compact *c, int err)
 	if (c->d->conf->compact_disabled)
 		go_off(c, 0, "disabled by configuration");
 	else if (c->broken[0] != '\0')
-		go_off(c, 1, "%s", c->broken);
+		go_broken(c);
 	else {
 		snprintf(c->reason, sizeof(c->reason), "waiting (last run: %s)",
 		    res);
@@ -536,8 +573,9 @@ run_finish(struct compact *c, int err)
 /*
  * A live change.  Limits are read afresh at each use, so a running
  * compaction obeys a new compact_sec_max at once; disabling stops it.
- * Re-enabling probes the inputs again: the way to retry after an input
- * failed.  A new period counts from the start of the current wait.
+ * Re-enabling probes the inputs again (an engine off for a broken input
+ * also does so by itself each period).  A new period counts from the
+ * start of the current wait.
  */
 static void
 compact_reconfigure(void *arg, const struct conf *old)

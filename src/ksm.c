@@ -6,7 +6,8 @@
  * back.  A knob is never changed when its original could not be saved.
  * The state file lives in the run directory and is reached only through
  * its descriptor, never through a symlink, and written as a new file
- * renamed into place.
+ * renamed into place.  A file this kernel has that cannot be read is
+ * said once, and again once it can be.
  */
 #include "config.h"
 
@@ -72,9 +73,10 @@ static const char *ksm_advisor_names[KSM_ADVISOR_MAX] = {
 };
 
 /*
- * Restore order: the advisor's parameters, then its mode, run last.  While
- * the advisor is on pages_to_scan refuses writes, so it is switched off
- * first when pages_to_scan has to be put back.
+ * Restore order: the advisor's parameters, then its mode, run last (or
+ * first, see restore_values).  While the advisor is on pages_to_scan
+ * refuses writes, so it is switched off first when pages_to_scan has to
+ * be put back.
  */
 static const enum ksm_file restore_order[] = {
 	KSM_PAGES_TO_SCAN, KSM_SLEEP_MILLISECS,
@@ -90,7 +92,10 @@ struct ksm {
 	int		 saved_valid;
 	uint32_t	 saved_have;
 	int64_t		 saved[KSM_FILE_MAX];
-	uint32_t	 warned;	/* files whose bad contents were logged */
+	int		 save_err;	/* the state file's last error, logged */
+	uint32_t	 known;		/* files this kernel has shown */
+	uint32_t	 failing;	/* known files whose last read failed */
+	int		 read_err[KSM_FILE_MAX];
 	pid_t		 ksmd_pid;
 	int		 ksmd_warned;
 };
@@ -99,6 +104,16 @@ const char *
 ksm_file_name(enum ksm_file f)
 {
 	return f < KSM_FILE_MAX ? ksm_files[f].name : "?";
+}
+
+/* A knob's value as the kernel spells it: advisor_mode by name. */
+const char *
+ksm_value_str(enum ksm_file f, int64_t v, char *buf, size_t len)
+{
+	if (f == KSM_ADVISOR_MODE && v >= 0 && v < KSM_ADVISOR_MAX)
+		return ksm_advisor_names[v];
+	snprintf(buf, len, "%lld", (long long)v);
+	return buf;
 }
 
 int
@@ -134,26 +149,39 @@ ksm_parse_advisor(const char *s, int64_t *mode)
 	return -EINVAL;
 }
 
+/*
+ * One file.  A file this kernel never had fails quietly; one it had (at
+ * start or since) is said once when it fails, and once when it is back.
+ */
 static int
 ksm_read(struct ksm *k, enum ksm_file f, int64_t *v)
 {
-	char	path[128], buf[256];
-	ssize_t	n;
-	int	r;
+	char		path[128], buf[256];
+	ssize_t		n;
+	uint32_t	bit = 1U << f;
+	int		r;
 
 	if ((r = ksm_path(path, sizeof(path), f)) < 0)
 		return r;
 	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
-		return (int)n;
-	if (f == KSM_ADVISOR_MODE)
+		r = (int)n;
+	else if (f == KSM_ADVISOR_MODE)
 		r = ksm_parse_advisor(buf, v);
 	else
 		r = parse_i64(buf, v);
-	if (r < 0 && !(k->warned & (1U << f))) {
-		log_warnx("%s: unexpected contents, ignoring it", path);
-		k->warned |= 1U << f;
-	} else if (r == 0)
-		k->warned &= ~(1U << f);
+	if (r == 0) {
+		if (k->failing & bit)
+			log_info("%s: readable again", path);
+		k->known |= bit;
+		k->failing &= ~bit;
+		return 0;
+	}
+	if (!(k->known & bit))
+		return r;
+	if (!(k->failing & bit) || k->read_err[f] != r)
+		log_warnx("%s: %s, ignoring it", path, read_strerror(r));
+	k->failing |= bit;
+	k->read_err[f] = r;
 	return r;
 }
 
@@ -346,6 +374,7 @@ state_write(const struct ksm *k)
 {
 	char	 buf[STATE_MAX];
 	size_t	 off = 0;
+	ssize_t	 n;
 	int	 f, fd, r = 0;
 
 	off = (size_t)snprintf(buf, sizeof(buf), "%s\n", STATE_MAGIC);
@@ -369,8 +398,10 @@ state_write(const struct ksm *k)
 	if ((fd = openat(k->dirfd, STATE_TMP, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
 		return -errno;
-	if (write(fd, buf, off) != (ssize_t)off)
-		r = errno ? -errno : -EIO;
+	if ((n = write(fd, buf, off)) == -1)
+		r = -errno;
+	else if ((size_t)n != off)
+		r = -ENOSPC;	/* a short write: the file system is full */
 	if (r == 0 && fsync(fd) == -1)
 		r = -errno;
 	if (close(fd) == -1 && r == 0)
@@ -382,46 +413,92 @@ state_write(const struct ksm *k)
 	return r;
 }
 
-/* Save the host's knobs before our first write. */
-static int
+/*
+ * Save the originals of the knobs not saved yet, in memory and in the
+ * state file: before the first write every knob there is, later those
+ * that could not be read then.  We have not written those since, so
+ * what they hold is still the host's.  Knobs the state file could not
+ * take stay unsaved, and are not written.  0 once something is saved.
+ */
+int
 ksm_save(struct ksm *k)
 {
-	int64_t	v;
-	int	f, r;
+	uint32_t	had;
+	int64_t		v;
+	int		f, r;
 
-	if (k->saved_valid)
-		return 0;
-	k->saved_have = 0;
+	if (!k->available)
+		return -ENODEV;
+	if (!k->saved_valid)
+		k->saved_have = 0;
+	had = k->saved_have;
 	for (f = 0; f < KSM_FILE_MAX; f++) {
-		if (!ksm_files[f].knob || ksm_read(k, f, &v) < 0)
+		if (!ksm_files[f].knob || (had & (1U << f)) ||
+		    ksm_read(k, f, &v) < 0)
 			continue;
 		k->saved[f] = v;
 		k->saved_have |= 1U << f;
 	}
-	if (!(k->saved_have & (1U << KSM_RUN)))
+	if (!(k->saved_have & (1U << KSM_RUN))) {
+		k->saved_have = had;
 		return -EIO;
-	if ((r = state_write(k)) < 0) {
-		errno = -r;
-		log_warn("%s: cannot save the host's KSM settings, leaving "
-		    "KSM untouched", k->statefile);
-		return r;
 	}
+	if (k->saved_valid && k->saved_have == had)
+		return 0;
+	if ((r = state_write(k)) < 0) {
+		k->saved_have = had;
+		if (k->save_err != r) {
+			errno = -r;
+			log_warn("%s: cannot save the host's KSM settings, "
+			    "leaving %s untouched until it can", k->statefile,
+			    k->saved_valid ? "the knobs it lacks" : "KSM");
+		}
+		k->save_err = r;
+		return k->saved_valid ? 0 : r;
+	}
+	if (k->save_err != 0)
+		log_info("%s: the host's KSM settings are saved", k->statefile);
+	k->save_err = 0;
 	k->saved_valid = 1;
 	return 0;
 }
 
+/* Write a knob, never one whose original is not saved. */
 int
 ksm_set(struct ksm *k, enum ksm_file f, int64_t v)
 {
-	int	r;
+	uint32_t	bit = 1U << f;
+	int		r;
 
 	if (!ksm_file_is_knob(f))
 		return -EINVAL;
 	if (!k->available)
 		return -ENODEV;
-	if ((r = ksm_save(k)) < 0)
-		return r;
+	if (!k->saved_valid || !(k->saved_have & bit)) {
+		if ((r = ksm_save(k)) < 0)
+			return r;
+		if (!(k->saved_have & bit))
+			return k->save_err != 0 ? k->save_err :
+			    (k->failing & bit) ? k->read_err[f] : -ENOENT;
+	}
 	return ksm_write(f, v);
+}
+
+/* Files that fail now, and the state file, by path: what and why. */
+void
+ksm_errors_json(const struct ksm *k, cJSON *o)
+{
+	char	path[128];
+	int	f;
+
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if ((k->failing & (1U << f)) &&
+		    ksm_path(path, sizeof(path), f) == 0)
+			cJSON_AddStringToObject(o, path,
+			    read_strerror(k->read_err[f]));
+	if (k->save_err != 0)
+		cJSON_AddStringToObject(o, k->statefile,
+		    strerror(-k->save_err));
 }
 
 int
@@ -433,14 +510,39 @@ ksm_saved(const struct ksm *k, enum ksm_file f, int64_t *v)
 	return 0;
 }
 
-/* Write back every saved knob that differs from what the kernel has now. */
+static int
+restore_one(struct ksm *k, enum ksm_file f, int64_t v)
+{
+	int64_t	cur;
+	int	r;
+
+	if (ksm_read(k, f, &cur) == 0 && cur == v)
+		return 0;
+	if ((r = ksm_write(f, v)) < 0) {
+		errno = -r;
+		log_warn("%s/%s: cannot restore", KSM_DIR, ksm_files[f].name);
+	}
+	return r;
+}
+
+/*
+ * Write back every saved knob that differs from what the kernel has now.
+ * ksmd is stopped first when the host had it stopped, and started last
+ * when the host had it running: it never scans with half the host's
+ * settings back (the advisor, switched on again, would retune
+ * pages_to_scan meanwhile).
+ */
 static int
 restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
 {
 	int64_t	cur;
 	size_t	i;
-	int	f, r, err = 0;
+	int	f, r, err = 0, stopped = 0;
 
+	if ((have & (1U << KSM_RUN)) && vals[KSM_RUN] != 1) {
+		err = restore_one(k, KSM_RUN, vals[KSM_RUN]);
+		stopped = 1;
+	}
 	if ((have & (1U << KSM_PAGES_TO_SCAN)) &&
 	    ksm_read(k, KSM_ADVISOR_MODE, &cur) == 0 &&
 	    cur != KSM_ADVISOR_NONE &&
@@ -449,16 +551,10 @@ restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
 		ksm_write(KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
 	for (i = 0; i < nitems(restore_order); i++) {
 		f = restore_order[i];
-		if (!(have & (1U << f)))
+		if (!(have & (1U << f)) || (f == KSM_RUN && stopped))
 			continue;
-		if (ksm_read(k, f, &cur) == 0 && cur == vals[f])
-			continue;
-		if ((r = ksm_write(f, vals[f])) < 0) {
-			errno = -r;
-			log_warn("%s/%s: cannot restore", KSM_DIR,
-			    ksm_files[f].name);
+		if ((r = restore_one(k, f, vals[f])) < 0)
 			err = r;
-		}
 	}
 	return err;
 }
@@ -523,13 +619,17 @@ ksm_recover(struct ksm *k)
 			log_warnx("%s: %s, ignoring it", k->statefile, why);
 		return;
 	}
-	if ((r = fd_read_alloc(fd, &text, NULL, STATE_MAX)) < 0) {
+	/* One too big to be ours is corrupt, not unreadable. */
+	r = fd_read_alloc(fd, &text, NULL, STATE_MAX);
+	if (r < 0 && r != -EFBIG) {
 		errno = -r;
 		log_warn("%s: cannot read, ignoring it", k->statefile);
 		return;
 	}
-	r = ksm_state_parse(text, k->saved, &k->saved_have);
-	free(text);
+	if (r == 0) {
+		r = ksm_state_parse(text, k->saved, &k->saved_have);
+		free(text);
+	}
 	if (r < 0) {
 		log_warnx("%s: corrupt state file, ignoring it: the current "
 		    "KSM settings are taken as the host's", k->statefile);
@@ -548,6 +648,8 @@ struct ksm *
 ksm_open(int dirfd, const char *dir)
 {
 	struct ksm	*k;
+	char		 path[128];
+	int		 f;
 
 	k = xcalloc(1, sizeof(*k));
 	k->dirfd = dirfd;
@@ -559,6 +661,9 @@ ksm_open(int dirfd, const char *dir)
 		    "KSM tuning is off", KSM_DIR);
 		return k;
 	}
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if (ksm_path(path, sizeof(path), f) == 0 && rootfs_exists(path))
+			k->known |= 1U << f;
 	ksm_recover(k);
 	return k;
 }

@@ -6,6 +6,7 @@
 #ifndef KT_KSM_H
 #define KT_KSM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -62,12 +63,15 @@ struct ksm	*ksm_open(int, const char *);
 void		 ksm_close(struct ksm *);
 int		 ksm_available(const struct ksm *);
 int		 ksm_sample(struct ksm *, struct ksm_sample *);
+int		 ksm_save(struct ksm *);
 int		 ksm_set(struct ksm *, enum ksm_file, int64_t);
 int		 ksm_restore(struct ksm *);
 int		 ksm_saved(const struct ksm *, enum ksm_file, int64_t *);
 const char	*ksm_file_name(enum ksm_file);
+const char	*ksm_value_str(enum ksm_file, int64_t, char *, size_t);
 int		 ksm_file_is_knob(enum ksm_file);
 cJSON		*ksm_sample_json(const struct ksm_sample *);
+void		 ksm_errors_json(const struct ksm *, cJSON *);
 int		 ksm_parse_advisor(const char *, int64_t *);
 int		 ksm_parse_proc_stat(const char *, char *, size_t, uint64_t *);
 int		 ksm_state_parse(const char *, int64_t *, uint32_t *);

@@ -202,10 +202,15 @@ memcg_cg_stat(const struct memcg_host *h, const char *cg, int v1,
 	return r;
 }
 
+/*
+ * A cgroup removed before its file was opened is -ENOENT; one removed
+ * after (kernfs refuses a deactivated file's operations) is -ENODEV.
+ */
 void
 memcg_job_fail(struct memcg_job *job, int err, const char *what)
 {
-	job->stop = err == -ENOENT ? MEMCG_STOP_VANISHED : MEMCG_STOP_ERROR;
+	job->stop = err == -ENOENT || err == -ENODEV ? MEMCG_STOP_VANISHED :
+	    MEMCG_STOP_ERROR;
 	job->err = err;
 	job->err_what = what;
 }

@@ -51,7 +51,11 @@ meminfo_field(const char *text, const char *field, uint64_t *kb)
 	return -ENOENT;
 }
 
-/* The whole file, refused if it holds a NUL: that is not /proc/meminfo. */
+/*
+ * The whole file, refused if it holds a NUL: that is not /proc/meminfo.
+ * The readers below say -EINVAL for a field missing from a file that
+ * was read: -ENOENT is for the file.
+ */
 static int
 meminfo_text(char **text)
 {
@@ -78,7 +82,7 @@ meminfo_read_field(const char *field, uint64_t *kb)
 		return r;
 	r = meminfo_field(text, field, kb);
 	free(text);
-	return r;
+	return r == -ENOENT ? -EINVAL : r;
 }
 
 /* MemTotal, MemAvailable and AnonPages; a kernel without one is -ENOENT. */
@@ -104,5 +108,5 @@ meminfo_read(struct meminfo *m)
 		return r;
 	r = meminfo_parse(text, m);
 	free(text);
-	return r;
+	return r == -ENOENT ? -EINVAL : r;
 }

@@ -50,6 +50,7 @@ struct throttle {
 	/* The last walk of /proc. */
 	uint64_t		 probe_ms;	/* freshness the policy wants */
 	int			 walk_unsupported;
+	int			 walk_failing;
 	int			 have_walk;
 	uint64_t		 walk_ms;
 	uint64_t		 walk_anon_kb;	/* AnonPages at the last walk */
@@ -57,7 +58,9 @@ struct throttle {
 	struct mergeable	 walk;
 
 	int64_t			 written[KSM_FILE_MAX];	/* -1: unknown */
-	int64_t			 failed[KSM_FILE_MAX];
+	int			 werr[KSM_FILE_MAX];	/* last write's -errno */
+	int64_t			 wval[KSM_FILE_MAX];	/* ... writing this */
+	int			 meminfo_err;
 };
 
 static void	throttle_step(struct throttle *);
@@ -84,36 +87,73 @@ forget_written(struct throttle *t)
 {
 	int	f;
 
-	for (f = 0; f < KSM_FILE_MAX; f++)
-		t->written[f] = t->failed[f] = -1;
+	for (f = 0; f < KSM_FILE_MAX; f++) {
+		t->written[f] = -1;
+		t->werr[f] = 0;
+	}
+}
+
+/* Why a knob write failed, when the error alone does not say. */
+static const char *
+write_hint(const struct throttle *t, const struct ksm_sample *s,
+    enum ksm_file f, int err)
+{
+	int64_t	orig;
+
+	if (ksm_saved(t->d->ksm, f, &orig) < 0)
+		return " before its original is saved";
+	/* pages_to_scan refuses every write while the advisor runs. */
+	if (f == KSM_PAGES_TO_SCAN && err == -EINVAL && s != NULL &&
+	    KSM_HAVE(s, KSM_ADVISOR_MODE) &&
+	    s->v[KSM_ADVISOR_MODE] != KSM_ADVISOR_NONE)
+		return " while the kernel's advisor owns it (advisor_mode is "
+		    "not none)";
+	return "";
 }
 
 /*
  * Write one knob unless the kernel has that value already (or, without a
- * sample of it, we wrote it last); say once if it fails.
+ * sample of it, we wrote it last).  A refused write is not taken as
+ * done; it is tried again at each step while the knob differs, said once
+ * per reason, and once more when the knob holds the value we want.
  */
 static void
 set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
     int64_t v)
 {
+	char	buf[32];
 	int	r;
 
 	if (v < 0)
 		return;
-	if (s != NULL && KSM_HAVE(s, f) ? s->v[f] == v : t->written[f] == v)
+	if (s != NULL && KSM_HAVE(s, f) ? s->v[f] == v : t->written[f] == v) {
+		if (t->werr[f] != 0)
+			log_info("%s/%s: %s now, as wanted", KSM_DIR,
+			    ksm_file_name(f), ksm_value_str(f, v, buf,
+			    sizeof(buf)));
+		t->werr[f] = 0;
 		return;
+	}
 	if ((r = ksm_set(t->d->ksm, f, v)) < 0) {
-		if (t->failed[f] != v) {
+		if (t->werr[f] != r) {
 			errno = -r;
-			log_warn("%s/%s: cannot write %lld, ignoring", KSM_DIR,
-			    ksm_file_name(f), (long long)v);
+			log_warn("%s/%s: cannot write %s%s, trying again at "
+			    "each step", KSM_DIR, ksm_file_name(f),
+			    ksm_value_str(f, v, buf, sizeof(buf)),
+			    write_hint(t, s, f, r));
 		}
-		t->failed[f] = v;
+		t->werr[f] = r;
+		t->wval[f] = v;
 		t->written[f] = -1;
 		return;
 	}
-	log_debug("ksm: %s %lld", ksm_file_name(f), (long long)v);
-	t->failed[f] = -1;
+	if (t->werr[f] != 0)
+		log_info("%s/%s: written again (%s)", KSM_DIR,
+		    ksm_file_name(f), ksm_value_str(f, v, buf, sizeof(buf)));
+	else
+		log_debug("ksm: %s %s", ksm_file_name(f),
+		    ksm_value_str(f, v, buf, sizeof(buf)));
+	t->werr[f] = 0;
 	t->written[f] = v;
 	/* Changing advisor_mode resets pages_to_scan in the kernel. */
 	if (f == KSM_ADVISOR_MODE)
@@ -151,6 +191,12 @@ apply(struct throttle *t, const struct ksm_sample *s,
 	const struct policy_knobs	*k = &out->knobs;
 	int64_t				 before;
 
+	/*
+	 * Nothing is written blind (run unreadable, so no sample), nor
+	 * before the host's settings are saved.
+	 */
+	if (s == NULL || ksm_save(t->d->ksm) < 0)
+		return;
 	if (k->run == 0) {
 		set_knob(t, s, KSM_RUN, 0);
 		return;
@@ -197,11 +243,17 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 		t->walk_unsupported = 1;
 		goto out;
 	} else if (r < 0) {
-		errno = -r;
-		log_warn("/proc: cannot look for mergeable processes, ignoring");
-		t->walk_unsupported = 1;
+		if (!t->walk_failing) {
+			errno = -r;
+			log_warn("/proc: cannot look for mergeable processes, "
+			    "trying again at each step");
+		}
+		t->walk_failing = 1;
 		goto out;
 	}
+	if (t->walk_failing)
+		log_info("/proc: looking for mergeable processes again");
+	t->walk_failing = 0;
 	if (t->walk.truncated)
 		log_debug("mergeable: stopped after %u processes", t->walk.seen);
 	t->have_walk = 1;
@@ -223,6 +275,25 @@ arm(struct throttle *t, uint64_t delay_ms)
 	evtimer_add(t->timer, &tv);
 }
 
+/* Free memory; a failure is said once, and once more when it is over. */
+static int
+meminfo_sample(struct throttle *t, struct meminfo *mi)
+{
+	int	r;
+
+	if ((r = meminfo_read(mi)) == 0) {
+		if (t->meminfo_err != 0)
+			log_info("/proc/meminfo: readable again");
+		t->meminfo_err = 0;
+		return 1;
+	}
+	if (t->meminfo_err != r)
+		log_warnx("/proc/meminfo: %s, going on without free memory",
+		    read_strerror(r));
+	t->meminfo_err = r;
+	return 0;
+}
+
 static void
 throttle_step(struct throttle *t)
 {
@@ -239,7 +310,7 @@ throttle_step(struct throttle *t)
 	in.now_ms = t->last_step_ms = now;
 	if (ksm_sample(t->d->ksm, &s) == 0)
 		in.ksm = &s;
-	if ((have_mi = meminfo_read(&mi) == 0)) {
+	if ((have_mi = meminfo_sample(t, &mi))) {
 		in.have_mem = 1;
 		in.mem_total_kb = mi.total_kb;
 		in.mem_avail_kb = mi.avail_kb;
@@ -351,6 +422,29 @@ throttle_reconfigure(void *arg, const struct conf *old)
 	throttle_configure(arg);
 }
 
+/* What fails now, by path: unreadable files, refused writes. */
+static void
+errors_json(const struct throttle *t, cJSON *o)
+{
+	char	path[128], what[160], buf[32];
+	int	f;
+
+	ksm_errors_json(t->d->ksm, o);
+	for (f = 0; f < KSM_FILE_MAX; f++) {
+		if (t->werr[f] == 0 || xsnprintf(path, sizeof(path), "%s/%s",
+		    KSM_DIR, ksm_file_name(f)) < 0 ||
+		    cJSON_GetObjectItemCaseSensitive(o, path) != NULL)
+			continue;
+		snprintf(what, sizeof(what), "cannot write %s: %s",
+		    ksm_value_str(f, t->wval[f], buf, sizeof(buf)),
+		    strerror(-t->werr[f]));
+		cJSON_AddStringToObject(o, path, what);
+	}
+	if (t->meminfo_err != 0)
+		cJSON_AddStringToObject(o, "/proc/meminfo",
+		    read_strerror(t->meminfo_err));
+}
+
 static void
 throttle_status(void *arg, cJSON *root)
 {
@@ -370,6 +464,7 @@ throttle_status(void *arg, cJSON *root)
 	if (t->have_walk)
 		cJSON_AddNumberToObject(p, "mergeable_processes",
 		    (double)t->walk.procs);
+	errors_json(t, cJSON_AddObjectToObject(p, "errors"));
 }
 
 static void

@@ -64,6 +64,26 @@ parse_i64(const char *s, int64_t *v)
 	return 0;
 }
 
+/*
+ * What a failed read of a kernel file means, as a log line or the status
+ * says it: the parsers' -EINVAL and -ERANGE are contents we do not
+ * understand, -E2BIG and -EFBIG more than such a file ever holds.
+ */
+const char *
+read_strerror(int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -ERANGE:
+		return "unexpected contents";
+	case -E2BIG:
+	case -EFBIG:
+		return "too large";
+	default:
+		return strerror(-err);
+	}
+}
+
 /* snprintf that reports truncation: 0 on success, -ENAMETOOLONG if cut. */
 int
 xsnprintf(char *buf, size_t len, const char *fmt, ...)

@@ -35,7 +35,7 @@ for p in memory io cpu; do
 	    > "$R/proc/pressure/$p"
 done
 # Memory as the compact engine reads it: one node, little fragmentation.
-printf 'MemTotal:        8000000 kB\nMemFree:         6000000 kB\n' \
+printf 'MemTotal:        8000000 kB\nMemFree:         6000000 kB\nMemAvailable:    6500000 kB\nAnonPages:        500000 kB\n' \
     > "$R/proc/meminfo"
 : > "$R/proc/sys/vm/compact_memory"
 {

@@ -290,6 +290,67 @@ test_no_ksm(void **state)
 	faketree_free(root);
 }
 
+static void
+test_unsaved_not_written(void **state)
+{
+	struct fx	*fx = *state;
+	struct ksm	*k;
+	cJSON		*o;
+	char		*v, dir[] = "/tmp/kt-unsaved.XXXXXX", path[64];
+	int		 dfd;
+
+	/* The state file cannot be written, its directory gone: no knob is. */
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(rmdir(dir), 0);
+	snprintf(path, sizeof(path), "%s/ksm.state", dir);
+	k = ksm_open(dfd, dir);
+	assert_int_equal(ksm_set(k, KSM_RUN, 1), -ENOENT);
+	assert_int_equal(ksm_set(k, KSM_RUN, 1), -ENOENT);
+	v = faketree_get(fx->root, K "run");
+	assert_string_equal(v, "0\n");
+	free(v);
+	o = cJSON_CreateObject();
+	ksm_errors_json(k, o);
+	assert_non_null(cJSON_GetObjectItem(o, path));
+	cJSON_Delete(o);
+	/* Nothing was saved, so there is nothing to put back. */
+	assert_int_equal(ksm_restore(k), 0);
+	ksm_close(k);
+	close(dfd);
+}
+
+static void
+test_late_knob(void **state)
+{
+	struct fx	*fx = *state;
+	struct ksm	*k = ksm_open(fx->dirfd, fx->root);
+	cJSON		*o;
+	char		*v;
+
+	/* sleep_millisecs is gone when the originals are saved ... */
+	faketree_rm(fx->root, K "sleep_millisecs");
+	assert_int_equal(ksm_set(k, KSM_RUN, 1), 0);
+	assert_int_equal(ksm_set(k, KSM_SLEEP_MILLISECS, 5), -ENOENT);
+	o = cJSON_CreateObject();
+	ksm_errors_json(k, o);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o,
+	    K "sleep_millisecs")), "No such file or directory");
+	cJSON_Delete(o);
+	/* ... and back with the host's value: saved before it is written. */
+	faketree_put(fx->root, K "sleep_millisecs", "33\n");
+	assert_int_equal(ksm_set(k, KSM_SLEEP_MILLISECS, 5), 0);
+	v = faketree_get(fx->root, "/ksm.state");
+	assert_non_null(strstr(v, "sleep_millisecs 33\n"));
+	free(v);
+	assert_int_equal(ksm_restore(k), 0);
+	v = faketree_get(fx->root, K "sleep_millisecs");
+	assert_string_equal(v, "33");
+	free(v);
+	ksm_close(k);
+}
+
 int
 main(void)
 {
@@ -303,6 +364,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_state, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_state_symlinks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unsaved_not_written,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_knob, setup,
 		    teardown),
 		cmocka_unit_test(test_state_parse),
 		cmocka_unit_test(test_proc_stat),

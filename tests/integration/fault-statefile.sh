@@ -1,0 +1,111 @@
+#!/bin/bash
+# The state file (<rundir>/ksm.state), on a fake /sys.  Corrupt at start
+# in every way (beyond ksm-fake.sh's wrong header): not trusted, said,
+# nothing restored from it, the knobs as found after stop.  A full disk
+# (the run directory on a tiny tmpfs, filled): the daemon refuses to
+# write any knob whose original it could not save, says so once, shows
+# it in the status, keeps running, and tunes KSM once there is room.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/frames.sh"
+kt_setup
+"$top_srcdir/tests/fake-root.sh" "$ROOT"
+command -v jq >/dev/null || skip "jq is not installed"
+K="$ROOT/sys/kernel/mm/ksm"
+KS=/sys/kernel/mm/ksm
+STATE="$T/run/ksm.state"
+knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs")"; }
+count() { grep -cE "$1" "$T/daemon.log"; }
+echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
+before=$(knobs)
+echo '{ "ksm": { "detect_interval_ms": 200 } }' > "$T/conf.json"
+
+# corrupt WHAT CONTENTS-COMMAND: a state file from CONTENTS-COMMAND
+corrupt() {
+	local what=$1
+	shift
+	"$@" > "$STATE"
+	kt_start --root "$ROOT" -c "$T/conf.json"
+	kt_log_has "corrupt state file, ignoring it|$STATE: cannot read, ignoring it" ||
+	    fail "$what: not reported"
+	kt_log_has "restoring the KSM settings" && fail "$what: restored from"
+	wait_for 5 grep -qx 1 "$K/run" || fail "$what: KSM not tuned after"
+	grep -qx "pages_to_scan 123" "$STATE" || fail "$what: originals not saved anew"
+	kt_stop
+	assert_eq "knobs after a $what state file" "$before" "$(knobs)"
+	[ -e "$STATE" ] && fail "$what: state file left after stop"
+	true
+}
+corrupt "header-only" printf 'ksm-throttler-state 1\n'
+corrupt "no run line" printf 'ksm-throttler-state 1\npages_to_scan 5\n'
+corrupt "garbage line" printf 'ksm-throttler-state 1\nrun 1\npages_to_scan 5\n%%$#@!\n'
+corrupt "unknown knob" printf 'ksm-throttler-state 1\nrun 1\npages_shared 5\n'
+corrupt "huge number" printf 'ksm-throttler-state 1\nrun 99999999999999999999999\n'
+corrupt "negative" printf 'ksm-throttler-state 1\nrun 1\nsleep_millisecs -3\n'
+corrupt "binary" head -c 300 /dev/urandom
+corrupt "oversized" sh -c 'printf "ksm-throttler-state 1\nrun 1\n"; head -c 10000 /dev/zero | tr "\0" "#"'
+corrupt "empty" true
+ok "corrupt state files (9 kinds): said, not trusted, originals saved anew, knobs as found"
+
+# A directory in its place: the state cannot be saved, so KSM is left
+# alone; the daemon runs.
+mkdir "$STATE"
+kt_start --root "$ROOT" -c "$T/conf.json"
+wait_for 5 kt_log_has "$STATE: cannot save the host's KSM settings, leaving KSM untouched until it can: Is a directory" ||
+    fail "unsavable state not reported"
+sleep 0.5
+assert_eq "knobs while the state cannot be saved" "$before" "$(knobs)"
+assert_eq "status" "Is a directory" "$(st ".policy.errors[\"$STATE\"]")"
+kt_stop
+rmdir "$STATE"
+ok "a directory where the state file goes: KSM untouched, said, in the status"
+
+# ---- a full disk ------------------------------------------------------
+[ "$(id -u)" = 0 ] || skip "needs root to mount a tmpfs for the full-disk part"
+mount -t tmpfs -o size=64k,mode=0755 kt-fault-run "$T/run" ||
+    skip "cannot mount a tmpfs here"
+KT_EXTRA_CLEANUP='umount "$T/run"'
+fill() { dd if=/dev/zero of="$T/run/fill" bs=4k 2>/dev/null; true; }
+err() { st ".policy.errors[\"$1\"] // \"-\""; }
+
+fill
+kt_start --root "$ROOT" -c "$T/conf.json"
+wait_for 5 kt_log_has "$STATE: cannot save the host's KSM settings, leaving KSM untouched until it can: No space left on device" ||
+    fail "full disk not reported"
+for i in 1 2 3 4 5; do ctl kick >/dev/null; sleep 0.2; done
+assert_eq "knobs while the disk is full" "$before" "$(knobs)"
+assert_eq "log lines for the full disk" 1 "$(count "cannot save the host's KSM settings")"
+assert_eq "status" "No space left on device" "$(err "$STATE")"
+[ -e "$STATE.tmp" ] && fail "half-written state file left"
+ok "disk full at the first save: no knob written, said once, in the status, daemon runs"
+
+rm "$T/run/fill"
+wait_for 5 kt_log_has "$STATE: the host's KSM settings are saved" || fail "not saved once there was room"
+wait_for 5 grep -qx 1 "$K/run" || fail "KSM not tuned once saved"
+grep -qx "pages_to_scan 123" "$STATE" || fail "state file: $(cat "$STATE")"
+assert_eq "status once saved" - "$(err "$STATE")"
+kt_stop
+assert_eq "knobs after stop" "$before" "$(knobs)"
+ok "room again: saved, then tuned; knobs as found after stop"
+
+# A knob missing at the first save comes back while the disk is full:
+# it is not written, the others are.
+mv "$K/sleep_millisecs" "$T/sleep_millisecs"
+kt_start --root "$ROOT" -c "$T/conf.json"
+wait_for 5 grep -qx 1 "$K/run" || fail "KSM not tuned"
+fill
+mv "$T/sleep_millisecs" "$K/sleep_millisecs"
+wait_for 5 kt_log_has "cannot save the host's KSM settings, leaving the knobs it lacks untouched until it can: No space left on device" ||
+    fail "full disk for a late knob not reported"
+wait_for 5 kt_log_has "$KS/sleep_millisecs: cannot write 200 before its original is saved, trying again at each step: No space left on device" ||
+    fail "late knob refused not reported"
+ctl kick >/dev/null
+sleep 0.5
+assert_eq "late knob, unsaved" 45 "$(cat "$K/sleep_millisecs")"
+grep -q "^sleep_millisecs" "$STATE" && fail "state file has the unsaved knob"
+rm "$T/run/fill"
+wait_for 5 grep -qx "sleep_millisecs 45" "$STATE" || fail "late knob not saved once there was room"
+written() { [ "$(cat "$K/sleep_millisecs")" != 45 ]; }
+wait_for 5 written || fail "late knob not written once saved"
+kt_stop
+assert_eq "knobs after stop" "$before" "$(knobs)"
+ok "a knob whose original the full disk kept from the state file is not written until saved"
