@@ -204,3 +204,22 @@ kt_no_valgrind() {
 	valgrind*) skip "not under valgrind: $*" ;;
 	esac
 }
+
+# Fake cgroup v2 trees for the memcg tests, below $ROOT.
+MIB=1048576
+PSI0='some avg10=0.00 avg60=0.00 avg300=0.00 total=0
+full avg10=0.00 avg60=0.00 avg300=0.00 total=0'
+# kt_v2cg PATH INACTIVE_FILE_MIB: a cgroup holding that much page cache,
+# all of it inactive, no pressure.
+kt_v2cg() {
+	local d="$ROOT/sys/fs/cgroup$1"
+	mkdir -p "$d"
+	printf 'anon 4096\nfile %s\ninactive_anon 0\nactive_anon 4096\ninactive_file %s\nactive_file 0\n' \
+	    $(($2 * MIB)) $(($2 * MIB)) > "$d/memory.stat"
+	echo $(($2 * MIB + 4096)) > "$d/memory.current"
+	echo max > "$d/memory.max"
+	echo max > "$d/memory.swap.max"
+	echo "$PSI0" > "$d/memory.pressure"
+	echo "$PSI0" > "$d/io.pressure"
+	: > "$d/memory.reclaim"
+}

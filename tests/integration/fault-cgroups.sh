@@ -13,27 +13,12 @@ kt_setup
 "$top_srcdir/tests/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 V2="$ROOT/sys/fs/cgroup"
-MIB=1048576
-PSI0='some avg10=0.00 avg60=0.00 avg300=0.00 total=0
-full avg10=0.00 avg60=0.00 avg300=0.00 total=0'
 echo "cpu io memory pids" > "$V2/cgroup.controllers"
 : > "$V2/memory.reclaim"
-# v2cg PATH INACTIVE_FILE_MIB
-v2cg() {
-	mkdir -p "$V2$1"
-	printf 'anon 4096\nfile %s\ninactive_anon 0\nactive_anon 4096\ninactive_file %s\nactive_file 0\n' \
-	    $(($2 * MIB)) $(($2 * MIB)) > "$V2$1/memory.stat"
-	echo $(($2 * MIB + 4096)) > "$V2$1/memory.current"
-	echo max > "$V2$1/memory.max"
-	echo max > "$V2$1/memory.swap.max"
-	echo "$PSI0" > "$V2$1/memory.pressure"
-	echo "$PSI0" > "$V2$1/io.pressure"
-	: > "$V2$1/memory.reclaim"
-}
 cg() { ctl status --json | jq -r ".memcg.cgroups[\"$1\"] | $2"; }
-v2cg /vms/a 10
-v2cg /vms/b 10
-v2cg /vms/c 10
+kt_v2cg /vms/a 10
+kt_v2cg /vms/b 10
+kt_v2cg /vms/c 10
 rm "$V2/vms/a/memory.reclaim"; mkfifo "$V2/vms/a/memory.reclaim"
 cat > "$T/conf.json" <<'JSON'
 { "ksm": { "enabled": false }, "compact": { "disabled": true },
@@ -47,7 +32,7 @@ wait_for 10 kt_log_has '/vms/a: memory.reclaim: ' || fail "no write to /vms/a"
 # holds), /vms/b goes and comes back as a new cgroup.
 find "$V2/vms/a" -type f -delete
 rm -rf "$V2/vms/b"
-v2cg /vms/b 20
+kt_v2cg /vms/b 20
 cat "$V2/vms/a/memory.reclaim" > /dev/null	# the write completes
 rm -rf "$V2/vms/a"
 wait_for 5 kt_log_has "/vms/a: cgroup is gone, skipping it" || fail "/vms/a not skipped as gone"

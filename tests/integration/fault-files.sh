@@ -15,8 +15,6 @@ K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm
 P="$ROOT/proc"
 V2="$ROOT/sys/fs/cgroup"
-PSI0='some avg10=0.00 avg60=0.00 avg300=0.00 total=0
-full avg10=0.00 avg60=0.00 avg300=0.00 total=0'
 knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs")"; }
 count() { grep -cE "$1" "$T/daemon.log"; }
 errs() { st '.policy.errors | keys | join(" ")'; }

@@ -11,9 +11,6 @@ kt_setup
 "$top_srcdir/tests/fake-root.sh" "$ROOT"
 V1="$ROOT/sys/fs/cgroup/memory"
 V2="$ROOT/sys/fs/cgroup"
-MIB=1048576
-PSI0='some avg10=0.00 avg60=0.00 avg300=0.00 total=0
-full avg10=0.00 avg60=0.00 avg300=0.00 total=0'
 
 # status: SIGUSR1, then the JSON of the status line it logged, in $T/status.
 status() {
@@ -145,23 +142,11 @@ ok "a vanished leaf is no longer tracked"
 rm -rf "$V1"
 echo "cpu io memory pids" > "$V2/cgroup.controllers"
 : > "$V2/memory.reclaim"
-# v2cg PATH INACTIVE_FILE_MIB
-v2cg() {
-	mkdir -p "$V2$1"
-	printf 'anon 4096\nfile %s\ninactive_anon 0\nactive_anon 4096\ninactive_file %s\nactive_file 0\n' \
-	    $(($2 * MIB)) $(($2 * MIB)) > "$V2$1/memory.stat"
-	echo $(($2 * MIB + 4096)) > "$V2$1/memory.current"
-	echo max > "$V2$1/memory.max"
-	echo max > "$V2$1/memory.swap.max"
-	echo "$PSI0" > "$V2$1/memory.pressure"
-	echo "$PSI0" > "$V2$1/io.pressure"
-	: > "$V2$1/memory.reclaim"
-}
-v2cg /vms 0
-v2cg /vms/a 10
-v2cg /vms/b 10
-v2cg /vms/c 100
-v2cg /other 10
+kt_v2cg /vms 0
+kt_v2cg /vms/a 10
+kt_v2cg /vms/b 10
+kt_v2cg /vms/c 100
+kt_v2cg /other 10
 rm "$V2/vms/a/memory.reclaim"; mkfifo "$V2/vms/a/memory.reclaim"
 cat > "$T/v2.json" <<'JSON'
 { "ksm": { "enabled": false },

@@ -13,8 +13,6 @@ kt_setup
 command -v perl >/dev/null || skip "perl is not installed"
 P="$ROOT/proc"
 V2="$ROOT/sys/fs/cgroup"
-PSI0='some avg10=0.00 avg60=0.00 avg300=0.00 total=0
-full avg10=0.00 avg60=0.00 avg300=0.00 total=0'
 
 # The compaction engine, forced every second; compact_memory a FIFO.
 rm "$P/sys/vm/compact_memory"
