@@ -223,3 +223,9 @@ kt_v2cg() {
 	echo "$PSI0" > "$d/io.pressure"
 	: > "$d/memory.reclaim"
 }
+
+# kt_sanitized: the build is --enable-asan, so its memory figures are the
+# sanitizers' (shadow memory, quarantine), not the daemon's.
+kt_sanitized() {
+	grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile" 2>/dev/null
+}

@@ -28,12 +28,15 @@ CLIENTS=1000
 EVENTS=100000
 RSS=64
 STATUS=40
+LIMIT=1
 # Under valgrind: fewer clients and events, the same checks but RSS
 # (valgrind's own memory), and no open files limit to raise (valgrind
 # keeps it).
 case ${KT_CHECKER:-} in
-valgrind*) CLIENTS=200 EVENTS=5000 RSS=0 STATUS=10 ;;
+valgrind*) CLIENTS=200 EVENTS=5000 RSS=0 STATUS=10 LIMIT=0 ;;
 esac
+# Under ASan the daemon's RSS is mostly the sanitizer's quarantine.
+kt_sanitized && { RSS=0; echo "# ASan build: peak RSS printed, not bounded"; }
 need=$((CLIENTS + 64))
 hard=$(ulimit -Hn)
 [ "$hard" = unlimited ] || [ "$hard" -ge $need ] ||
@@ -44,7 +47,7 @@ echo '{"metrics": {"listen": ""}}' > "$T/conf.json"
 ulimit -Sn 512 || fail "ulimit -Sn 512"
 KT_VERBOSE='' kt_start --root "$ROOT" -c "$T/conf.json"
 ulimit -Sn $need || fail "ulimit -Sn $need"
-if [ $RSS != 0 ]; then
+if [ $LIMIT = 1 ]; then
 	read -r soft dhard < <(awk '/^Max open files/ { print $4, $5 }' \
 	    "/proc/$KT_PID/limits")
 	assert_eq "the daemon's open files limit" "$dhard" "$soft"
@@ -60,7 +63,7 @@ sed 's/^/# /' "$T/ktload.out"
 echo "# ktload ran $((($(date +%s%N) - start) / 1000000)) ms"
 [ $rc = 0 ] || fail "ktload: exit $rc"
 assert_eq "ktload's verdict" PASS "$(tail -n 1 "$T/ktload.out")"
-ok "$CLIENTS clients, $EVENTS events: every reply, exact counts, RSS bounded"
+ok "$CLIENTS clients, $EVENTS events: every reply, exact counts$([ $RSS = 0 ] || echo ", peak RSS under $RSS MiB")"
 kt_alive || fail "the daemon died under load"
 kt_log_has "control: accept" &&
     fail "accept trouble: $(grep "control: accept" "$T/daemon.log")"
