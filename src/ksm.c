@@ -4,19 +4,14 @@
  * write the host's original knob values are saved, in memory and in a
  * state file, so that a clean exit, and a start after a crash, put them
  * back.  A knob is never changed when its original could not be saved.
- * The state file lives in the run directory and is reached only through
- * its descriptor, never through a symlink, and written as a new file
- * renamed into place.  A file this kernel has that cannot be read is
+ * The state file lives in the run directory (statefile.c).  A file this kernel has that cannot be read is
  * said once, and again once it can be.
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +21,10 @@
 #include "ksm.h"
 #include "log.h"
 #include "rootfs.h"
+#include "statefile.h"
 #include "util.h"
 
 #define STATE_NAME	"ksm.state"
-#define STATE_TMP	"ksm.state.tmp"
 #define STATE_MAGIC	"ksm-throttler-state 1"
 /* A state file is a handful of short lines; anything bigger is not ours. */
 #define STATE_MAX	4096
@@ -374,8 +369,7 @@ state_write(const struct ksm *k)
 {
 	char	 buf[STATE_MAX];
 	size_t	 off = 0;
-	ssize_t	 n;
-	int	 f, fd, r = 0;
+	int	 f;
 
 	off = (size_t)snprintf(buf, sizeof(buf), "%s\n", STATE_MAGIC);
 	for (f = 0; f < KSM_FILE_MAX; f++) {
@@ -390,27 +384,7 @@ state_write(const struct ksm *k)
 			    "%s %lld\n", ksm_files[f].name,
 			    (long long)k->saved[f]);
 	}
-	/*
-	 * A new file, never one found there: not a symlink left to send the
-	 * write elsewhere, nor a crash's half-written one.
-	 */
-	unlinkat(k->dirfd, STATE_TMP, 0);
-	if ((fd = openat(k->dirfd, STATE_TMP, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
-		return -errno;
-	if ((n = write(fd, buf, off)) == -1)
-		r = -errno;
-	else if ((size_t)n != off)
-		r = -ENOSPC;	/* a short write: the file system is full */
-	if (r == 0 && fsync(fd) == -1)
-		r = -errno;
-	if (close(fd) == -1 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(k->dirfd, STATE_TMP, k->dirfd, STATE_NAME) == -1)
-		r = -errno;
-	if (r < 0)
-		unlinkat(k->dirfd, STATE_TMP, 0);
-	return r;
+	return statefile_write(k->dirfd, STATE_NAME, buf, off);
 }
 
 /*
@@ -569,36 +543,13 @@ ksm_restore(struct ksm *k)
 		return 0;
 	if ((r = restore_values(k, k->saved, k->saved_have)) < 0)
 		return r;
-	if (unlinkat(k->dirfd, STATE_NAME, 0) == -1 && errno != ENOENT)
+	if ((r = statefile_remove(k->dirfd, STATE_NAME)) < 0) {
+		errno = -r;
 		log_warn("%s", k->statefile);
+	}
 	k->saved_valid = 0;
 	log_info("KSM settings restored to the host's originals");
 	return 0;
-}
-
-/*
- * Only a regular file is a state file: a symlink or a FIFO planted there
- * is not followed, nor waited on.
- */
-static int
-state_open(const struct ksm *k, const char **why)
-{
-	struct stat	st;
-	int		fd, e;
-
-	fd = openat(k->dirfd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
-	if (fd == -1) {
-		e = errno;
-		*why = e == ELOOP ? "a symlink" : strerror(e);
-		return -e;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		*why = "not a regular file";
-		return -EINVAL;
-	}
-	return fd;
 }
 
 /* A state file at start means the last run did not exit cleanly. */
@@ -607,23 +558,21 @@ ksm_recover(struct ksm *k)
 {
 	const char	*why = NULL;
 	char		*text;
-	int		 fd, r;
+	int		 r;
 
-	if ((fd = state_open(k, &why)) < 0) {
-		if (fd == -ELOOP || fd == -EINVAL) {
-			log_warnx("%s: %s, removing it: the current KSM "
-			    "settings are taken as the host's", k->statefile,
-			    why);
-			unlinkat(k->dirfd, STATE_NAME, 0);
-		} else if (fd != -ENOENT)
-			log_warnx("%s: %s, ignoring it", k->statefile, why);
+	r = statefile_read(k->dirfd, STATE_NAME, STATE_MAX, &text, &why);
+	if (r == -ELOOP || r == -EINVAL) {
+		log_warnx("%s: %s, removing it: the current KSM settings are "
+		    "taken as the host's", k->statefile, why);
+		statefile_remove(k->dirfd, STATE_NAME);
 		return;
 	}
+	if (r == -ENOENT)
+		return;
 	/* One too big to be ours is corrupt, not unreadable. */
-	r = fd_read_alloc(fd, &text, NULL, STATE_MAX);
 	if (r < 0 && r != -EFBIG) {
-		errno = -r;
-		log_warn("%s: cannot read, ignoring it", k->statefile);
+		log_warnx("%s: cannot read, ignoring it: %s", k->statefile,
+		    why);
 		return;
 	}
 	if (r == 0) {
@@ -633,7 +582,7 @@ ksm_recover(struct ksm *k)
 	if (r < 0) {
 		log_warnx("%s: corrupt state file, ignoring it: the current "
 		    "KSM settings are taken as the host's", k->statefile);
-		unlinkat(k->dirfd, STATE_NAME, 0);
+		statefile_remove(k->dirfd, STATE_NAME);
 		k->saved_have = 0;
 		return;
 	}

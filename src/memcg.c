@@ -5,7 +5,10 @@
  * cgroup, none when there is nothing to do), and one pass at a time
  * through the due ones.  Each reclaim write runs off the event loop,
  * with PSI watched while it runs.  What to do is memcg-policy.c's call,
- * how is the backend's (memcg-backend.h).
+ * how is the backend's (memcg-backend.h).  A class's allowswap changes
+ * memory.swap.max; its original is saved first, in memory and in the
+ * state file <rundir>/memcg.state, so that a clean exit, and a start
+ * after a crash, put it back.  One that cannot be saved is not changed.
  */
 #include "config.h"
 
@@ -30,6 +33,7 @@
 #include "offload.h"
 #include "psi.h"
 #include "rootfs.h"
+#include "statefile.h"
 #include "util.h"
 
 /* glibc's sys/queue.h lacks the BSDs' safe iterator. */
@@ -47,6 +51,11 @@
 /* Cgroups tracked at once; a tree larger than this is a mistake in a glob. */
 #define TRACKED_MAX		65536
 /* /proc/meminfo is a few KiB. */
+
+#define STATE_NAME		"memcg.state"
+#define STATE_MAGIC		"ksm-throttler-memcg-state 1"
+/* A line per VM's cgroup: this is thousands of VMs; bigger is not ours. */
+#define STATE_MAX		(1024 * 1024)
 
 enum memcg_src {
 	SRC_EVENT = 0x1,	/* a VM's cgroup, CREATED until DESTROYED */
@@ -126,6 +135,14 @@ struct memcg_cg {
 };
 TAILQ_HEAD(memcg_cgs, memcg_cg);
 
+/* An original memory.swap.max not put back yet, of no tracked cgroup. */
+struct swap_orig {
+	TAILQ_ENTRY(swap_orig)	 entry;
+	char			*path;
+	char			*value;
+};
+TAILQ_HEAD(swap_origs, swap_orig);
+
 struct memcg_item {
 	struct memcg_cg		*cg;
 	enum memcg_job_kind	 kind;
@@ -145,6 +162,9 @@ struct memcg {
 	int			 swap_avail;
 	int			 warned_full;
 	unsigned		 warned_walk;	/* by enum memcg_src */
+	struct swap_origs	 stale;		/* left by a run, or unrestorable */
+	char			*statefile;	/* its path, for logs */
+	int			 save_err;	/* the state file's last error */
 
 	/* the pass, one at a time */
 	struct memcg_item	*items;
@@ -328,36 +348,209 @@ psi_read(struct memcg *m, struct memcg_cg *cg, struct psi_sample *s)
 	return r;
 }
 
-/* Put memory.swap.max back as it was before a class changed it. */
+/* ---- memory.swap.max and its originals ----------------------------- */
+
+static struct swap_orig *
+stale_find(struct memcg *m, const char *path)
+{
+	struct swap_orig	*o;
+
+	TAILQ_FOREACH(o, &m->stale, entry)
+		if (strcmp(o->path, path) == 0)
+			return o;
+	return NULL;
+}
+
+/* Keep PATH's original VALUE (taken, not copied) to put back later. */
 static void
-swap_max_restore(struct memcg *m, struct memcg_cg *cg)
+stale_add(struct memcg *m, const char *path, char *value)
+{
+	struct swap_orig	*o;
+
+	o = xcalloc(1, sizeof(*o));
+	o->path = xstrdup(path);
+	o->value = value;
+	TAILQ_INSERT_TAIL(&m->stale, o, entry);
+}
+
+static void
+stale_free(struct memcg *m, struct swap_orig *o)
+{
+	TAILQ_REMOVE(&m->stale, o, entry);
+	free(o->path);
+	free(o->value);
+	free(o);
+}
+
+/* Every original not put back yet, as "PATH VALUE" lines; none, no file. */
+static int
+state_write(struct memcg *m)
+{
+	const struct memcg_cg	*cg;
+	const struct swap_orig	*o;
+	FILE			*f;
+	char			*buf = NULL;
+	size_t			 len = 0, n = 0;
+	int			 r;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		fatal("open_memstream");
+	fprintf(f, "%s\n", STATE_MAGIC);
+	TAILQ_FOREACH(o, &m->stale, entry) {
+		fprintf(f, "%s %s\n", o->path, o->value);
+		n++;
+	}
+	TAILQ_FOREACH(cg, &m->cgs, entry) {
+		if (cg->swap_max_orig == NULL)
+			continue;
+		fprintf(f, "%s %s\n", cg->path, cg->swap_max_orig);
+		n++;
+	}
+	if (fclose(f) != 0)
+		fatal("open_memstream");
+	if (n == 0)
+		r = statefile_remove(m->d->rundirfd, STATE_NAME);
+	else if (len > STATE_MAX)
+		r = -EFBIG;	/* we would not read it back */
+	else
+		r = statefile_write(m->d->rundirfd, STATE_NAME, buf, len);
+	free(buf);
+	return r;
+}
+
+/* The state file as the originals are now; its errors said once. */
+static int
+state_sync(struct memcg *m)
+{
+	int	r;
+
+	r = state_write(m);
+	if (r < 0 && r != m->save_err) {
+		errno = -r;
+		log_warn("memcg: %s: cannot save the originals of "
+		    "memory.swap.max, leaving it untouched where one is not "
+		    "saved", m->statefile);
+	} else if (r == 0 && m->save_err != 0)
+		log_info("memcg: %s: the originals of memory.swap.max are "
+		    "saved", m->statefile);
+	m->save_err = r;
+	return r;
+}
+
+static int
+swap_max_write(struct memcg *m, const char *cg, const char *value)
 {
 	char	path[PATH_MAX];
 	int	r;
 
+	if ((r = memcg_cg_file(&m->host, cg, "memory.swap.max", path,
+	    sizeof(path))) < 0)
+		return r;
+	return rootfs_write(path, value);
+}
+
+/* A cgroup removed is gone with its file: nothing to put back. */
+static int
+cg_gone(int err)
+{
+	return err == -ENOENT || err == -ENODEV;
+}
+
+/*
+ * Put memory.swap.max back as it was before a class changed it.  One
+ * that cannot be is kept, in the state file too, to try again at exit
+ * (or at the next start).  1 when the state file has to change.
+ */
+static int
+swap_max_restore(struct memcg *m, struct memcg_cg *cg)
+{
+	int	r;
+
 	if (cg->swap_max_orig == NULL)
-		return;
-	if (memcg_cg_file(&m->host, cg->path, "memory.swap.max", path,
-	    sizeof(path)) == 0 &&
-	    (r = rootfs_write(path, cg->swap_max_orig)) < 0 && r != -ENOENT) {
+		return 0;
+	if ((r = swap_max_write(m, cg->path, cg->swap_max_orig)) < 0 &&
+	    !cg_gone(r)) {
 		errno = -r;
-		log_warn("memcg: %s: cannot put memory.swap.max back to %s",
-		    cg->path, cg->swap_max_orig);
+		log_warn("memcg: %s: cannot put memory.swap.max back to %s, "
+		    "trying again at exit", cg->path, cg->swap_max_orig);
+		stale_add(m, cg->path, cg->swap_max_orig);
+		cg->swap_max_orig = NULL;
+		return 0;
 	}
 	free(cg->swap_max_orig);
 	cg->swap_max_orig = NULL;
+	return 1;
+}
+
+/* The originals kept apart: put back, or dropped with their cgroup. */
+static void
+stale_restore(struct memcg *m)
+{
+	struct swap_orig	*o, *tmp;
+	int			 r;
+
+	TAILQ_FOREACH_SAFE(o, &m->stale, entry, tmp) {
+		if ((r = swap_max_write(m, o->path, o->value)) == 0)
+			log_info("memcg: %s: memory.swap.max back to %s",
+			    o->path, o->value);
+		else if (cg_gone(r))
+			log_info("memcg: %s: cgroup is gone, its "
+			    "memory.swap.max with it", o->path);
+		else {
+			errno = -r;
+			log_warn("memcg: %s: cannot put memory.swap.max back "
+			    "to %s, keeping it in the state file", o->path,
+			    o->value);
+			continue;
+		}
+		stale_free(m, o);
+	}
+}
+
+/*
+ * The original of memory.swap.max, saved in memory and in the state
+ * file before the first write: one kept apart is still the original,
+ * else it is what the file holds now.
+ */
+static int
+swap_max_save(struct memcg *m, struct memcg_cg *cg, const char *path)
+{
+	struct swap_orig	*o;
+	char			 buf[64];
+	uint64_t		 v;
+	ssize_t			 n;
+	int			 r;
+
+	if ((o = stale_find(m, cg->path)) != NULL) {
+		cg->swap_max_orig = o->value;
+		o->value = NULL;
+		stale_free(m, o);
+		return 0;	/* the state file has it already */
+	}
+	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
+		return (int)n;
+	buf[strcspn(buf, "\n")] = '\0';
+	/* What the state file could not take back is not saved. */
+	if (memcg_max_parse(buf, &v) < 0 || strchr(cg->path, '\n') != NULL)
+		return -EINVAL;
+	cg->swap_max_orig = xstrdup(buf);
+	if ((r = state_sync(m)) < 0) {
+		free(cg->swap_max_orig);
+		cg->swap_max_orig = NULL;
+	}
+	return r;
 }
 
 /* A class's allowswap: memory.swap.max "max" or "0", on cgroup v2. */
 static void
 swap_max_apply(struct memcg *m, struct memcg_cg *cg)
 {
-	char	path[PATH_MAX], buf[64];
-	ssize_t	n;
+	char	path[PATH_MAX];
 	int	r;
 
 	if (cg->set.allowswap < 0 || !(cg->src & SRC_EVENT)) {
-		swap_max_restore(m, cg);
+		if (swap_max_restore(m, cg))
+			state_sync(m);
 		return;
 	}
 	if (m->host.version != 2) {
@@ -370,14 +563,8 @@ swap_max_apply(struct memcg *m, struct memcg_cg *cg)
 	if ((r = memcg_cg_file(&m->host, cg->path, "memory.swap.max", path,
 	    sizeof(path))) < 0)
 		return;
-	if (cg->swap_max_orig == NULL) {
-		if ((n = rootfs_read(path, buf, sizeof(buf))) < 0) {
-			r = (int)n;
-			goto fail;
-		}
-		buf[strcspn(buf, "\n")] = '\0';
-		cg->swap_max_orig = xstrdup(buf);
-	}
+	if (cg->swap_max_orig == NULL && (r = swap_max_save(m, cg, path)) < 0)
+		goto fail;
 	if ((r = rootfs_write(path, cg->set.allowswap ? "max" : "0")) < 0)
 		goto fail;
 	cg->warned &= ~WARN_SWAPMAX;
@@ -453,7 +640,8 @@ cg_drop(struct memcg *m, struct memcg_cg *cg, unsigned src)
 		return;
 	cg->src &= ~src;
 	if (src & SRC_EVENT) {
-		swap_max_restore(m, cg);
+		if (swap_max_restore(m, cg))
+			state_sync(m);
 		free(cg->vm_id);
 		free(cg->class_name);
 		cg->vm_id = cg->class_name = NULL;
@@ -1176,15 +1364,103 @@ memcg_begin(struct memcg *m)
 	memcg_arm(m);
 }
 
+/*
+ * memory.swap.max originals as state_write wrote them, kept apart: every
+ * line a normalised cgroup path, once, and a value the kernel would
+ * take; anything else makes the whole file -EINVAL.
+ */
+static int
+state_parse(struct memcg *m, const char *text)
+{
+	char		*copy, *p, *line, *sp, norm[PATH_MAX];
+	uint64_t	 v;
+	int		 r = 0, first = 1, n = 0;
+
+	copy = xstrdup(text);
+	for (p = copy; r == 0 && (line = strsep(&p, "\n")) != NULL;) {
+		if (first) {
+			first = 0;
+			if (strcmp(line, STATE_MAGIC) != 0)
+				r = -EINVAL;
+			continue;
+		}
+		if (*line == '\0' && p == NULL)
+			break;		/* the end of the last line */
+		if ((sp = strrchr(line, ' ')) == NULL) {
+			r = -EINVAL;
+			break;
+		}
+		*sp++ = '\0';
+		if (path_normalize(NULL, line, norm, sizeof(norm)) < 0 ||
+		    strcmp(norm, line) != 0 || memcg_max_parse(sp, &v) < 0 ||
+		    stale_find(m, line) != NULL)
+			r = -EINVAL;
+		else {
+			stale_add(m, line, xstrdup(sp));
+			n++;
+		}
+	}
+	free(copy);
+	if (r == 0 && n == 0)
+		r = -EINVAL;	/* never written so */
+	return r;
+}
+
+/* A state file at start means the last run did not exit cleanly. */
+static void
+memcg_recover(struct memcg *m)
+{
+	struct swap_orig	*o;
+	const char		*why = NULL;
+	char			*text;
+	int			 r;
+
+	r = statefile_read(m->d->rundirfd, STATE_NAME, STATE_MAX, &text, &why);
+	if (r == -ENOENT)
+		return;
+	if (r == -ELOOP || r == -EINVAL) {
+		log_warnx("memcg: %s: %s, removing it", m->statefile, why);
+		statefile_remove(m->d->rundirfd, STATE_NAME);
+		return;
+	}
+	/* One too big to be ours is corrupt, not unreadable. */
+	if (r < 0 && r != -EFBIG) {
+		log_warnx("memcg: %s: cannot read, ignoring it: %s",
+		    m->statefile, why);
+		return;
+	}
+	if (r == 0) {
+		r = state_parse(m, text);
+		free(text);
+	}
+	if (r < 0) {
+		log_warnx("memcg: %s: corrupt state file, removing it: the "
+		    "current memory.swap.max values are taken as the host's",
+		    m->statefile);
+		while ((o = TAILQ_FIRST(&m->stale)) != NULL)
+			stale_free(m, o);
+		statefile_remove(m->d->rundirfd, STATE_NAME);
+		return;
+	}
+	log_info("memcg: %s: putting back the memory.swap.max values a "
+	    "previous run left changed", m->statefile);
+	stale_restore(m);
+	state_sync(m);
+}
+
 static int
 memcg_init(struct daemon *d, void **statep)
 {
 	struct memcg	*m;
 	const char	*why = "";
+	char		*text = NULL;
 
 	m = xcalloc(1, sizeof(*m));
 	m->d = d;
 	TAILQ_INIT(&m->cgs);
+	TAILQ_INIT(&m->stale);
+	if (asprintf(&m->statefile, "%s/%s", d->rundir, STATE_NAME) == -1)
+		fatal("asprintf");
 	if ((m->timer = evtimer_new(d->base, memcg_tick, m)) == NULL ||
 	    (m->watch = evtimer_new(d->base, memcg_watch, m)) == NULL)
 		fatalx("evtimer_new");
@@ -1193,6 +1469,12 @@ memcg_init(struct daemon *d, void **statep)
 		m->state = MEMCG_OFF;
 		m->reason = why;
 		log_info("memcg: off: %s", why);
+		if (statefile_read(d->rundirfd, STATE_NAME, STATE_MAX, &text,
+		    &why) == 0)
+			log_warnx("memcg: %s: no memory cgroup to put its "
+			    "memory.swap.max values back in, keeping it",
+			    m->statefile);
+		free(text);
 		return 0;
 	}
 	log_info("memcg: backend %s, cgroup v%d at %s%s%s",
@@ -1203,6 +1485,7 @@ memcg_init(struct daemon *d, void **statep)
 	if (m->host.backend == &memcg_v1 && swap_available(m))
 		log_info("memcg: this host has swap: force_empty on cgroup v1 "
 		    "may swap anon pages out whatever memcg.swap says");
+	memcg_recover(m);
 	if (d->conf->memcg_disabled) {
 		m->state = MEMCG_DISABLED;
 		m->reason = "disabled by configuration";
@@ -1349,14 +1632,21 @@ memcg_status(void *arg, cJSON *root)
 static void
 memcg_shutdown(void *arg)
 {
-	struct memcg	*m = arg;
-	struct memcg_cg	*cg;
+	struct memcg		*m = arg;
+	struct memcg_cg		*cg;
+	struct swap_orig	*o;
 
 	pass_cancel(m);
-	while ((cg = TAILQ_FIRST(&m->cgs)) != NULL) {
+	TAILQ_FOREACH(cg, &m->cgs, entry)
 		swap_max_restore(m, cg);
+	stale_restore(m);
+	if (m->host.hier != NULL)
+		state_sync(m);
+	while ((cg = TAILQ_FIRST(&m->cgs)) != NULL)
 		cg_free(m, cg);
-	}
+	while ((o = TAILQ_FIRST(&m->stale)) != NULL)
+		stale_free(m, o);
+	free(m->statefile);
 	if (m->host.backend != NULL && m->host.backend->restore != NULL)
 		m->host.backend->restore(&m->host);
 	event_free(m->timer);

@@ -2,11 +2,16 @@
  * Unit tests: the memcg engine's event handling over a fake cgroup v2
  * tree, without a socket: a VM's cgroup under its class from CREATED
  * until DESTROYED (allowswap on memory.swap.max, put back after), live
- * changes to tracked cgroups, and no timer when there is nothing to do.
+ * changes to tracked cgroups, and no timer when there is nothing to do;
+ * memory.swap.max's originals in <rundir>/memcg.state, put back at the
+ * start after a crash.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -41,6 +47,19 @@ fake_cgroup(const char *root, const char *path)
 	faketree_put(root, f, PSI0);
 	snprintf(f, sizeof(f), CG "%s/io.pressure", path);
 	faketree_put(root, f, PSI0);
+}
+
+/* The daemon's run directory: ROOT/run. */
+static void
+daemon_init(struct daemon *d, const char *root)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->rundir, sizeof(d->rundir), "%s/run", root);
+	assert_int_equal(mkdir(d->rundir, 0700), 0);
+	d->rundirfd = open(d->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(d->rundirfd >= 0);
+	d->base = event_base_new();
+	d->conf = conf_new();
 }
 
 static cJSON *
@@ -104,9 +123,7 @@ test_vm_class_binding(void **state)
 	fake_cgroup(root, "/machine/vm2");
 	assert_int_equal(rootfs_init(root), 0);
 
-	memset(&d, 0, sizeof(d));
-	d.base = event_base_new();
-	d.conf = conf_new();
+	daemon_init(&d, root);
 	assert_int_equal(conf_apply_text(d.conf, "memcg", "{\"classes\": ["
 	    "{\"name\": \"swap-idle\", \"allowswap\": true, "
 	    "\"period_secs\": 5}]}", err, sizeof(err)), 0);
@@ -173,6 +190,7 @@ test_vm_class_binding(void **state)
 	engine_memcg.shutdown(m);
 	conf_free(d.conf);
 	event_base_free(d.base);
+	close(d.rundirfd);
 	rootfs_close();
 	faketree_free(root);
 }
@@ -186,9 +204,7 @@ test_no_controller(void **state)
 	cJSON		*st;
 
 	assert_int_equal(rootfs_init(root), 0);
-	memset(&d, 0, sizeof(d));
-	d.base = event_base_new();
-	d.conf = conf_new();
+	daemon_init(&d, root);
 	assert_int_equal(engine_memcg.init(&d, &m), 0);
 	event(m, VM_CREATED, "vm1", "/machine/vm1", NULL);
 	st = memcg_status(m);
@@ -198,6 +214,76 @@ test_no_controller(void **state)
 	engine_memcg.shutdown(m);
 	conf_free(d.conf);
 	event_base_free(d.base);
+	close(d.rundirfd);
+	rootfs_close();
+	faketree_free(root);
+}
+
+/*
+ * memory.swap.max's original is in memcg.state before it is changed.  A
+ * run that dies leaves it there, and the next start puts it back, drops
+ * the cgroups that are gone, and removes the file; a clean stop too.
+ */
+static void
+test_swap_max_crash(void **state)
+{
+	char		*root = faketree_new(), *v, err[256];
+	struct daemon	 d;
+	void		*m = NULL;
+
+	faketree_put(root, CG "/cgroup.controllers", "cpu io memory\n");
+	faketree_put(root, CG "/memory.reclaim", "");
+	faketree_put(root, "/proc/pressure/memory", PSI0);
+	faketree_put(root, "/proc/pressure/io", PSI0);
+	fake_cgroup(root, "/machine/vm1");
+	faketree_put(root, CG "/machine/vm1/memory.swap.max", "1234567\n");
+	assert_int_equal(rootfs_init(root), 0);
+	daemon_init(&d, root);
+	assert_int_equal(conf_apply_text(d.conf, "memcg", "{\"classes\": ["
+	    "{\"name\": \"noswap\", \"allowswap\": false}]}", err,
+	    sizeof(err)), 0);
+	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	event(m, VM_CREATED, "vm1", "/machine/vm1", "noswap");
+	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
+	assert_string_equal(v, "0");
+	free(v);
+	v = faketree_get(root, "/run/memcg.state");
+	assert_string_equal(v, "ksm-throttler-memcg-state 1\n"
+	    "/machine/vm1 1234567\n");
+	free(v);
+
+	/* A clean stop: the original back, no state file. */
+	engine_memcg.shutdown(m);
+	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
+	assert_string_equal(v, "1234567");
+	free(v);
+	assert_int_equal(faccessat(d.rundirfd, "memcg.state", F_OK, 0), -1);
+
+	/* As a run that died leaves it, with a cgroup gone since. */
+	faketree_put(root, CG "/machine/vm1/memory.swap.max", "0\n");
+	faketree_put(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
+	    "/machine/vm1 1234567\n/machine/gone max\n");
+	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
+	assert_string_equal(v, "1234567");
+	free(v);
+	assert_int_equal(faccessat(d.rundirfd, "memcg.state", F_OK, 0), -1);
+	engine_memcg.shutdown(m);
+
+	/* A corrupt one: nothing written from it, removed. */
+	faketree_put(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
+	    "/machine/vm1 banana\n");
+	faketree_put(root, CG "/machine/vm1/memory.swap.max", "0\n");
+	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
+	assert_string_equal(v, "0\n");
+	free(v);
+	assert_int_equal(faccessat(d.rundirfd, "memcg.state", F_OK, 0), -1);
+	engine_memcg.shutdown(m);
+
+	conf_free(d.conf);
+	event_base_free(d.base);
+	close(d.rundirfd);
 	rootfs_close();
 	faketree_free(root);
 }
@@ -208,6 +294,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vm_class_binding),
 		cmocka_unit_test(test_no_controller),
+		cmocka_unit_test(test_swap_max_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
