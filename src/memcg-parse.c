@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,4 +302,46 @@ lru_gen_enabled_parse(const char *text, unsigned long *caps)
 	if (errno != 0 || (*end != '\n' && *end != '\0'))
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * The memcg state file: MEMCG_STATE_MAGIC, then one "<cgroup path>
+ * <original memory.swap.max>" line per cgroup, each handed to add.  A
+ * path not in normal form, a value the kernel would not take, no line
+ * at all, or add refusing one makes the whole file -EINVAL.
+ */
+int
+memcg_state_parse(const char *text, int (*add)(void *, const char *,
+    const char *), void *arg)
+{
+	char		*copy, *p, *line, *sp, norm[PATH_MAX];
+	uint64_t	 v;
+	int		 r = 0, first = 1, n = 0;
+
+	copy = xstrdup(text);
+	for (p = copy; r == 0 && (line = strsep(&p, "\n")) != NULL;) {
+		if (first) {
+			first = 0;
+			if (strcmp(line, MEMCG_STATE_MAGIC) != 0)
+				r = -EINVAL;
+			continue;
+		}
+		if (*line == '\0' && p == NULL)
+			break;		/* the end of the last line */
+		if ((sp = strrchr(line, ' ')) == NULL) {
+			r = -EINVAL;
+			break;
+		}
+		*sp++ = '\0';
+		if (path_normalize(NULL, line, norm, sizeof(norm)) < 0 ||
+		    strcmp(norm, line) != 0 || memcg_max_parse(sp, &v) < 0 ||
+		    add(arg, line, sp) < 0)
+			r = -EINVAL;
+		else
+			n++;
+	}
+	free(copy);
+	if (r == 0 && n == 0)
+		r = -EINVAL;	/* never written so */
+	return r;
 }

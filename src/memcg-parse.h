@@ -25,6 +25,11 @@ struct memcg_stat {
 
 int	memcg_stat_parse(const char *, int, struct memcg_stat *);
 int	memcg_max_parse(const char *, uint64_t *);
+
+/* The first line of <rundir>/memcg.state. */
+#define MEMCG_STATE_MAGIC	"ksm-throttler-memcg-state 1"
+int	memcg_state_parse(const char *, int (*)(void *, const char *,
+	    const char *), void *);
 int	memcg_controllers_has(const char *, const char *);
 int	lru_gen_parse(const char *, const char *, unsigned *,
 	    struct memcg_gens *, size_t, size_t *);

@@ -53,7 +53,6 @@
 /* /proc/meminfo is a few KiB. */
 
 #define STATE_NAME		"memcg.state"
-#define STATE_MAGIC		"ksm-throttler-memcg-state 1"
 /* A line per VM's cgroup: this is thousands of VMs; bigger is not ours. */
 #define STATE_MAX		(1024 * 1024)
 
@@ -395,7 +394,7 @@ state_write(struct memcg *m)
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		fatal("open_memstream");
-	fprintf(f, "%s\n", STATE_MAGIC);
+	fprintf(f, "%s\n", MEMCG_STATE_MAGIC);
 	TAILQ_FOREACH(o, &m->stale, entry) {
 		fprintf(f, "%s %s\n", o->path, o->value);
 		n++;
@@ -1364,46 +1363,16 @@ memcg_begin(struct memcg *m)
 	memcg_arm(m);
 }
 
-/*
- * memory.swap.max originals as state_write wrote them, kept apart: every
- * line a normalised cgroup path, once, and a value the kernel would
- * take; anything else makes the whole file -EINVAL.
- */
+/* A saved original, unless the file named its cgroup twice. */
 static int
-state_parse(struct memcg *m, const char *text)
+state_add(void *arg, const char *path, const char *value)
 {
-	char		*copy, *p, *line, *sp, norm[PATH_MAX];
-	uint64_t	 v;
-	int		 r = 0, first = 1, n = 0;
+	struct memcg	*m = arg;
 
-	copy = xstrdup(text);
-	for (p = copy; r == 0 && (line = strsep(&p, "\n")) != NULL;) {
-		if (first) {
-			first = 0;
-			if (strcmp(line, STATE_MAGIC) != 0)
-				r = -EINVAL;
-			continue;
-		}
-		if (*line == '\0' && p == NULL)
-			break;		/* the end of the last line */
-		if ((sp = strrchr(line, ' ')) == NULL) {
-			r = -EINVAL;
-			break;
-		}
-		*sp++ = '\0';
-		if (path_normalize(NULL, line, norm, sizeof(norm)) < 0 ||
-		    strcmp(norm, line) != 0 || memcg_max_parse(sp, &v) < 0 ||
-		    stale_find(m, line) != NULL)
-			r = -EINVAL;
-		else {
-			stale_add(m, line, xstrdup(sp));
-			n++;
-		}
-	}
-	free(copy);
-	if (r == 0 && n == 0)
-		r = -EINVAL;	/* never written so */
-	return r;
+	if (stale_find(m, path) != NULL)
+		return -EINVAL;
+	stale_add(m, path, xstrdup(value));
+	return 0;
 }
 
 /* A state file at start means the last run did not exit cleanly. */
@@ -1430,7 +1399,7 @@ memcg_recover(struct memcg *m)
 		return;
 	}
 	if (r == 0) {
-		r = state_parse(m, text);
+		r = memcg_state_parse(text, state_add, m);
 		free(text);
 	}
 	if (r < 0) {

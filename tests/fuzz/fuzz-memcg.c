@@ -5,7 +5,7 @@
  * for, as the engine knows it), memory.max, cgroup.controllers,
  * lru_gen/enabled; or three lines, a mount, a glob and a cgroup path
  * (from memcg.cgroups and a VM event's cgroup; path_normalize() is
- * also how inputs.inotify.dirs are read).
+ * also how inputs.inotify.dirs are read); or the engine's own state file.
  */
 #include "config.h"
 
@@ -20,6 +20,15 @@
 #include "util.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Takes every line the state file parser hands over, as the engine does. */
+static int
+state_add(void *arg, const char *path, const char *value)
+{
+	if (*path != '/' || *value == '\0')
+		abort();
+	return 0;
+}
 
 /* The next line of *p, cut at its '\n'; "" at the end. */
 static char *
@@ -77,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0: (void)memcg_stat_parse(text, 1, &st); break;
 	case 1: (void)memcg_stat_parse(text, 0, &st); break;
 	case 2: lru_gen(text, data[0] & 0x80); break;
@@ -85,6 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4: (void)memcg_controllers_has(text, "memory"); break;
 	case 5: (void)lru_gen_enabled_parse(text, &caps); break;
 	case 6: paths(text); break;
+	case 7: (void)memcg_state_parse(text, state_add, NULL); break;
 	}
 	free(text);
 	return 0;
