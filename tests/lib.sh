@@ -134,6 +134,13 @@ kt_kill() {
 
 # kt_log_has PATTERN: the daemon logged a line matching PATTERN.
 kt_log_has() { grep -qE "$1" "$T/daemon.log"; }
+# kt_log_count PATTERN: how many lines of the daemon's log match it.
+kt_log_count() { grep -cE "$1" "$T/daemon.log"; }
+# kt_fake_knobs: run, pages_to_scan and sleep_millisecs of the fake tree.
+kt_fake_knobs() {
+	local k="$ROOT/sys/kernel/mm/ksm"
+	echo "$(cat "$k/run") $(cat "$k/pages_to_scan") $(cat "$k/sleep_millisecs")"
+}
 
 # Real-kernel KSM tests: skip unless root with a writable KSM, serialise
 # with every other test run that touches /sys/kernel/mm/ksm, and put the

@@ -15,8 +15,6 @@ K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm
 P="$ROOT/proc"
 V2="$ROOT/sys/fs/cgroup"
-knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs")"; }
-count() { grep -cE "$1" "$T/daemon.log"; }
 errs() { st '.policy.errors | keys | join(" ")'; }
 # save FILE / put_back FILE: a copy aside, and back in one rename
 save() { cp "$1" "$1.orig"; }
@@ -42,7 +40,7 @@ cat > "$T/conf.json" <<'JSON'
 JSON
 
 echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
-before=$(knobs)
+before=$(kt_fake_knobs)
 # sleep_millisecs is missing when the daemon saves the host's knobs.
 mv "$K/sleep_millisecs" "$T/sleep_millisecs"
 kt_start --root "$ROOT" -c "$T/conf.json"
@@ -68,8 +66,8 @@ wait_for 5 st_is '.policy.errors | keys | join(" ")' "$want" || fail "status err
 kt_log_has "$KS/run: No such file or directory, ignoring it" || fail "vanished run not logged"
 kt_log_has "$KS/full_scans: unexpected contents, ignoring it" || fail "empty full_scans not logged"
 for i in 1 2 3 4 5; do ctl kick >/dev/null; sleep 0.2; done
-assert_eq "log lines for vanished run" 1 "$(count "$KS/run: No such file")"
-assert_eq "log lines for garbage full_scans" 1 "$(count "$KS/full_scans: unexpected")"
+assert_eq "log lines for vanished run" 1 "$(kt_log_count "$KS/run: No such file")"
+assert_eq "log lines for garbage full_scans" 1 "$(kt_log_count "$KS/full_scans: unexpected")"
 kt_alive || fail "daemon died"
 ok "KSM knobs and counters gone or garbage: logged once each, in the status, daemon runs"
 
@@ -133,10 +131,10 @@ assert_eq "memcg runs without PSI" "$runs" "$(st '.memcg.cgroups["/vms/a"].runs'
 put_back "$V2/vms/a/memory.pressure"
 wait_for 5 st_is "[.memcg.cgroups[\"/vms/a\"].runs > $runs] | .[0]" true ||
     fail "memcg did not run again once PSI was back"
-assert_eq "memcg PSI log lines" 1 "$(count "/vms/a: no PSI to gate on")"
+assert_eq "memcg PSI log lines" 1 "$(kt_log_count "/vms/a: no PSI to gate on")"
 ok "a cgroup's memory.pressure empty: its runs skip, said once, and go on once it is back"
 
 kt_alive || fail "daemon died"
 kt_stop
-assert_eq "knobs after stop" "$before" "$(knobs)"
+assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
 ok "knobs as found after stop"

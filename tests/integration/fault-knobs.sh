@@ -17,15 +17,13 @@ INJECT="$top_builddir/tests/fault-inject.so"
 [ -f "$INJECT" ] || fail "$INJECT not built"
 K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm
-knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs")"; }
-count() { grep -cE "$1" "$T/daemon.log"; }
 # err KNOB: what the status says fails about it, "-" for nothing
 err() { st ".policy.errors[\"$KS/$1\"] // \"-\""; }
 # kicks N: N kicks 0.2 s apart, each a step with new knob values
 kicks() { local i; for i in $(seq "$1"); do ctl kick >/dev/null; sleep 0.2; done; }
 
 echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
-before=$(knobs)
+before=$(kt_fake_knobs)
 echo '{ "ksm": { "detect_interval_ms": 200 } }' > "$T/conf.json"
 # ---- EBUSY (injected) ----------------------------------------------
 touch "$T/busy"
@@ -36,7 +34,7 @@ wait_for 5 kt_log_has "$KS/run: cannot write 1, trying again at each step: Devic
     fail "busy run not logged"
 kicks 5
 assert_eq "run, busy" 0 "$(cat "$K/run")"
-assert_eq "log lines for the busy knob" 1 "$(count "run: cannot write")"
+assert_eq "log lines for the busy knob" 1 "$(kt_log_count "run: cannot write")"
 assert_eq "status for run" "cannot write 1: Device or resource busy" "$(err run)"
 [ "$(cat "$K/sleep_millisecs")" != 45 ] || fail "sleep_millisecs not written beside a busy run"
 ok "EBUSY: logged once, in the status, not taken as written"
@@ -46,7 +44,7 @@ wait_for 5 grep -qx 1 "$K/run" || fail "run not written once no longer busy"
 kt_log_has "$KS/run: written again \(1\)" || fail "recovery not logged"
 assert_eq "status once written" - "$(err run)"
 kt_stop
-assert_eq "knobs after stop" "$before" "$(knobs)"
+assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
 ok "no longer busy: written by itself at the next step; knobs as found after stop"
 
 # ---- EACCES --------------------------------------------------------
@@ -60,7 +58,7 @@ wait_for 5 kt_log_has "$KS/pages_to_scan: cannot write [0-9]+, trying again at e
     fail "refused pages_to_scan not logged"
 kicks 5
 assert_eq "pages_to_scan, refused" 123 "$(cat "$K/pages_to_scan")"
-assert_eq "log lines for the refused knob" 1 "$(count "pages_to_scan: cannot write")"
+assert_eq "log lines for the refused knob" 1 "$(kt_log_count "pages_to_scan: cannot write")"
 case $(err pages_to_scan) in
 "cannot write "*": Permission denied") ;;
 *) fail "status for pages_to_scan: $(err pages_to_scan)" ;;
@@ -88,5 +86,5 @@ kt_start --root "$ROOT" -c "$T/conf.json"
 kt_log_has "restoring the KSM settings a previous run left changed" ||
     fail "next start did not restore"
 kt_stop
-assert_eq "knobs after the next start and stop" "$before" "$(knobs)"
+assert_eq "knobs after the next start and stop" "$before" "$(kt_fake_knobs)"
 ok "a knob refusing its restore: logged, state file kept, restored by the next start"

@@ -13,10 +13,8 @@ command -v jq >/dev/null || skip "jq is not installed"
 K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm
 STATE="$T/run/ksm.state"
-knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs")"; }
-count() { grep -cE "$1" "$T/daemon.log"; }
 echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
-before=$(knobs)
+before=$(kt_fake_knobs)
 echo '{ "ksm": { "detect_interval_ms": 200 } }' > "$T/conf.json"
 
 # corrupt WHAT CONTENTS-COMMAND: a state file from CONTENTS-COMMAND
@@ -31,7 +29,7 @@ corrupt() {
 	wait_for 5 grep -qx 1 "$K/run" || fail "$what: KSM not tuned after"
 	grep -qx "pages_to_scan 123" "$STATE" || fail "$what: originals not saved anew"
 	kt_stop
-	assert_eq "knobs after a $what state file" "$before" "$(knobs)"
+	assert_eq "knobs after a $what state file" "$before" "$(kt_fake_knobs)"
 	[ -e "$STATE" ] && fail "$what: state file left after stop"
 	true
 }
@@ -53,7 +51,7 @@ kt_start --root "$ROOT" -c "$T/conf.json"
 wait_for 5 kt_log_has "$STATE: cannot save the host's KSM settings, leaving KSM untouched until it can: Is a directory" ||
     fail "unsavable state not reported"
 sleep 0.5
-assert_eq "knobs while the state cannot be saved" "$before" "$(knobs)"
+assert_eq "knobs while the state cannot be saved" "$before" "$(kt_fake_knobs)"
 assert_eq "status" "Is a directory" "$(st ".policy.errors[\"$STATE\"]")"
 kt_stop
 rmdir "$STATE"
@@ -72,8 +70,8 @@ kt_start --root "$ROOT" -c "$T/conf.json"
 wait_for 5 kt_log_has "$STATE: cannot save the host's KSM settings, leaving KSM untouched until it can: No space left on device" ||
     fail "full disk not reported"
 for i in 1 2 3 4 5; do ctl kick >/dev/null; sleep 0.2; done
-assert_eq "knobs while the disk is full" "$before" "$(knobs)"
-assert_eq "log lines for the full disk" 1 "$(count "cannot save the host's KSM settings")"
+assert_eq "knobs while the disk is full" "$before" "$(kt_fake_knobs)"
+assert_eq "log lines for the full disk" 1 "$(kt_log_count "cannot save the host's KSM settings")"
 assert_eq "status" "No space left on device" "$(err "$STATE")"
 [ -e "$STATE.tmp" ] && fail "half-written state file left"
 ok "disk full at the first save: no knob written, said once, in the status, daemon runs"
@@ -84,7 +82,7 @@ wait_for 5 grep -qx 1 "$K/run" || fail "KSM not tuned once saved"
 grep -qx "pages_to_scan 123" "$STATE" || fail "state file: $(cat "$STATE")"
 assert_eq "status once saved" - "$(err "$STATE")"
 kt_stop
-assert_eq "knobs after stop" "$before" "$(knobs)"
+assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
 ok "room again: saved, then tuned; knobs as found after stop"
 
 # A knob missing at the first save comes back while the disk is full:
@@ -107,5 +105,5 @@ wait_for 5 grep -qx "sleep_millisecs 45" "$STATE" || fail "late knob not saved o
 written() { [ "$(cat "$K/sleep_millisecs")" != 45 ]; }
 wait_for 5 written || fail "late knob not written once saved"
 kt_stop
-assert_eq "knobs after stop" "$before" "$(knobs)"
+assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
 ok "a knob whose original the full disk kept from the state file is not written until saved"

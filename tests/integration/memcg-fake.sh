@@ -36,9 +36,8 @@ cgstop() {
 	grep -o "\"$1\":{[^}]*}" "$T/status" | grep -o "\"$2\":[0-9]*" |
 	    cut -d: -f2
 }
-count() { grep -cE "$1" "$T/daemon.log"; }
 # logged_more PATTERN N: the daemon logged more than N lines matching PATTERN.
-logged_more() { [ "$(count "$1")" -gt "$2" ]; }
+logged_more() { [ "$(kt_log_count "$1")" -gt "$2" ]; }
 # A PSI storm: the pressure file's total grows by a second every 50 ms.
 storm() {
 	local f=$1 t=0
@@ -99,9 +98,9 @@ wait_for 5 kt_log_has "/kt/e: cannot read its memory stats" || fail "garbage sta
 wait_for 5 kt_log_has "/kt/f: memory.force_empty, skipping it this run: No space left on device" ||
     fail "refused write not reported"
 sleep 2.5
-assert_eq "garbage stat logged" 1 "$(count '/kt/e: cannot read')"
-assert_eq "refused write logged" 1 "$(count '/kt/f: memory.force_empty, skipping')"
-assert_eq "no limit logged" 1 "$(count '/kt/u: no memory limit')"
+assert_eq "garbage stat logged" 1 "$(kt_log_count '/kt/e: cannot read')"
+assert_eq "refused write logged" 1 "$(kt_log_count '/kt/f: memory.force_empty, skipping')"
+assert_eq "no limit logged" 1 "$(kt_log_count '/kt/u: no memory limit')"
 status
 assert_eq "backend" force_empty "$(jget backend)"
 assert_eq "/kt/a cache_reclaims" 1 "$(cgget /kt/a cache_reclaims)"
@@ -178,7 +177,7 @@ ok "a cgroup removed mid-pass is skipped, the pass goes on (64 MiB chunks)"
 
 # PSI over the limit while a write runs: the write is cancelled.
 rm "$V2/vms/c/memory.reclaim"; mkfifo "$V2/vms/c/memory.reclaim"
-n=$(count '/vms/c: memory.reclaim: ')
+n=$(kt_log_count '/vms/c: memory.reclaim: ')
 wait_for 10 logged_more '/vms/c: memory.reclaim: ' "$n" || fail "no new write to /vms/c"
 storm "$V2/vms/c/memory.pressure" & STORM=$!
 wait_for 10 kt_log_has "/vms/c: stalled .* while reclaiming, above 1%, stopping" ||

@@ -14,8 +14,7 @@
 kt_setup
 "$top_srcdir/tests/fake-root.sh" "$ROOT"
 K="$ROOT/sys/kernel/mm/ksm"
-knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs")"; }
-before=$(knobs)
+before=$(kt_fake_knobs)
 mkdir "$T/elsewhere"
 echo precious > "$T/elsewhere/file"
 
@@ -64,7 +63,7 @@ wait_for 5 grep -qx 1 "$K/run" || fail "the daemon did not start ksmd"
 cmp -s "$T/elsewhere/state" "$T/elsewhere/state.orig" || fail "the state file's target was changed"
 assert_eq "file behind ksm.state.tmp" precious "$(cat "$T/elsewhere/file")"
 kt_stop
-assert_eq "knobs after stop" "$before" "$(knobs)"
+assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
 ok "symlinks at ksm.state and ksm.state.tmp: not read, not written through, replaced"
 
 mkfifo "$T/run/ksm.state"
@@ -73,7 +72,7 @@ kt_log_has "ksm.state: not a regular file, removing it" || fail "FIFO state file
 wait_for 5 grep -qx 1 "$K/run" || fail "the daemon did not start ksmd"
 [ -f "$T/run/ksm.state" ] || fail "no state file in place of the FIFO"
 kt_stop
-assert_eq "knobs after stop" "$before" "$(knobs)"
+assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
 ok "a FIFO as ksm.state: not waited on, replaced"
 
 # A runtime's directory for a VM whose pid file is a FIFO: read, it

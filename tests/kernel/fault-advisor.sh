@@ -29,7 +29,6 @@ unshare -m --propagation private "$T/ro-advisor" true ||
     skip "cannot make a read-only bind mount in a private mount namespace"
 RO="unshare -m --propagation private $T/ro-advisor"
 
-count() { grep -cE "$1" "$T/daemon.log"; }
 err() { st ".policy.errors[\"$KSMD/$1\"] // \"-\""; }
 advisor() { echo "$1" > "$KSMD/advisor_mode"; }
 
@@ -48,8 +47,8 @@ wait_for 5 kt_log_has "$KSMD/pages_to_scan: cannot write [0-9]+ while the kernel
 kt_log_has "$KSMD/advisor_mode: cannot write none, trying again at each step: Read-only file system" ||
     fail "read-only advisor_mode not logged"
 for i in 1 2 3 4 5; do ctl kick >/dev/null; sleep 0.2; done
-assert_eq "pages_to_scan log lines" 1 "$(count "pages_to_scan: cannot write")"
-assert_eq "advisor_mode log lines" 1 "$(count "advisor_mode: cannot write")"
+assert_eq "pages_to_scan log lines" 1 "$(kt_log_count "pages_to_scan: cannot write")"
+assert_eq "advisor_mode log lines" 1 "$(kt_log_count "advisor_mode: cannot write")"
 case $(err pages_to_scan) in
 "cannot write "*": Invalid argument") ;;
 *) fail "status for pages_to_scan: $(err pages_to_scan)" ;;
