@@ -178,11 +178,13 @@ ksm_put_back() {
 	done
 }
 
-# kt_port: a TCP port on loopback nobody listens on now.
+# kt_port: a TCP port on loopback nobody listens on now, below the
+# kernel's ephemeral range (32768 up by default), so that no client's
+# connection elsewhere can take it before the daemon binds it.
 kt_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % 20000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
