@@ -8,7 +8,10 @@ the merged pages of the live VMs (the sum of their ksm_merging_pages: exact,
 unlike pages_sharing, which the kernel updates lazily after a VM goes)
 reach 90 % of the best plateau any policy reached in that wave, and the
 unmerged GiB*s against that plateau; over the run and over
-the idle stretches: ksmd CPU seconds.  Prints a table, writes JSON.
+the idle stretches: ksmd CPU seconds.  And what else kept the machine's
+cores busy meanwhile (neither ksmd nor the benchmark's own processes), since
+ksmd's cost per page rises with contention while the fixed maximum's CPU
+stays capped at one core.  Prints a table, writes JSON.
 
 The default timeline is two waves 200 s apart, the second replacing the
 first: a host where VMs come and go every few minutes, with idle
@@ -45,6 +48,14 @@ VMS_PER_WAVE = 4
 VM_MIB = 512
 VM_GAP_S = 0.5          # between two VMs of a wave
 FILL_MS = 3000
+# Above this many cores kept busy by others, a policy's run is flagged.
+BUSY_CORES = 0.1
+
+
+def own_cpu():
+    """CPU seconds of this process and its children that were waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def knob_read(name):
@@ -88,6 +99,20 @@ class Host:
         with open(f"/proc/{self.ksmd}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / self.hz
+
+    def busy(self):
+        """CPU seconds every core spent busy, from /proc/stat."""
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal: not idle, iowait
+        return (sum(v[:8]) - v[3] - v[4]) / self.hz
+
+    def others(self, busy0, ksmd_s, own0):
+        """Busy CPU seconds since busy0 of all but ksmd and this benchmark
+        (itself and its children: simulated VMs, ksm-throttlerd; ksmtuned
+        daemonizes, so it is among the others)."""
+        own = own_cpu() - own0
+        return max(self.busy() - busy0 - ksmd_s - own, 0.0)
 
     def restore(self):
         if "advisor_mode" in self.saved:
@@ -235,6 +260,7 @@ def run_policy(host, pol, simvm, waves, tmp):
     pol.start(tmp)
     t0 = time.monotonic()
     c0 = host.cpu()
+    busy0, own0 = host.busy(), own_cpu()
     i = 0
     while True:
         now = time.monotonic() - t0
@@ -259,10 +285,11 @@ def run_policy(host, pol, simvm, waves, tmp):
         p.send_signal(signal.SIGTERM)
         p.wait()
     pol.stop()
+    others = host.others(busy0, host.cpu() - c0, own0) / (now or 1)
     host.restore()
     knob_write("run", 0)
     time.sleep(2)
-    return samples
+    return samples, others
 
 
 def wave_window(w, waves):
@@ -274,9 +301,10 @@ def cpu_between(samples, a, b):
     return inside[-1][2] - inside[0][2] if len(inside) > 1 else 0.0
 
 
-def analyse(results, waves):
+def analyse(results, others, waves):
     """Per wave: the best plateau of any policy, then each one's figures."""
-    out = {name: {"waves": []} for name in results}
+    out = {name: {"waves": [], "other_load_cores": round(others[name], 2)}
+           for name in results}
     for w in range(waves):
         a, b = wave_window(w, waves)
         plateau = max(max((s[1] for s in smp if b - 10 <= s[0] < b),
@@ -320,14 +348,16 @@ def ratios(out, ref="fixed maximum"):
 def table(out, waves):
     lat = " | ".join(f"wave {w + 1} 90% (s)" for w in range(waves))
     gib = " | ".join(f"wave {w + 1} GiB*s" for w in range(waves))
-    lines = [f"| policy | {lat} | {gib} | ksmd CPU s | idle CPU s |",
-             "|---" * (2 * waves + 3) + "|"]
+    lines = [f"| policy | {lat} | {gib} | ksmd CPU s | idle CPU s "
+             "| other load |",
+             "|---" * (2 * waves + 4) + "|"]
     for name, o in out.items():
         ls = " | ".join("-" if x["latency_s"] is None else
                         f'{x["latency_s"]:.1f}' for x in o["waves"])
         gs = " | ".join(f'{x["unmerged_gib_s"]:.0f}' for x in o["waves"])
         lines.append(f"| {name} | {ls} | {gs} | {o['ksmd_cpu_s']:.1f} | "
-                     f"{o['ksmd_idle_cpu_s']:.2f} |")
+                     f"{o['ksmd_idle_cpu_s']:.2f} | "
+                     f"{o['other_load_cores']:.2f} |")
     return "\n".join(lines)
 
 
@@ -361,14 +391,19 @@ def main():
         keep = args.only.split(",")
         pols = [p for p in pols if p.name in keep]
     lock = open(LOCK, "w")
-    results = {}
+    results, others = {}, {}
     for p in pols:
         fcntl.flock(lock, fcntl.LOCK_EX)
         host = Host()
         tmp = tempfile.mkdtemp(prefix="kt-bench.")
         print(f"# {p.name} ...", flush=True)
         try:
-            results[p.name] = run_policy(host, p, simvm, args.waves, tmp)
+            results[p.name], others[p.name] = run_policy(
+                host, p, simvm, args.waves, tmp)
+            if others[p.name] > BUSY_CORES:
+                print(f"# {p.name}: the rest of the machine kept "
+                      f"{others[p.name]:.2f} cores busy: compare ratios "
+                      "with care", flush=True)
             log = os.path.join(tmp, "ksm-throttlerd.log")
             if os.path.exists(log):
                 slug = re.sub(r"[^a-z0-9]+", "-", p.name.lower())
@@ -378,7 +413,7 @@ def main():
             host.restore()
             fcntl.flock(lock, fcntl.LOCK_UN)
         time.sleep(1)   # a waiting kernel test gets its turn
-    out = analyse(results, args.waves)
+    out = analyse(results, others, args.waves)
     ratios(out)
     print(table(out, args.waves))
     with open(args.json, "w") as f:
