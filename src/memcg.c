@@ -35,6 +35,7 @@
 #include "rootfs.h"
 #include "statefile.h"
 #include "util.h"
+#include "vms.h"
 
 /* glibc's sys/queue.h lacks the BSDs' safe iterator. */
 #ifndef TAILQ_FOREACH_SAFE
@@ -53,6 +54,8 @@
 /* /proc/meminfo is a few KiB. */
 
 #define STATE_NAME		"memcg.state"
+/* Off for want of a memory controller: looked for every period, or this. */
+#define PROBE_SECS_MAX		60
 /* A line per VM's cgroup: this is thousands of VMs; bigger is not ours. */
 #define STATE_MAX		(1024 * 1024)
 
@@ -154,6 +157,7 @@ struct memcg {
 	const char		*reason;
 	struct event		*timer;
 	struct event		*watch;
+	struct event		*probe;		/* while off */
 	struct memcg_cgs	 cgs;
 	size_t			 ncgs;
 	uint64_t		 next_discovery_ms;
@@ -1417,35 +1421,40 @@ memcg_recover(struct memcg *m)
 	state_sync(m);
 }
 
-static int
-memcg_init(struct daemon *d, void **statep)
+/*
+ * The host's memory cgroup interface found, the state a crash left put
+ * right, and to work.  With none the engine is off, the state file kept
+ * for when there is one, and it looks again every period (at most a
+ * minute) and at a change of its configuration: a controller mounted
+ * after the daemon started, or a memcg.backend the host has, turns it on.
+ */
+static void
+memcg_start(struct memcg *m)
 {
-	struct memcg	*m;
-	const char	*why = "";
+	struct daemon	*d = m->d;
+	struct timeval	 tv = { 0, 0 };
+	const char	*why = "", *was = m->reason;
 	char		*text = NULL;
 
-	m = xcalloc(1, sizeof(*m));
-	m->d = d;
-	TAILQ_INIT(&m->cgs);
-	TAILQ_INIT(&m->stale);
-	if (asprintf(&m->statefile, "%s/%s", d->rundir, STATE_NAME) == -1)
-		fatal("asprintf");
-	if ((m->timer = evtimer_new(d->base, memcg_tick, m)) == NULL ||
-	    (m->watch = evtimer_new(d->base, memcg_watch, m)) == NULL)
-		fatalx("evtimer_new");
-	*statep = m;
 	if (host_open(&m->host, d->conf->memcg_backend, &why) < 0) {
 		m->state = MEMCG_OFF;
 		m->reason = why;
-		log_info("memcg: off: %s", why);
+		tv.tv_sec = (time_t)(d->conf->memcg_period_secs < PROBE_SECS_MAX ?
+		    d->conf->memcg_period_secs : PROBE_SECS_MAX);
+		evtimer_add(m->probe, &tv);
+		if (was != NULL && strcmp(was, why) == 0)
+			return;		/* said already */
+		log_info("memcg: off: %s; looking again every %lld s", why,
+		    (long long)tv.tv_sec);
 		if (statefile_read(d->rundirfd, STATE_NAME, STATE_MAX, &text,
 		    &why) == 0)
 			log_warnx("memcg: %s: no memory cgroup to put its "
 			    "memory.swap.max values back in, keeping it",
 			    m->statefile);
 		free(text);
-		return 0;
+		return;
 	}
+	evtimer_del(m->probe);
 	log_info("memcg: backend %s, cgroup v%d at %s%s%s",
 	    m->host.backend->name, m->host.version, m->host.mount,
 	    m->host.backend != m->host.hier ? ", cache reclaim with " : "",
@@ -1458,9 +1467,39 @@ memcg_init(struct daemon *d, void **statep)
 	if (d->conf->memcg_disabled) {
 		m->state = MEMCG_DISABLED;
 		m->reason = "disabled by configuration";
-		return 0;
+		return;
 	}
 	memcg_begin(m);
+}
+
+/* Off: is there a memory controller now?  The VMs known are taken up. */
+static void
+memcg_probe(evutil_socket_t fd, short what, void *arg)
+{
+	struct memcg	*m = arg;
+
+	memcg_start(m);
+	if (m->state != MEMCG_OFF)
+		vms_replay(m->d, memcg_on_event, m);
+}
+
+static int
+memcg_init(struct daemon *d, void **statep)
+{
+	struct memcg	*m;
+
+	m = xcalloc(1, sizeof(*m));
+	m->d = d;
+	TAILQ_INIT(&m->cgs);
+	TAILQ_INIT(&m->stale);
+	if (asprintf(&m->statefile, "%s/%s", d->rundir, STATE_NAME) == -1)
+		fatal("asprintf");
+	if ((m->timer = evtimer_new(d->base, memcg_tick, m)) == NULL ||
+	    (m->watch = evtimer_new(d->base, memcg_watch, m)) == NULL ||
+	    (m->probe = evtimer_new(d->base, memcg_probe, m)) == NULL)
+		fatalx("evtimer_new");
+	*statep = m;
+	memcg_start(m);
 	return 0;
 }
 
@@ -1478,8 +1517,11 @@ memcg_reconfigure(void *arg, const struct conf *old)
 	struct memcg_cg		*cg;
 	uint64_t		 now = now_ms(), period;
 
-	if (m->state == MEMCG_OFF)
+	/* Off: memcg.backend may name one the host has now. */
+	if (m->state == MEMCG_OFF) {
+		memcg_probe(-1, 0, m);
 		return;
+	}
 	if (old->memcg_backend != c->memcg_backend)
 		log_info("memcg: memcg.backend takes effect at the next start");
 	if (c->memcg_disabled) {
@@ -1620,6 +1662,7 @@ memcg_shutdown(void *arg)
 		m->host.backend->restore(&m->host);
 	event_free(m->timer);
 	event_free(m->watch);
+	event_free(m->probe);
 	free(m);
 }
 

@@ -290,6 +290,36 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 	return o;
 }
 
+/*
+ * Each VM known and not on its way out, as a CREATED event with all that
+ * the events said of it: for an engine that starts late (memcg, once a
+ * memory controller is there).
+ */
+void
+vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
+    void *arg)
+{
+	struct vms	*v = d->engine[ENGINE_VMS];
+	struct vm	*vm;
+	struct vm_event	 ev;
+
+	if (v == NULL)
+		return;
+	TAILQ_FOREACH(vm, &v->list, entry) {
+		if (vm->destroying)
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = VM_CREATED;
+		memcpy(ev.vm_id, vm->id, sizeof(ev.vm_id));
+		ev.pid = vm->pid;
+		ev.cgroup = vm->cgroup;
+		ev.class_name = vm->class_name;
+		ev.memory_bytes = vm->memory_bytes;
+		ev.input = vm->input;
+		cb(arg, &ev);
+	}
+}
+
 static void
 vms_status(void *arg, cJSON *root)
 {

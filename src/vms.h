@@ -15,7 +15,12 @@ struct ksm_stat {
 	int		mergeable;		/* -1: the kernel does not say */
 };
 
+struct daemon;
+struct vm_event;
+
 int	ksm_stat_parse(const char *, struct ksm_stat *);
 int	ksm_stat_read(int, struct ksm_stat *);
+void	vms_replay(struct daemon *, void (*)(void *, const struct vm_event *),
+	    void *);
 
 #endif
