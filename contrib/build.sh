@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/build.sh run|test|deps|build
 #   deps   install what a fresh Debian 12 lacks to build and test
 #   build  deps, then configure and build in _build/
@@ -89,7 +90,7 @@ test)
 
 	# ---- ASan, UBSan and LeakSanitizer: the whole of make check again,
 	# built with --enable-asan in a tree of its own.  A report from any
-	# program a test runs fails that test (tests/lib.sh, kt_checkers).
+	# program a test runs fails that test (tests/lib/lib.sh, kt_checkers).
 	mkdir -p "$top/_build-asan" && cd "$top/_build-asan"
 	[ -f Makefile ] || ../configure -q --enable-asan
 	make -j"$(nproc)" >/dev/null && make -j"$(nproc)" check || rc=$?
@@ -110,7 +111,7 @@ test)
 	# leaves a .trs in _build/fuzz/ that the summary counts; a crash
 	# fails with its input's path and the first lines of the error.
 	make fuzz FUZZ_SECONDS=60 || rc=1
-	"$top/tests/summary.sh" "$top/_build" "$top/_build-asan" \
+	"$top/tests/lib/summary.sh" "$top/_build" "$top/_build-asan" \
 	    "$top/_build-valgrind" || rc=1
 	exit $rc
 	;;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The inotify input.  Each directory in inputs.inotify.dirs holds one
  * subdirectory per VM (Kata runtimes keep /run/vc/sbs/<sandbox>): a
@@ -35,7 +36,7 @@
 #include "log.h"
 #include "rootfs.h"
 #include "util.h"
-#include "vmset.h"
+#include "idset.h"
 
 /*
  * One mask for every watch, whether on a VM directory or on an ancestor

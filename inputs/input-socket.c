@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The socket input: VM events and kicks from clients of the control
  * socket (runtimes, ksm-throttlerctl).  Everything in a request is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The socket input: the VM events and kicks that clients send on the
  * control socket.  control.c receives and authorises requests; these

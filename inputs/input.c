@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The input registry: which inputs exist, starting and stopping them as
  * the configuration says, and the per-input, per-type event counts that

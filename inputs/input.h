@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Inputs: the sources that tell the daemon VMs come and go.  Each is a
  * const struct input_ops in input_table[] (input.c), found by name; an

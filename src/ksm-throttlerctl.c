@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ksm-throttlerctl: the client of ksm-throttlerd's control socket.  One
  * request, one reply.  Status is a table for people or, with --json, the

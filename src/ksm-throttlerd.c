@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ksm-throttlerd: keeps a VM host's memory lean.  Options, start-up,
  * signals and an orderly shutdown that leaves the host's KSM settings as
@@ -25,9 +26,9 @@
 #include "control.h"
 #include "daemon.h"
 #include "input.h"
-#include "ksm.h"
+#include "ksm-sysfs.h"
 #include "log.h"
-#include "notify.h"
+#include "sdnotify.h"
 #include "rootfs.h"
 #include "util.h"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # contrib/debian/build-deb.sh [OUTDIR]: build the ksm-throttler .deb.
 # dpkg-buildpackage wants debian/ at the top of the source tree, and this
 # tree keeps it under contrib/; so a copy of the tree is made in a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // node validate.mjs TOOLS FILE.yaml...
 //
 // Validates Kubernetes manifests offline, as the API server would with

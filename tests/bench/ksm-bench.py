@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """KSM policies side by side on the real kernel, one timeline for all.
 
 Waves of simulated VMs (simvm) are created, left idle, destroyed; each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * simvm: a simulated VM for KSM benchmarks and kernel tests.  It maps
  * anonymous memory with MADV_MERGEABLE and fills it over a few seconds

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Seeds for fuzz-control: real frames of the control protocol.
 
     capture-control.py BUILDDIR OUTDIR
 
-Starts ksm-throttlerd on a fake root (tests/fake-root.sh) and a private
+Starts ksm-throttlerd on a fake root (tests/lib/fake-root.sh) and a private
 socket, puts a recording relay in front of it, and sends it what clients
 send: every ksm-throttlerctl command, and a runtime's register, events
-and kick (hand-made by tests/frames.sh, sent by tests/ktraw).  Each
+and kick (hand-made by tests/lib/frames.sh, sent by tests/lib/ktraw).  Each
 request frame is written to OUTDIR as a daemon-side seed (first byte 0),
 each reply as a client-side seed (first byte 1); one more seed holds a
 runtime's requests as one stream.
@@ -68,7 +69,7 @@ def main():
     root, run = os.path.join(tmp, "root"), os.path.join(tmp, "run")
     os.makedirs(root)
     os.makedirs(run)
-    subprocess.run(["sh", os.path.join(top, "tests/fake-root.sh"), root], check=True)
+    subprocess.run(["sh", os.path.join(top, "tests/lib/fake-root.sh"), root], check=True)
     daemon_sock, relay_sock = os.path.join(run, "ksm-throttler.sock"), os.path.join(tmp, "relay.sock")
     log = open(os.path.join(tmp, "daemon.log"), "w")
     daemon = subprocess.Popen([os.path.join(build, "src/ksm-throttlerd"), "-f", "--root", root,
@@ -107,7 +108,7 @@ def main():
         run_ctl("ksm-set-bad", "ksm-set", '{"boost_cpu_percent": "lots"}')
 
         # A runtime: register, then events and a kick, on one connection.
-        shell = ('. "$1/tests/frames.sh"; '
+        shell = ('. "$1/tests/lib/frames.sh"; '
                  'frame "$(req_register kata-runtime)"; '
                  'frame "$(req_event sandbox-7 0)"; frame "$(req_event sandbox-7 1)"; '
                  'frame "$(req_kick)"; frame "$(req_status 2)"; '
@@ -116,7 +117,7 @@ def main():
                                 capture_output=True, check=True).stdout
         name_of[:] = ["runtime-register", "runtime-event-creating", "runtime-event-created",
                       "runtime-kick", "runtime-status-v2", "runtime-config-set-empty"]
-        subprocess.run([os.path.join(build, "tests/ktraw"), "-n", "6", relay_sock], input=stream,
+        subprocess.run([os.path.join(build, "tests/lib/ktraw"), "-n", "6", relay_sock], input=stream,
                        stdout=subprocess.DEVNULL, check=True)
         time.sleep(0.2)
     finally:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: a configuration file, and the same bytes as a live *-set. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer: what the memcg engine reads from the kernel, and the cgroup
  * paths it is given.  The first byte picks the parser, the rest is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer: the /proc/pagetypeinfo and /proc/meminfo parsers.
  * tests/fuzz/run.sh builds and runs it (make fuzz); its seeds are the

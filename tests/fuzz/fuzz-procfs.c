@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer: the small kernel-file parsers.  The first byte picks the
  * parser, the rest is the file: /proc/<pid>/stat, PSI, ksm_stat (as
@@ -11,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ksm.h"
+#include "ksm-sysfs.h"
 #include "mergeable.h"
 #include "psi.h"
 #include "util.h"
-#include "vms.h"
+#include "vm-registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

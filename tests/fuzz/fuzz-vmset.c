@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer: the names the inotify input gets from a directory anyone
  * with write access to it can fill, and the VM sets they go into
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmset.h"
+#include "idset.h"
 
 /* The checks are linear: a bound keeps an input quick. */
 #define OPS_MAX	2048

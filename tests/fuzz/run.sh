@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/fuzz/run.sh [SECONDS] [TARGET...]: build every libFuzzer target,
 # tests/fuzz/fuzz-NAME.c, with clang, ASan and UBSan, and run each for
 # SECONDS (default 60) over its seed corpus, tests/fuzz/corpus/NAME, at
@@ -7,7 +8,7 @@
 #
 # In the build directory (FUZZ_BUILD, default _build-fuzz/) each target
 # leaves TARGET.log and TARGET.trs, an automake test result that
-# tests/summary.sh counts, and work-TARGET/, the corpus it grew and the
+# tests/lib/summary.sh counts, and work-TARGET/, the corpus it grew and the
 # input of any crash, which becomes a regression input once fixed.
 # fuzz-summary.txt has one line per target: the seconds it ran, its
 # executions, its corpus and the coverage it reached.
@@ -57,7 +58,7 @@ skip_all() {
 }
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 $SAN -I. -Iproto -I$top/src -I$top/inputs
+CFLAGS="-g -O1 $SAN -I. -Iproto $(for d in "$top"/src/*/ "$top"/inputs; do printf -- "-I%s " "$d"; done)
 $(pkg-config --cflags libevent libprotobuf-c libcjson)"
 LIBS="$(pkg-config --libs libevent libprotobuf-c libcjson)"
 
@@ -75,8 +76,7 @@ build_objs() {
 	    return 1
 	printf '#define PACKAGE_VERSION "fuzz"\n#define KT_RUNDIR "/tmp"\n#define _GNU_SOURCE 1\n' \
 	    > config.h
-	srcs=$(ls "$top"/src/*.c "$top"/inputs/*.c proto/*.c |
-	    grep -v -e /ksm-throttlerd.c -e /ksm-throttlerctl.c)
+	srcs=$(ls "$top"/src/*/*.c "$top"/inputs/*.c proto/*.c)
 	rm -f obj/*.o
 	echo "$srcs" | xargs -P "$jobs" -I{} sh -c 'clang $0 \
 	    -fsanitize=fuzzer-no-link -include config.h -c "{}" \

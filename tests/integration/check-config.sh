@@ -1,7 +1,8 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # --check-config: the effective configuration printed as JSON (golden
 # files), and every kind of bad file refused with the file, key and reason.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 G="$top_srcdir/tests/integration/golden"
 

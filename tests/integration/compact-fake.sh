@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The compaction engine in the real daemon on a fake /proc: compaction
 # triggered by fragments and by a fall of MemFree, skipped by threshold
 # and by PSI, forced, stopped by PSI and by time (compact_memory is a FIFO
@@ -6,9 +7,9 @@
 # disabling, per-node compaction where only one node needs it, live
 # changes by SIGHUP, and inputs that are missing or garbage: the engine
 # off with the reason, the daemon running.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 P="$ROOT/proc"
 CM="$P/sys/vm/compact_memory"
 

@@ -1,8 +1,9 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The bash completion of ksm-throttlerctl offers the verbs and options of
 # DESIGN.md in the places they go, with and without the bash-completion
 # package's helpers loaded.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 F="$top_srcdir/contrib/bash-completion/ksm-throttlerctl"
 bash -n "$F" || fail "syntax error in $F"

@@ -1,14 +1,15 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile clients on the control socket, with hand-made frames: oversized,
 # undecodable, empty, unknown, wrong version, half a frame then silence,
 # silence from the start, a stream of garbage, a flood of requests never
 # read, more connections than allowed.  Each gets an error reply or a
 # closed connection and a log line; the daemon and its other clients
 # carry on.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 cat > "$T/conf.json" <<'JSON'
 { "socket": { "max_frame_bytes": 1024, "max_clients": 8, "idle_timeout_secs": 2 },

@@ -1,13 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Peer credentials on the control socket.  Another uid cannot connect to
 # the 0660 socket at all (exit 4, "permission denied"); given a way in,
 # it may read status and config but not kick, send events or change the
 # configuration; members of socket.group, by primary or supplementary
 # group, may.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 [ "$(id -u)" = 0 ] || skip "needs root to become another uid"
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 command -v jq >/dev/null || skip "jq is not installed"

@@ -1,13 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The control socket with the real client: status as a table and as JSON,
 # events and kicks counted per input and per registered client, live
 # config changes applied partially or refused whole, clear exits when the
 # daemon is not there; the socket and run directory made safely (stale
 # socket replaced, live one not stolen, planted symlinks refused).
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 [ -x "$KTCTL" ] || fail "$KTCTL not built"
 cat > "$T/conf.json" <<'JSON'

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Cgroups removed mid-pass on a fake cgroup v2 tree, where
 # memcg-fake.sh removes one the pass has not reached yet: here the
 # cgroup whose reclaim write is under way (memory.reclaim a FIFO, so the
@@ -7,10 +8,10 @@
 # not counted as errors, the pass goes on, and the re-created one is
 # reclaimed as it is now.  tests/kernel/fault-cgroup-v1.sh does this with real
 # v1 cgroups.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 V2="$ROOT/sys/fs/cgroup"
 echo "cpu io memory pids" > "$V2/cgroup.controllers"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Kernel files that vanish or turn to garbage while the daemon runs, on a
 # fake /sys and /proc: KSM knobs and counters, /proc/pressure,
 # /proc/pagetypeinfo, /proc/meminfo, a cgroup's memory.pressure.  Each
@@ -6,10 +7,10 @@
 # file is back each engine picks up again by itself (no reload), and
 # the host's KSM knobs are as found after stop, also a knob that was
 # missing when the originals were saved.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm

@@ -1,19 +1,20 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # KSM knob writes refused, on a fake /sys.  EACCES for real: a knob file
 # of mode 0444 and the daemon run as root without CAP_DAC_OVERRIDE.
-# EBUSY from tests/fault-inject.so: none of the knobs the daemon writes
+# EBUSY from tests/lib/fault-inject.so: none of the knobs the daemon writes
 # returns it on Linux, so nothing real provokes it.  (EINVAL from the
 # kernel's advisor owning pages_to_scan, and EROFS, are real in
 # tests/kernel/fault-advisor.sh.)  Each refusal is logged once with the
 # knob and the reason, shown in the status, not taken as written, tried
 # again until it works, and the host's knobs are back at exit, also
 # when a knob refuses its restore (by the next start).
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
-INJECT="$top_builddir/tests/fault-inject.so"
+INJECT="$top_builddir/tests/lib/fault-inject.so"
 [ -f "$INJECT" ] || fail "$INJECT not built"
 K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm

@@ -1,14 +1,15 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # SIGHUP with a configuration file gone bad (check-config.sh covers what
 # -n says of bad files; inotify.sh, memcg-fake.sh, compact-fake.sh and
 # throttle-fake.sh good reloads): every bad file is refused naming the
 # file and why, the old configuration stays in force and the engines run
 # on; the next good file applies; a burst of SIGHUPs does no harm; with
 # no file, SIGHUP says there is nothing to reload.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 C="$T/conf.json"
 count() { grep -cF "$1" "$T/daemon.log"; }

@@ -1,14 +1,15 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The state file (<rundir>/ksm.state), on a fake /sys.  Corrupt at start
 # in every way (beyond ksm-fake.sh's wrong header): not trusted, said,
 # nothing restored from it, the knobs as found after stop.  A full disk
 # (the run directory on a tiny tmpfs, filled): the daemon refuses to
 # write any knob whose original it could not save, says so once, shows
 # it in the status, keeps running, and tunes KSM once there is room.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm

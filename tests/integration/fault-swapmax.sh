@@ -1,14 +1,15 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # memory.swap.max of a VM's cgroup whose class sets allowswap, on a fake
 # cgroup v2 tree: its original is in <rundir>/memcg.state before the
 # first write.  Killed (SIGKILL), the daemon leaves it there; the next
 # start puts the original back, removes the file, and saves that same
 # original again when it changes the file again.  A clean stop restores
 # and removes the file; a corrupt or planted one is said and not trusted.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 V2="$ROOT/sys/fs/cgroup"
 echo "cpu io memory pids" > "$V2/cgroup.controllers"
 : > "$V2/memory.reclaim"

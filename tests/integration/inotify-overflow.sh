@@ -1,13 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # An inotify queue overflow: the daemon is started with a tiny queue
 # (fs.inotify.max_queued_events, lowered only while it starts, since the
 # kernel reads it when the queue is made) and stopped while hundreds of
 # VMs come and go.  The rescan must report exactly what the lost events
 # would have: no VM lost, none doubled.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 Q=/proc/sys/fs/inotify/max_queued_events
 [ "$(id -u)" = 0 ] || skip "needs root to lower $Q"

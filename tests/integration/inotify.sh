@@ -1,13 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The inotify input on private directories below a fake --root: VMs there
 # at start reported once; mkdir/rmdir bursts of hundreds of VMs, none
 # lost, none doubled; a watched directory created late, deleted and
 # re-created, moved away and back, its ancestors removed; directories
 # added and dropped on SIGHUP.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 SBS="$ROOT/run/vc/sbs"
 LATE="$ROOT/late/a/b"

@@ -1,7 +1,8 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The JSON configuration in contrib/kubernetes/configmap.yaml is one the
 # daemon accepts, with the metrics endpoint open on the pod's network.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 CM="$top_srcdir/contrib/kubernetes/configmap.yaml"
 

@@ -1,10 +1,11 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/kubernetes/*.yaml pass the Kubernetes OpenAPI schema with strict
 # field validation, offline: contrib/kubernetes/validate.mjs, with the npm
 # packages of contrib/kubernetes/package.json installed in
 # $KT_K8S_TOOLS (default ~/.cache/ksm-throttler/k8s-validate; `contrib/build.sh
 # deps` installs them there).  Skips when node or the packages are missing.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 TOOLS=${KT_K8S_TOOLS:-${HOME:-/root}/.cache/ksm-throttler/k8s-validate}
 K="$top_srcdir/contrib/kubernetes"

@@ -1,10 +1,11 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The real daemon on a fake /sys: knobs saved before the first write, put
 # back on SIGTERM and after a SIGKILL; hostile sysfs contents and vanishing
 # files do not stop it; a kernel without KSM leaves the daemon running.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 K="$ROOT/sys/kernel/mm/ksm"
 knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs") $(cat "$K/advisor_mode")"; }
 

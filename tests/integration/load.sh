@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The control socket under load: 1000 clients connected at once send
 # 100000 VM events, pipelined and mixed with status requests, while one
 # more client floods the daemon and reads its replies late.  ktload
@@ -20,7 +21,7 @@
 # socket.max_clients 1024: it must raise the limit to the hard one.
 #
 # KT_LOAD_FLAGS: more ktload options (make load LOAD_FLAGS=...).
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 KTLOAD="$top_builddir/tests/load/ktload"
 [ -x "$KTLOAD" ] || fail "$KTLOAD not built"
@@ -41,7 +42,7 @@ need=$((CLIENTS + 64))
 hard=$(ulimit -Hn)
 [ "$hard" = unlimited ] || [ "$hard" -ge $need ] ||
     skip "needs $need open files, the hard limit (ulimit -Hn) is $hard"
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 echo '{"metrics": {"listen": ""}}' > "$T/conf.json"
 
 ulimit -Sn 512 || fail "ulimit -Sn 512"

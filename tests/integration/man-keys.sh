@@ -1,19 +1,20 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # ksm-throttler.json(5) documents every key of the configuration table
-# (src/conf-table.c) with its default and, for integers, its range; and
+# (src/core/conf-table.c) with its default and, for integers, its range; and
 # documents no key the table lacks.  A key added to the table without its
 # man page entry fails here by name.
 #
 # The page's convention, for each key: an ".It Ic KEY ..." item whose text
 # has a line "Default: VALUE." with VALUE spelt as `ksm-throttlerd -n`
 # prints it, and for integers a line "Range: MIN to MAX.".
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
-KEYS="$top_builddir/tests/conf-keys"
+KEYS="$top_builddir/tests/lib/conf-keys"
 MAN="$top_srcdir/man/ksm-throttler.json.5"
 [ -x "$KEYS" ] || fail "$KEYS is not built"
-"$KEYS" > "$T/keys" || fail "tests/conf-keys failed"
-[ -s "$T/keys" ] || fail "tests/conf-keys listed no key"
+"$KEYS" > "$T/keys" || fail "tests/lib/conf-keys failed"
+[ -s "$T/keys" ] || fail "tests/lib/conf-keys listed no key"
 
 # item KEY: the source of KEY's item, without the escapes that only steer
 # hyphenation and spacing.
@@ -53,7 +54,7 @@ done < "$T/keys"
 cut -f1 "$T/keys" | sort > "$T/table"
 awk '$1 == ".It" && $2 == "Ic" { print $3 }' "$MAN" | sort > "$T/documented"
 comm -13 "$T/table" "$T/documented" | while read -r key; do
-	echo "$key: documented in man/ksm-throttler.json.5 but not in src/conf-table.c" >> "$T/problems"
+	echo "$key: documented in man/ksm-throttler.json.5 but not in src/core/conf-table.c" >> "$T/problems"
 done
 
 if [ -s "$T/problems" ]; then

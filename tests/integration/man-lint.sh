@@ -1,7 +1,8 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The manual pages render without a warning: mandoc's linter (warnings and
 # worse) and man(1) with groff's warnings.  Skips when neither is there.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 PAGES="ksm-throttlerd.8 ksm-throttlerctl.8 ksm-throttler.json.5"
 ran=

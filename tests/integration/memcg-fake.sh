@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The memcg engine in the real daemon on fake cgroup trees: v1 with the
 # cache-threshold policy (force_empty, cooldown, a PSI storm that skips
 # runs, unreadable stats, a write the "kernel" refuses); v2 with period
@@ -6,9 +7,9 @@
 # loop still answers, a cgroup removed mid-pass, PSI over the limit
 # during a write that cancels it, live changes on SIGHUP; MGLRU turned
 # on, aged, and turned off again at exit.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 V1="$ROOT/sys/fs/cgroup/memory"
 V2="$ROOT/sys/fs/cgroup"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The memcg engine on a host whose memory controller appears after the
 # daemon started (a fake cgroup v2 tree without "memory" in
 # cgroup.controllers, then with it): off with the reason, said once
@@ -6,10 +7,10 @@
 # there, taking up the VMs that came meanwhile but not one destroyed
 # meanwhile; and a memcg-set naming a backend the host lacks, then one
 # it has, turns it off and on again without a restart.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v jq >/dev/null || skip "jq is not installed"
 V2="$ROOT/sys/fs/cgroup"
 on() { [ "$(st .memcg.state)" != off ]; }

@@ -1,11 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The Prometheus endpoint: real scrapes, `promtool check metrics`, values
 # equal to the fake sysfs, bad HTTP requests answered with errors, slow
 # clients unable to stall the loop, and a real Prometheus server scraping.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 command -v curl >/dev/null || skip "curl not installed"
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 K="$ROOT/sys/kernel/mm/ksm"
 echo 1234 > "$K/pages_sharing"
 echo 56 > "$K/pages_shared"
@@ -103,7 +104,7 @@ ok "empty listen turns metrics off; a port in use is reported and the daemon run
 
 # The Grafana board only uses metrics the daemon exports.
 for name in $(grep -o 'ksm_throttler_[a-z_]*' "$top_srcdir/contrib/grafana/ksm-throttler-dashboard.json" | sort -u); do
-	grep -q "\"$name\"" "$top_srcdir/src/metrics.c" ||
-	    fail "the Grafana dashboard uses $name, which src/metrics.c does not export"
+	grep -q "\"$name\"" "$top_srcdir/src/views/metrics.c" ||
+	    fail "the Grafana dashboard uses $name, which src/views/metrics.c does not export"
 done
 ok "every metric on the Grafana dashboard is exported"

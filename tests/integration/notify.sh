@@ -1,13 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Under systemd (Type=notify): READY=1 once started, a STATUS= line with
 # what KSM saves (pages_sharing times the page size) and the policy's
 # state, WATCHDOG=1 at half of WatchdogSec=, STOPPING=1 on SIGTERM; and
 # none of it, with no timer, when $NOTIFY_SOCKET is not set.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h" ||
     skip "built without libsystemd (configure --with-systemd; Debian: libsystemd-dev)"
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 page=$(getconf PAGESIZE)
 echo $((64 * 1024 * 1024 / page)) > "$ROOT/sys/kernel/mm/ksm/pages_sharing"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Descriptors.  Every one the daemon holds, once every engine, the
 # metrics listener and the inotify input run and clients are connected,
 # is close-on-exec.  The children that carry out slow kernel writes (a
@@ -6,10 +7,10 @@
 # directory their path is opened below and their end of the result pipe:
 # none of the daemon's sockets, clients, pid file or the other child's
 # pipe.  The writes block here on FIFOs, so the children can be looked at.
-. "$top_srcdir/tests/lib.sh" || exit 99
+. "$top_srcdir/tests/lib/lib.sh" || exit 99
 kt_no_valgrind "valgrind holds descriptors of its own in the daemon and its children"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 command -v perl >/dev/null || skip "perl is not installed"
 P="$ROOT/proc"
 V2="$ROOT/sys/fs/cgroup"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The run directory and what is in it, against things planted there: a
 # dangling symlink as the directory, a group-writable directory, symlinks
 # at the socket, the pid file, the state file and its temporary name, a
@@ -10,9 +11,9 @@
 # the pid file 0644, the state file 0600.  (control.sh covers a symlink
 # to a directory, a world-writable or foreign directory and a plain file
 # at the socket path.)
-. "$top_srcdir/tests/lib.sh" || exit 99
+. "$top_srcdir/tests/lib/lib.sh" || exit 99
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 K="$ROOT/sys/kernel/mm/ksm"
 before=$(kt_fake_knobs)
 mkdir "$T/elsewhere"

@@ -1,8 +1,9 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/systemd/ksm-throttlerd.service passes `systemd-analyze verify`
 # (with its ExecStart pointed at the built daemon and its man: links at
 # the pages of this tree), and keeps the settings the deployment relies on.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 UNIT="$top_builddir/contrib/systemd/ksm-throttlerd.service"
 [ -f "$UNIT" ] || fail "$UNIT not made (make check makes it)"

@@ -1,11 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The throttle policy driving the real daemon on a fake /sys and /proc:
 # idle trickle at start, a boost when a mergeable process appears with no
 # event, idle again once the fake ksmd's full scans show merging settled,
 # the free-memory gate through a reload, every knob restored on SIGTERM.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 K="$ROOT/sys/kernel/mm/ksm"
 P="$ROOT/proc"
 knob() { cat "$K/$1"; }

@@ -1,12 +1,13 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Per-VM KSM savings: a VM whose VMM pid an event names shows its
 # ksm_stat in status, in the status table and in the metrics, labelled by
 # VM id; a destroyed VM leaves no stale series; status --watch redraws.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 command -v curl >/dev/null || skip "curl not installed"
 command -v jq >/dev/null || skip "jq not installed"
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 mkdir -p "$ROOT/proc/4242" "$ROOT/proc/4343"
 printf 'ksm_rmap_items 300\nksm_zero_pages 7\nksm_merging_pages 25600\nksm_process_profit 90000000\nksm_merge_any: no\nksm_mergeable: yes\n' \
     > "$ROOT/proc/4242/ksm_stat"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel: the daemon as root with exactly the capabilities the
 # systemd unit grants (CapabilityBoundingSet=, as systemd applies it: the
 # bounding set, nothing inheritable, no new privileges) still does its
@@ -8,7 +9,7 @@
 # each capability is dropped in turn, and none at all: what it was for
 # fails, with a log line that says so, and nothing else does.  Each run's
 # warnings are printed as the measurement.
-. "$top_srcdir/tests/lib.sh" || exit 99
+. "$top_srcdir/tests/lib/lib.sh" || exit 99
 kt_setup
 SIMVM="$top_builddir/tests/bench/simvm"
 UNIT="$top_srcdir/contrib/systemd/ksm-throttlerd.service.in"

@@ -1,10 +1,11 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel: fragment free memory (every other page of whole blocks,
 # see fragment.c), let the daemon's compaction engine run, and see the
 # free blocks of compact_order and above rise.  Then measure how fast SIGKILL stops a
 # write to compact_memory, which is how the engine stops a compaction.
 # Needs root; KSM is left alone (ksm.enabled false).
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 [ "$(id -u)" = 0 ] || skip "needs root to write /proc/sys/vm/compact_memory"
 [ -w /proc/sys/vm/compact_memory ] ||

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel: the kernel's advisor owns pages_to_scan.  While
 # advisor_mode is scan-time the kernel refuses every write of
 # pages_to_scan (EINVAL).  The daemon normally switches the advisor off
@@ -9,8 +10,8 @@
 # once the advisor is off again pages_to_scan is written; the host's
 # knobs are back after stop, and after a stop whose restore the advisor
 # refused, by the next start.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
 command -v jq >/dev/null || skip "jq is not installed"
 command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel, cgroup v1: cgroups removed while the memcg engine's pass
 # works on them.  Eight children of the test's own cgroup hold page cache
 # over cache_reclaim.threshold; the daemon is stopped (SIGSTOP) the
@@ -7,8 +8,8 @@
 # not counted as errors), reclaims the one left, drops the removed ones
 # from the status, and runs on.  Touches only the cgroups it creates,
 # and removes them however it ends.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
 command -v jq >/dev/null || skip "jq is not installed"
 MEM=/sys/fs/cgroup/memory

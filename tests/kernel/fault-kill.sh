@@ -1,11 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel: SIGKILL at random moments, then a restart and a stop; the
 # host's KSM knobs must be back every time.  ksm-restore.sh kills once
 # at a quiet moment; here, for about 25 seconds, each round sets other
 # host knobs and kills the daemon while it starts, during a boost after
 # a kick, or while it restores on SIGTERM.  KT_SEED=N replays a run.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/frames.sh"
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
 kt_setup
 kt_ksm_real
 seed=${KT_SEED:-$$}

@@ -1,11 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel: two simulated VMs' duplicate pages merge once the daemon
 # knows of them (a kick where the control client exists, otherwise the
 # daemon's own look for new mergeable memory), the boost ends once merging
 # settles, and the knobs are the host's again when the daemon stops.
 # Once with pages_to_scan as the actuator, once with the kernel's advisor
 # (ksm.use_advisor) where the kernel has one.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 SIMVM="$top_builddir/tests/bench/simvm"
 [ -x "$SIMVM" ] || skip "$SIMVM not built (make check builds it)"

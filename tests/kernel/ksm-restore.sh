@@ -1,8 +1,9 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel: the daemon leaves every KSM knob exactly as it found it,
 # after SIGTERM and after SIGKILL plus a restart, also when the host had
 # non-default values in place.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 kt_ksm_real
 

@@ -1,10 +1,11 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Real kernel, cgroup v1: a workload in a child of the memory controller
 # fills page cache well over the threshold; the daemon, with
 # cache_reclaim.parent set to the test's cgroup, brings the cache below
 # the threshold with force_empty, and the workload runs on unharmed.
 # Touches only the cgroups it creates, and removes them however it ends.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 MEM=/sys/fs/cgroup/memory
 [ "$(id -u)" = 0 ] || skip "needs root to create cgroups under $MEM"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package: contrib/debian/build-deb.sh builds the .deb with
 # `dpkg-buildpackage -us -uc -b`; it installs with dpkg -i, holds what it
 # should where it should, its ksm-throttlerd starts in the foreground
@@ -6,7 +7,7 @@
 # and tells systemd it is ready; then the package is purged and the host
 # is as it was.  Needs root, dpkg-dev and debhelper; skips otherwise, and
 # when a ksm-throttler package is already installed.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 [ -z "${KT_IN_PACKAGE_BUILD:-}" ] && [ -z "${DEB_BUILD_ARCH:-}" ] ||
     skip "inside a package build"
@@ -55,7 +56,7 @@ ok "dpkg -i installs it; the daemon accepts the shipped configuration"
 
 # Start it as a service manager would, without one: the foreground, a
 # private run directory, and a notify socket to hear READY=1 on.
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 kt_notify_listen
 KT_EXTRA_CLEANUP='kill $LISTENER 2>/dev/null; purge'
 KTD=/usr/sbin/ksm-throttlerd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: the compaction rules over sampled counts, with the clock in
  * the PSI samples: the threshold (fragments grew, MemFree fell), forced

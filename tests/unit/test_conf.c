@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: the configuration table, parsing, validation, live changes. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: framing of the control protocol, good and hostile. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: the memcg engine's decisions over sampled state with an
  * injected clock (PSI gates, aging, swappiness, eviction steps, cache

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: the memcg backends over a fake tree, the test playing the
  * kernel: each write a backend asks for is checked, then the kernel's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: the memcg engine's event handling over a fake cgroup v2
  * tree, without a socket: a VM's cgroup under its class from CREATED

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: /proc/meminfo and the mergeable processes, on a fake /proc. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: the /proc/pagetypeinfo parser on the kernel's layouts (one
  * node, several nodes, CMA and ZONE_MOVABLE, old kernels' Reserve type,
@@ -23,14 +24,14 @@
 #include "pagetypeinfo.h"
 #include "util.h"
 
-/* The layouts live in tests/unit/pagetypeinfo/, one file each. */
+/* The layouts are the fuzz target's seeds, tests/fuzz/corpus/pagetypeinfo/. */
 static char *
 layout(const char *name)
 {
 	const char	*src = getenv("top_srcdir");
 	char		 path[4096], *text;
 
-	snprintf(path, sizeof(path), "%s/tests/unit/pagetypeinfo/%s",
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/pagetypeinfo/%s",
 	    src != NULL ? src : "..", name);
 	if (file_read_alloc(path, &text, NULL, PTI_FILE_MAX) < 0)
 		fail_msg("cannot read %s (is top_srcdir set?)", path);

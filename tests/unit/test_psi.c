@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: PSI parsing and the stall share, and the offloaded write. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: state files in a directory descriptor.  Written whole and
  * renamed into place, 0600, never through a symlink at either name;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests: strict number parsing and checked formatting. */
 #include "config.h"
 

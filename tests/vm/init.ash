@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /init of the test VM, packed by tests/vm/run.sh.  Mounts what guest
 # scripts rely on, runs each script named in /kt/scripts in turn with its
 # output on the serial console between "VMTEST BEGIN name" and "VMTEST END

@@ -1,10 +1,11 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the guest scripts (tests/vm/*.sh) inside the test VM, under
-# busybox ash.  tests/lib.sh's helpers (kt_setup, kt_start, kt_stop, ok,
+# busybox ash.  tests/lib/lib.sh's helpers (kt_setup, kt_start, kt_stop, ok,
 # assert_eq, wait_for, ksm_knobs, ...) with fail and skip ending in the
 # VMTEST line that tests/vm/run.sh reads, and what guest scripts share:
 # memory cgroups, MGLRU, swap on zram.  A script ends with vm_pass.
 
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 
 CG_ROOT=/sys/fs/cgroup
 LRU_GEN=/sys/kernel/mm/lru_gen/enabled

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Guest test (busybox ash, inside the test VM): the memcg engine on a real
 # kernel with cgroup v2 and MGLRU.  A workload fills page cache from a
 # disk-backed file system (ext2 on a zram disk) in a v2 cgroup;
@@ -15,8 +16,8 @@
 if [ -r "$top_srcdir/tests/vm/lib.ash" ]; then
 	. "$top_srcdir/tests/vm/lib.ash"
 else
-	# Without the harness's library: tests/lib.sh and the little needed.
-	. "$top_srcdir/tests/lib.sh"
+	# Without the harness's library: tests/lib/lib.sh and the little needed.
+	. "$top_srcdir/tests/lib/lib.sh"
 	CG_ROOT=/sys/fs/cgroup
 	LRU_GEN=/sys/kernel/mm/lru_gen/enabled
 	LRU_GEN_DEBUG=/sys/kernel/debug/lru_gen

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The VM test layer, host side.  Boots Debian's kernel (cgroup v2, MGLRU,
 # KSM) under qemu TCG from a busybox initramfs that carries the built
 # daemon and the guest scripts, runs every script in that one boot and reads

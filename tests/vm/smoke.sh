@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Guest smoke test: the VM gives guest scripts what they rely on.  MGLRU
 # that turns on and ages a cgroup's pages, a cgroup v2 memory controller
 # whose memory.reclaim reclaims, kernel modules packed on demand (swap on

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A set of VM ids (directory names), kept sorted.  vmset_diff() is the
+ * pure heart of the inotify rescan: what appeared and what vanished
+ * between what we knew and what a scan saw.
+ */
+#ifndef KT_VMSET_H
+#define KT_VMSET_H
+
+#include <stddef.h>
+
+struct vmset {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+
+typedef void	(*vmset_diff_fn)(void *, const char *, int);
+
+int	 vmset_has(const struct vmset *, const char *);
+int	 vmset_add(struct vmset *, const char *);
+int	 vmset_del(struct vmset *, const char *);
+void	 vmset_append(struct vmset *, const char *);
+void	 vmset_sort(struct vmset *);
+void	 vmset_swap(struct vmset *, struct vmset *);
+void	 vmset_clear(struct vmset *);
+size_t	 vmset_diff(const struct vmset *, const struct vmset *, vmset_diff_fn,
+	    void *);
+
+#endif

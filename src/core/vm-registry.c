@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VM registry: a VM is known from its CREATING or CREATED event until
+ * DESTROYED, with what the events said of it (VMM pid, cgroup, class,
+ * memory).  Status lists each VM with its KSM savings, read from its
+ * VMM's /proc/<pid>/ksm_stat when asked, so a VM that is gone leaves
+ * nothing behind.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "rootfs.h"
+#include "util.h"
+#include "vm-registry.h"
+
+/* Bounds what a flood of made-up VM ids can cost. */
+#define VMS_MAX		65536
+/*
+ * A VM without a VMM pid has its runtime's pid files looked at by status
+ * at most this often: a runtime writes the file as the VM starts, and a
+ * status asked for by many clients at once does not open a file per VM
+ * each time.
+ */
+#define PID_LOOKUP_MS	1000
+
+struct vm {
+	char		 id[VM_ID_MAX];		/* first: the index's key */
+	TAILQ_ENTRY(vm)	 entry;
+	pid_t		 pid;
+	uint64_t	 pid_lookup_ms;		/* last look at the pid files */
+	char		*cgroup;
+	char		*class_name;
+	uint64_t	 memory_bytes;
+	uint64_t	 since_ms;
+	const char	*input;
+	int		 destroying;
+	int		 ksm_stat_warned;
+};
+
+TAILQ_HEAD(vm_list, vm);
+
+/* The list keeps the order VMs came in, for status; the index finds one. */
+struct vms {
+	struct daemon	*d;
+	struct vm_list	 list;
+	void		*index;		/* tsearch(3) tree of struct vm */
+	size_t		 count;
+	int		 full_warned;
+};
+
+/*
+ * "ksm_rmap_items 12\nksm_zero_pages 0\n...ksm_mergeable: yes\n".
+ * Unknown lines are skipped (newer kernels add some); a known one with a
+ * bad number makes the whole file bad.
+ */
+int
+ksm_stat_parse(const char *text, struct ksm_stat *st)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} fields[] = {
+		{ "ksm_rmap_items", offsetof(struct ksm_stat, rmap_items) },
+		{ "ksm_zero_pages", offsetof(struct ksm_stat, zero_pages) },
+		{ "ksm_merging_pages", offsetof(struct ksm_stat, merging_pages) },
+		{ "ksm_process_profit", offsetof(struct ksm_stat, process_profit) },
+	};
+	const char	*line = text, *nl, *sp;
+	char		 num[32];
+	size_t		 i, len;
+	int		 seen = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->mergeable = -1;
+	for (; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len > 13 && strncmp(line, "ksm_mergeable:", 14) == 0)
+			st->mergeable = strncmp(line + 14, " yes", 4) == 0;
+		for (i = 0; i < nitems(fields); i++) {
+			sp = line + strlen(fields[i].name);
+			if (strncmp(line, fields[i].name, strlen(fields[i].name))
+			    != 0 || *sp != ' ')
+				continue;
+			len -= (size_t)(sp + 1 - line);
+			if (len == 0 || len >= sizeof(num))
+				return -EINVAL;
+			memcpy(num, sp + 1, len);
+			num[len] = '\0';
+			if (parse_i64(num, (int64_t *)(void *)
+			    ((char *)st + fields[i].off)) < 0)
+				return -EINVAL;
+			seen++;
+		}
+		if (nl == NULL)
+			break;
+	}
+	return seen > 0 ? 0 : -EINVAL;
+}
+
+int
+ksm_stat_read(int pid, struct ksm_stat *st)
+{
+	char	path[64], buf[ROOTFS_SMALL];
+	ssize_t	n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", pid);
+	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
+		return (int)n;
+	return ksm_stat_parse(buf, st);
+}
+
+/* Both sides point at a struct vm or at a bare id: the id comes first. */
+static int
+vm_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static struct vm *
+vm_find(struct vms *v, const char *id)
+{
+	void	*node;
+
+	node = tfind(id, &v->index, vm_cmp);
+	return node != NULL ? *(struct vm **)node : NULL;
+}
+
+static void
+vm_free(struct vms *v, struct vm *vm)
+{
+	TAILQ_REMOVE(&v->list, vm, entry);
+	tdelete(vm, &v->index, vm_cmp);
+	v->count--;
+	free(vm->cgroup);
+	free(vm->class_name);
+	free(vm);
+}
+
+static void
+set_str(char **dst, const char *src)
+{
+	if (src == NULL || *src == '\0')
+		return;
+	free(*dst);
+	*dst = xstrdup(src);
+}
+
+/* What a later event says adds to what an earlier one said. */
+static void
+vm_update(struct vm *vm, const struct vm_event *ev)
+{
+	if (ev->pid > 0)
+		vm->pid = ev->pid;
+	if (ev->memory_bytes > 0)
+		vm->memory_bytes = ev->memory_bytes;
+	set_str(&vm->cgroup, ev->cgroup);
+	set_str(&vm->class_name, ev->class_name);
+	if (ev->type == VM_DESTROYING)
+		vm->destroying = 1;
+}
+
+static void
+vms_on_event(void *arg, const struct vm_event *ev)
+{
+	struct vms	*v = arg;
+	struct vm	*vm;
+
+	if (ev->type == VM_KICK || ev->vm_id[0] == '\0')
+		return;
+	vm = vm_find(v, ev->vm_id);
+	if (ev->type == VM_DESTROYED) {
+		if (vm != NULL)
+			vm_free(v, vm);
+		return;
+	}
+	if (vm == NULL) {
+		if (v->count >= VMS_MAX) {
+			if (!v->full_warned)
+				log_warnx("more than %d VMs: not tracking %s, "
+				    "ignoring", VMS_MAX, ev->vm_id);
+			v->full_warned = 1;
+			return;
+		}
+		vm = xcalloc(1, sizeof(*vm));
+		memcpy(vm->id, ev->vm_id, sizeof(vm->id));
+		vm->since_ms = now_ms();
+		vm->input = ev->input;
+		if (tsearch(vm, &v->index, vm_cmp) == NULL)
+			fatal("tsearch");
+		TAILQ_INSERT_TAIL(&v->list, vm, entry);
+		v->count++;
+	}
+	vm_update(vm, ev);
+}
+
+/*
+ * The VMM pid a runtime recorded in one of inputs.inotify.pid_files, for
+ * a VM no event gave one to (Kata's QEMU writes /run/vc/vm/<id>/pid).
+ */
+static pid_t
+vm_find_pid(const struct vms *v, const char *id)
+{
+	const struct strlist	*l = &v->d->conf->inotify_pid_files;
+	const char		*at;
+	char			 path[PATH_MAX], buf[32];
+	uint64_t		 pid;
+	size_t			 i;
+
+	/* An id is a name, never a way out of the runtime's directory. */
+	if (id[0] == '.' || strchr(id, '/') != NULL)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		if ((at = strstr(l->v[i], "{vm}")) == NULL ||
+		    xsnprintf(path, sizeof(path), "%.*s%s%s",
+		    (int)(at - l->v[i]), l->v[i], id, at + 4) < 0)
+			continue;
+		if (rootfs_read(path, buf, sizeof(buf)) < 0 ||
+		    parse_u64(buf, &pid) < 0 || pid == 0 || pid > INT_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%llu",
+		    (unsigned long long)pid);
+		if (rootfs_exists(path))
+			return (pid_t)pid;
+	}
+	return 0;
+}
+
+static cJSON *
+vm_json(const struct vms *v, struct vm *vm, uint64_t now)
+{
+	struct ksm_stat	 st;
+	cJSON		*o;
+	int		 r = -ENOENT;
+
+	if (vm->pid == 0 && (vm->pid_lookup_ms == 0 ||
+	    now - vm->pid_lookup_ms >= PID_LOOKUP_MS)) {
+		vm->pid_lookup_ms = now;
+		vm->pid = vm_find_pid(v, vm->id);
+	}
+	o = cJSON_CreateObject();
+	if (vm->pid > 0)
+		cJSON_AddNumberToObject(o, "pid", vm->pid);
+	if (vm->cgroup != NULL)
+		cJSON_AddStringToObject(o, "cgroup", vm->cgroup);
+	if (vm->class_name != NULL)
+		cJSON_AddStringToObject(o, "class", vm->class_name);
+	if (vm->memory_bytes > 0)
+		cJSON_AddNumberToObject(o, "memory_bytes",
+		    (double)vm->memory_bytes);
+	if (vm->input != NULL)
+		cJSON_AddStringToObject(o, "input", vm->input);
+	cJSON_AddStringToObject(o, "state", vm->destroying ? "destroying" :
+	    "running");
+	cJSON_AddNumberToObject(o, "age_seconds",
+	    (double)(now - vm->since_ms) / 1000.0);
+	/*
+	 * A VMM that is gone or not yet known simply has no savings; one
+	 * that cannot be read is said once, for a daemon short of a
+	 * capability shows nothing else.
+	 */
+	if (vm->pid > 0)
+		r = ksm_stat_read(vm->pid, &st);
+	if (r < 0 && r != -ENOENT && r != -ESRCH && !vm->ksm_stat_warned) {
+		log_warnx("vms: %s: /proc/%d/ksm_stat: %s%s", vm->id,
+		    (int)vm->pid, strerror(-r), r == -EACCES ? " (another "
+		    "user's VMM: reading it takes CAP_DAC_READ_SEARCH)" : "");
+		vm->ksm_stat_warned = 1;
+	}
+	if (r == 0) {
+		cJSON_AddNumberToObject(o, "ksm_merging_pages",
+		    (double)st.merging_pages);
+		cJSON_AddNumberToObject(o, "ksm_rmap_items",
+		    (double)st.rmap_items);
+		cJSON_AddNumberToObject(o, "ksm_zero_pages",
+		    (double)st.zero_pages);
+		cJSON_AddNumberToObject(o, "ksm_process_profit",
+		    (double)st.process_profit);
+	}
+	return o;
+}
+
+/*
+ * Each VM known and not on its way out, as a CREATED event with all that
+ * the events said of it: for an engine that starts late (memcg, once a
+ * memory controller is there).
+ */
+void
+vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
+    void *arg)
+{
+	struct vms	*v = d->engine[ENGINE_VMS];
+	struct vm	*vm;
+	struct vm_event	 ev;
+
+	if (v == NULL)
+		return;
+	TAILQ_FOREACH(vm, &v->list, entry) {
+		if (vm->destroying)
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = VM_CREATED;
+		memcpy(ev.vm_id, vm->id, sizeof(ev.vm_id));
+		ev.pid = vm->pid;
+		ev.cgroup = vm->cgroup;
+		ev.class_name = vm->class_name;
+		ev.memory_bytes = vm->memory_bytes;
+		ev.input = vm->input;
+		cb(arg, &ev);
+	}
+}
+
+static void
+vms_status(void *arg, cJSON *root)
+{
+	struct vms	*v = arg;
+	struct vm	*vm;
+	cJSON		*o;
+	uint64_t	 now = now_ms();
+
+	o = cJSON_AddObjectToObject(root, "vms");
+	TAILQ_FOREACH(vm, &v->list, entry)
+		cJSON_AddItemToObject(o, vm->id, vm_json(v, vm, now));
+}
+
+static int
+vms_init(struct daemon *d, void **statep)
+{
+	struct vms	*v;
+
+	v = xcalloc(1, sizeof(*v));
+	v->d = d;
+	TAILQ_INIT(&v->list);
+	*statep = v;
+	return 0;
+}
+
+static void
+vms_shutdown(void *arg)
+{
+	struct vms	*v = arg;
+	struct vm	*vm;
+
+	while ((vm = TAILQ_FIRST(&v->list)) != NULL)
+		vm_free(v, vm);
+	free(v);
+}
+
+const struct engine_ops engine_vms = {
+	.name = "vms",
+	.section = "",
+	.init = vms_init,
+	.on_event = vms_on_event,
+	.status = vms_status,
+	.shutdown = vms_shutdown,
+};

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The KSM throttle engine: wiring only.  It samples KSM, free memory and
+ * the mergeable processes, hands them with the events seen since the last
+ * step to the pure policy (throttle-policy.c), writes the knobs the
+ * policy wants where they differ from what was last written, and sleeps
+ * until the policy wants to look again.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "ksm-sysfs.h"
+#include "log.h"
+#include "mergeable.h"
+#include "ksm-policy.h"
+#include "util.h"
+
+/* Events closer together than this share one step: a flood costs little. */
+#define EVENT_STEP_MIN_MS	20
+/*
+ * Walk /proc for mergeable processes only when anonymous memory moved
+ * this much since the last walk (16 MiB), a VM went, or the last walk is
+ * this old.  After a VM goes the walk also lowers the policy's idea of
+ * what was there, so that its replacement counts as new.
+ */
+#define WALK_ANON_KB		(16 * 1024)
+#define WALK_MAX_AGE_MS		30000
+#define PAGE_KB			4
+
+struct throttle {
+	struct daemon		*d;
+	struct event		*timer;
+	struct policy		*pol;
+	int			 off;
+	const char		*off_reason;
+	uint64_t		 last_step_ms;
+
+	/* Events since the last step. */
+	unsigned		 created;
+	unsigned		 kicks;
+	unsigned		 destroyed;
+	uint64_t		 announced_pages;
+
+	/* The last walk of /proc. */
+	uint64_t		 probe_ms;	/* freshness the policy wants */
+	int			 walk_unsupported;
+	int			 walk_failing;
+	int			 have_walk;
+	uint64_t		 walk_ms;
+	uint64_t		 walk_anon_kb;	/* AnonPages at the last walk */
+	int			 walk_due;	/* a VM went */
+	struct mergeable	 walk;
+
+	int64_t			 written[KSM_FILE_MAX];	/* -1: unknown */
+	int			 werr[KSM_FILE_MAX];	/* last write's -errno */
+	int64_t			 wval[KSM_FILE_MAX];	/* ... writing this */
+	int			 meminfo_err;
+};
+
+static void	throttle_step(struct throttle *);
+
+static void
+params_from_conf(const struct conf *c, struct policy_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->boost_cpu_pct = c->ksm_boost_cpu_percent;
+	p->budget_cpu_pct = c->ksm_cpu_budget_percent;
+	if (p->budget_cpu_pct > p->boost_cpu_pct)
+		p->budget_cpu_pct = p->boost_cpu_pct;
+	p->budget_window_ms = c->ksm_cpu_budget_window_secs * 1000;
+	p->boost_pass_ms = c->ksm_boost_pass_ms;
+	p->idle_pass_ms = c->ksm_idle_pass_secs * 1000;
+	p->settle_scans = c->ksm_settle_scans;
+	p->detect_ms = c->ksm_detect_interval_ms;
+	p->gate_free_pct = c->ksm_gate_free_percent;
+	p->use_advisor = c->ksm_use_advisor;
+}
+
+static void
+forget_written(struct throttle *t)
+{
+	int	f;
+
+	for (f = 0; f < KSM_FILE_MAX; f++) {
+		t->written[f] = -1;
+		t->werr[f] = 0;
+	}
+}
+
+/* Why a knob write failed, when the error alone does not say. */
+static const char *
+write_hint(const struct throttle *t, const struct ksm_sample *s,
+    enum ksm_file f, int err)
+{
+	int64_t	orig;
+
+	if (ksm_saved(t->d->ksm, f, &orig) < 0)
+		return " before its original is saved";
+	/* pages_to_scan refuses every write while the advisor runs. */
+	if (f == KSM_PAGES_TO_SCAN && err == -EINVAL && s != NULL &&
+	    KSM_HAVE(s, KSM_ADVISOR_MODE) &&
+	    s->v[KSM_ADVISOR_MODE] != KSM_ADVISOR_NONE)
+		return " while the kernel's advisor owns it (advisor_mode is "
+		    "not none)";
+	return "";
+}
+
+/*
+ * Write one knob unless the kernel has that value already (or, without a
+ * sample of it, we wrote it last).  A refused write is not taken as
+ * done; it is tried again at each step while the knob differs, said once
+ * per reason, and once more when the knob holds the value we want.
+ */
+static void
+set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
+    int64_t v)
+{
+	char	buf[32];
+	int	r;
+
+	if (v < 0)
+		return;
+	if (s != NULL && KSM_HAVE(s, f) ? s->v[f] == v : t->written[f] == v) {
+		if (t->werr[f] != 0)
+			log_info("%s/%s: %s now, as wanted", KSM_DIR,
+			    ksm_file_name(f), ksm_value_str(f, v, buf,
+			    sizeof(buf)));
+		t->werr[f] = 0;
+		return;
+	}
+	if ((r = ksm_set(t->d->ksm, f, v)) < 0) {
+		if (t->werr[f] != r) {
+			errno = -r;
+			log_warn("%s/%s: cannot write %s%s, trying again at "
+			    "each step", KSM_DIR, ksm_file_name(f),
+			    ksm_value_str(f, v, buf, sizeof(buf)),
+			    write_hint(t, s, f, r));
+		}
+		t->werr[f] = r;
+		t->wval[f] = v;
+		t->written[f] = -1;
+		return;
+	}
+	if (t->werr[f] != 0)
+		log_info("%s/%s: written again (%s)", KSM_DIR,
+		    ksm_file_name(f), ksm_value_str(f, v, buf, sizeof(buf)));
+	else
+		log_debug("ksm: %s %s", ksm_file_name(f),
+		    ksm_value_str(f, v, buf, sizeof(buf)));
+	t->werr[f] = 0;
+	t->written[f] = v;
+	/* Changing advisor_mode resets pages_to_scan in the kernel. */
+	if (f == KSM_ADVISOR_MODE)
+		t->written[KSM_PAGES_TO_SCAN] = -1;
+}
+
+static void
+apply_advisor(struct throttle *t, const struct ksm_sample *s,
+    const struct policy_out *out)
+{
+	const struct policy_knobs	*k = &out->knobs;
+
+	/* Raise the maximum before the minimum, lower it after. */
+	if (k->adv_min_pages > t->written[KSM_ADVISOR_MAX_PAGES_TO_SCAN]) {
+		set_knob(t, s, KSM_ADVISOR_MAX_PAGES_TO_SCAN, k->adv_max_pages);
+		set_knob(t, s, KSM_ADVISOR_MIN_PAGES_TO_SCAN, k->adv_min_pages);
+	} else {
+		set_knob(t, s, KSM_ADVISOR_MIN_PAGES_TO_SCAN, k->adv_min_pages);
+		set_knob(t, s, KSM_ADVISOR_MAX_PAGES_TO_SCAN, k->adv_max_pages);
+	}
+	set_knob(t, s, KSM_ADVISOR_TARGET_SCAN_TIME, k->adv_target_s);
+	set_knob(t, s, KSM_ADVISOR_MAX_CPU, k->adv_max_cpu);
+	/* The advisor starts from its minimum only when switched on. */
+	if (out->reseed_advisor) {
+		set_knob(t, s, KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
+		set_knob(t, NULL, KSM_ADVISOR_MODE, KSM_ADVISOR_SCAN_TIME);
+	} else
+		set_knob(t, s, KSM_ADVISOR_MODE, KSM_ADVISOR_SCAN_TIME);
+}
+
+static void
+apply(struct throttle *t, const struct ksm_sample *s,
+    const struct policy_out *out)
+{
+	const struct policy_knobs	*k = &out->knobs;
+	int64_t				 before;
+
+	/*
+	 * Nothing is written blind (run unreadable, so no sample), nor
+	 * before the host's settings are saved.
+	 */
+	if (s == NULL || ksm_save(t->d->ksm) < 0)
+		return;
+	if (k->run == 0) {
+		set_knob(t, s, KSM_RUN, 0);
+		return;
+	}
+	set_knob(t, s, KSM_SLEEP_MILLISECS, k->sleep_ms);
+	if (k->advisor == KSM_ADVISOR_SCAN_TIME)
+		apply_advisor(t, s, out);
+	else {
+		/*
+		 * pages_to_scan refuses writes while the advisor is on, and
+		 * switching it off resets pages_to_scan: the sample is stale.
+		 */
+		before = t->written[KSM_ADVISOR_MODE];
+		set_knob(t, s, KSM_ADVISOR_MODE, k->advisor);
+		set_knob(t, t->written[KSM_ADVISOR_MODE] != before ? NULL : s,
+		    KSM_PAGES_TO_SCAN, k->pages_to_scan);
+	}
+	set_knob(t, s, KSM_RUN, k->run);
+}
+
+/*
+ * The resident mergeable memory, from a walk of /proc.  Walks cost a
+ * read per process, so they are done only when anonymous memory grew,
+ * or the last one is old, and no more often than the policy asks.
+ */
+static void
+probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
+    struct policy_input *in)
+{
+	int	r, due;
+
+	if (t->walk_unsupported || t->probe_ms == UINT64_MAX)
+		goto out;
+	due = !t->have_walk || t->walk_due || t->probe_ms == 0 ||
+	    now - t->walk_ms >= WALK_MAX_AGE_MS || mi == NULL ||
+	    mi->anon_kb >= t->walk_anon_kb + WALK_ANON_KB ||
+	    mi->anon_kb + WALK_ANON_KB <= t->walk_anon_kb;
+	if (!due || (t->have_walk && now - t->walk_ms < t->probe_ms))
+		goto out;
+	if ((r = mergeable_scan(&t->walk)) == -ENOTSUP) {
+		log_info("this kernel does not mark mergeable processes "
+		    "(ksm_mergeable in /proc/PID/ksm_stat): memory that "
+		    "comes without an event is seen only as ksmd scans it");
+		t->walk_unsupported = 1;
+		goto out;
+	} else if (r < 0) {
+		if (!t->walk_failing) {
+			errno = -r;
+			log_warn("/proc: cannot look for mergeable processes, "
+			    "trying again at each step");
+		}
+		t->walk_failing = 1;
+		goto out;
+	}
+	if (t->walk_failing)
+		log_info("/proc: looking for mergeable processes again");
+	t->walk_failing = 0;
+	if (t->walk.truncated)
+		log_debug("mergeable: stopped after %u processes", t->walk.seen);
+	t->have_walk = 1;
+	t->walk_due = 0;
+	t->walk_ms = now;
+	t->walk_anon_kb = mi != NULL ? mi->anon_kb : 0;
+out:
+	in->have_mergeable = t->have_walk;
+	in->mergeable_pages = t->walk.pages;
+}
+
+static void
+arm(struct throttle *t, uint64_t delay_ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)(delay_ms / 1000);
+	tv.tv_usec = (suseconds_t)(delay_ms % 1000) * 1000;
+	evtimer_add(t->timer, &tv);
+}
+
+/* Free memory; a failure is said once, and once more when it is over. */
+static int
+meminfo_sample(struct throttle *t, struct meminfo *mi)
+{
+	int	r;
+
+	if ((r = meminfo_read(mi)) == 0) {
+		if (t->meminfo_err != 0)
+			log_info("/proc/meminfo: readable again");
+		t->meminfo_err = 0;
+		return 1;
+	}
+	if (t->meminfo_err != r)
+		log_warnx("/proc/meminfo: %s, going on without free memory",
+		    read_strerror(r));
+	t->meminfo_err = r;
+	return 0;
+}
+
+static void
+throttle_step(struct throttle *t)
+{
+	struct policy_input	 in;
+	struct policy_out	 out;
+	struct ksm_sample	 s;
+	struct meminfo		 mi;
+	enum policy_state	 from, to;
+	const char		*why;
+	uint64_t		 now = now_ms(), n;
+	int			 have_mi;
+
+	memset(&in, 0, sizeof(in));
+	in.now_ms = t->last_step_ms = now;
+	if (ksm_sample(t->d->ksm, &s) == 0)
+		in.ksm = &s;
+	if ((have_mi = meminfo_sample(t, &mi))) {
+		in.have_mem = 1;
+		in.mem_total_kb = mi.total_kb;
+		in.mem_avail_kb = mi.avail_kb;
+	}
+	probe_mergeable(t, now, have_mi ? &mi : NULL, &in);
+	in.created = t->created;
+	in.kicks = t->kicks;
+	in.destroyed = t->destroyed;
+	in.announced_pages = t->announced_pages;
+	t->created = t->kicks = t->destroyed = 0;
+	t->announced_pages = 0;
+
+	n = policy_transitions(t->pol);
+	policy_step(t->pol, &in, &out);
+	for (; n < policy_transitions(t->pol); n++)
+		if ((why = policy_transition(t->pol, n, &from, &to)) != NULL)
+			log_debug("ksm: %s -> %s: %s", policy_state_name(from),
+			    policy_state_name(to), why);
+	apply(t, in.ksm, &out);
+	t->probe_ms = out.probe_ms;
+	arm(t, out.next_ms > now ? out.next_ms - now : 0);
+}
+
+static void
+throttle_timer(evutil_socket_t fd, short what, void *arg)
+{
+	throttle_step(arg);
+}
+
+static void
+throttle_on_event(void *arg, const struct vm_event *ev)
+{
+	struct throttle	*t = arg;
+	uint64_t	 now;
+
+	if (t->off)
+		return;
+	switch (ev->type) {
+	case VM_CREATING:
+	case VM_CREATED:
+		t->created++;
+		t->announced_pages += ev->memory_bytes / (PAGE_KB * 1024);
+		break;
+	case VM_KICK:
+		t->kicks++;
+		break;
+	case VM_DESTROYING:
+	case VM_DESTROYED:
+		t->destroyed++;
+		t->walk_due = 1;
+		return;		/* nothing to merge: the next step will see */
+	default:
+		return;
+	}
+	now = now_ms();
+	if (now - t->last_step_ms >= EVENT_STEP_MIN_MS)
+		throttle_step(t);
+	else
+		arm(t, EVENT_STEP_MIN_MS - (now - t->last_step_ms));
+}
+
+static void
+throttle_configure(struct throttle *t)
+{
+	struct policy_params	par;
+	const struct conf	*c = t->d->conf;
+
+	if (!c->ksm_enabled || !ksm_available(t->d->ksm)) {
+		if (!t->off)
+			ksm_restore(t->d->ksm);
+		t->off = 1;
+		t->off_reason = !c->ksm_enabled ? "disabled by configuration" :
+		    "no KSM in this kernel";
+		log_debug("ksm: off: %s", t->off_reason);
+		evtimer_del(t->timer);
+		forget_written(t);
+		return;
+	}
+	params_from_conf(c, &par);
+	if (t->pol == NULL)
+		t->pol = policy_new(&par, now_ms());
+	else
+		policy_set_params(t->pol, &par);
+	t->off = 0;
+	forget_written(t);
+	throttle_step(t);
+}
+
+static int
+throttle_init(struct daemon *d, void **statep)
+{
+	struct throttle	*t;
+
+	t = xcalloc(1, sizeof(*t));
+	t->d = d;
+	t->off = 1;
+	t->probe_ms = 0;
+	forget_written(t);
+	if ((t->timer = evtimer_new(d->base, throttle_timer, t)) == NULL)
+		fatalx("evtimer_new");
+	throttle_configure(t);
+	*statep = t;
+	return 0;
+}
+
+static void
+throttle_reconfigure(void *arg, const struct conf *old)
+{
+	throttle_configure(arg);
+}
+
+/* What fails now, by path: unreadable files, refused writes. */
+static void
+errors_json(const struct throttle *t, cJSON *o)
+{
+	char	path[128], what[160], buf[32];
+	int	f;
+
+	ksm_errors_json(t->d->ksm, o);
+	for (f = 0; f < KSM_FILE_MAX; f++) {
+		if (t->werr[f] == 0 || xsnprintf(path, sizeof(path), "%s/%s",
+		    KSM_DIR, ksm_file_name(f)) < 0 ||
+		    cJSON_GetObjectItemCaseSensitive(o, path) != NULL)
+			continue;
+		snprintf(what, sizeof(what), "cannot write %s: %s",
+		    ksm_value_str(f, t->wval[f], buf, sizeof(buf)),
+		    strerror(-t->werr[f]));
+		cJSON_AddStringToObject(o, path, what);
+	}
+	if (t->meminfo_err != 0)
+		cJSON_AddStringToObject(o, "/proc/meminfo",
+		    read_strerror(t->meminfo_err));
+}
+
+static void
+throttle_status(void *arg, cJSON *root)
+{
+	struct throttle		*t = arg;
+	struct ksm_sample	 s;
+	cJSON			*p;
+
+	ksm_sample(t->d->ksm, &s);
+	cJSON_AddItemToObject(root, "ksm", ksm_sample_json(&s));
+	p = cJSON_AddObjectToObject(root, "policy");
+	if (t->off || t->pol == NULL) {
+		cJSON_AddStringToObject(p, "state", "off");
+		cJSON_AddStringToObject(p, "reason", t->off_reason);
+		return;
+	}
+	policy_json(t->pol, now_ms(), p);
+	if (t->have_walk)
+		cJSON_AddNumberToObject(p, "mergeable_processes",
+		    (double)t->walk.procs);
+	errors_json(t, cJSON_AddObjectToObject(p, "errors"));
+}
+
+static void
+throttle_shutdown(void *arg)
+{
+	struct throttle	*t = arg;
+
+	event_free(t->timer);
+	policy_free(t->pol);
+	free(t);
+}
+
+const struct engine_ops engine_ksm = {
+	.name = "ksm",
+	.section = "ksm",
+	.init = throttle_init,
+	.on_event = throttle_on_event,
+	.reconfigure = throttle_reconfigure,
+	.status = throttle_status,
+	.shutdown = throttle_shutdown,
+};

@@ -1,0 +1,831 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The KSM throttle policy.  Pure: no I/O, no clock but the one passed in.
+ *
+ * ksmd merges a page only after it has seen it unchanged on two passes,
+ * so merging new memory takes at least two full passes over the set of
+ * pages it scans, and ksmd is one thread: one core is its ceiling.  The
+ * policy therefore
+ *  - boosts at once on a VM event, or when mergeable memory grew with no
+ *    event, or when the idle trickle found pages to merge, sizing the
+ *    scan rate so that a pass over the set ksmd actually scans (measured
+ *    as pages_scanned per full scan, and as the resident mergeable
+ *    memory) takes boost_pass_ms, within the CPU it may use;
+ *  - keeps boosting while a pass shows merging or the set growing;
+ *  - settles after settle_scans passes without growth, and then trickles
+ *    at no more than the kernel's default rate;
+ *  - holds ksmd to its CPU budget on what it measures: ksmd's CPU time
+ *    over wall time gives its scan speed, from which the next knobs come,
+ *    and a token bucket keeps its long-run average under the budget.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm-policy.h"
+#include "util.h"
+
+/* The kernel's default, 100 pages every 20 ms: the trickle's ceiling. */
+#define DEFAULT_PAGES		100
+#define DEFAULT_SLEEP_MS	20
+/* Idle: five wake-ups a second instead of the kernel's fifty. */
+#define IDLE_SLEEP_MS		200
+/* Floor of the trickle, pages per ms: a small set is still looked at. */
+#define IDLE_MIN_RATE		1.0
+/*
+ * And a ceiling on its CPU: a quarter of a percent of a core.  The
+ * kernel's default costs about 0.4 % on a few GiB of guests (measured,
+ * 6.18), more where merged zero pages make long chains of duplicates,
+ * whose every page costs a walk of the chain when rescanned.
+ */
+#define IDLE_CPU_FRAC		0.0025
+/* Boost batches end with a nap of 5 jiffies (HZ=250): little rounding. */
+#define BOOST_SLEEP_MS		20
+/* At this share of a core, sleep 0 and let ksmd run flat out. */
+#define FULL_SPEED_FRAC		0.97
+/* Batch between ksmd's checks for work when it never sleeps. */
+#define FULL_SPEED_PAGES	20000
+#define PAGES_MAX		4000000
+/* Until ksmd shows its speed: pages per CPU ms on fresh pages (x86). */
+#define SPEED_INIT		400.0
+#define SPEED_MIN		10.0
+#define SPEED_MAX		100000.0
+/* CPU time is counted in 10 ms ticks: less than 4 of them is noise. */
+#define SPEED_MIN_CPU_MS	40
+/* A boost is sized for at least this set (256 MiB): a VM on its way. */
+#define BOOST_MIN_SET_PAGES	65536
+/* Merging or the set grew in a pass by this much (1 MiB, 1/256). */
+#define GROW_MIN_PAGES		256
+#define GROW_SHIFT		8
+/* New mergeable memory with no event: 32 MiB, or 1/64 of the set. */
+#define DETECT_MIN_PAGES	8192
+#define DETECT_SHIFT		6
+/* A VMM touches guest memory within seconds of its CREATED event. */
+#define EVENT_GRACE_MS		3000
+/* New memory was seen arriving: two looks at it before calling it done. */
+#define DETECT_GRACE_MS		(2 * PROBE_BOOST_MS)
+/* Boosting and ksmd scanned nothing this long: nothing to merge. */
+#define QUIET_MS		5000
+/* Sample twice a pass while boosting, within these bounds. */
+#define BOOST_SAMPLE_MIN_MS	100
+#define BOOST_SAMPLE_MAX_MS	1000
+/* Mergeable memory is walked for at most twice a second while boosting. */
+#define PROBE_BOOST_MS		500
+/* Idle without detection: trickle passes take minutes anyway. */
+#define IDLE_SAMPLE_MS		30000
+/* Free memory is checked this often while the gate holds ksmd. */
+#define GATE_SAMPLE_MS		5000
+/* The gate opens below gate_free_pct and closes above it plus this. */
+#define GATE_HYST_PCT		2
+/* Once the budget is spent, a tenth of it must come back to boost. */
+#define BUDGET_REARM_SHIFT	3
+#define TRANSITIONS_KEPT	16
+#define REASON_MAX		128
+#define PAGE_KB			4
+
+struct transition {
+	uint64_t		at_ms;
+	enum policy_state	from;
+	enum policy_state	to;
+	char			reason[REASON_MAX];
+};
+
+struct policy {
+	struct policy_params	 par;
+	enum policy_state	 state;
+	char			 reason[REASON_MAX];
+	uint64_t		 start_ms;
+	uint64_t		 since_ms;
+	uint64_t		 transitions;
+	struct transition	 hist[TRANSITIONS_KEPT];
+
+	int			 have_prev;
+	uint64_t		 prev_ms;
+	struct ksm_sample	 prev;
+
+	double			 speed;		/* pages per CPU ms */
+	uint64_t		 speed_cpu_ms;	/* where the next estimate starts */
+	int64_t			 speed_scanned;
+	int			 have_speed_mark;
+	double			 cpu_frac;	/* ksmd's share of a core */
+	int			 have_cpu_frac;
+	double			 tokens_ms;	/* CPU above the average left */
+	int			 exhausted;
+	uint64_t		 pass_pages;	/* pages per full scan */
+	uint64_t		 mergeable;
+	int			 have_mergeable;
+	uint64_t		 boost_floor;
+
+	int			 has_advisor;	/* this kernel has advisor_mode */
+	int			 fast;		/* last knobs were a boost's */
+
+	int			 have_mark;
+	int64_t			 mark_scans;
+	int64_t			 mark_sharing;
+	uint64_t		 mark_set;
+	uint64_t		 progress_ms;	/* ksmd last scanned something */
+	uint64_t		 calm;		/* passes without growth */
+	int			 stale_pass;	/* the pass under way began
+						   before the boost */
+	uint64_t		 grace_until;
+	uint64_t		 idle_base;	/* mergeable memory at idle */
+	int64_t			 idle_peak;	/* pages_sharing's high while idle */
+	int			 rebase;	/* take idle_base from a fresh walk */
+
+	struct policy_knobs	 knobs;
+	double			 target_frac;
+};
+
+/* What one step saw, derived from the sample and the previous one. */
+struct obs {
+	uint64_t	dt_ms;
+	int		boundary;	/* ksmd finished a pass since the mark */
+	int64_t		passes;
+	int64_t		gain;		/* pages_sharing over those passes */
+	uint64_t	set_growth;
+	int		growing;
+};
+
+static const char *policy_state_names[POLICY_STATE_MAX] = {
+	[POLICY_IDLE] = "idle",
+	[POLICY_BOOSTING] = "boosting",
+	[POLICY_SETTLING] = "settling",
+	[POLICY_GATED] = "gated",
+};
+
+const char *
+policy_state_name(enum policy_state s)
+{
+	return s < POLICY_STATE_MAX ? policy_state_names[s] : "?";
+}
+
+static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static double
+clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Keep 4 significant bits: small drifts in speed do not rewrite knobs. */
+static int64_t
+quantize(double v)
+{
+	uint64_t	x, step = 1;
+
+	if (v < 1)
+		return 1;
+	x = v > (double)PAGES_MAX ? PAGES_MAX : (uint64_t)v;
+	while ((x >> 4) >= step)
+		step <<= 1;
+	return (int64_t)(x / step * step);
+}
+
+static uint64_t
+set_pages(const struct policy *p)
+{
+	return max64(p->pass_pages, p->have_mergeable ? p->mergeable : 0);
+}
+
+static void
+enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
+    ...)
+{
+	struct transition	*t;
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+	if (s == p->state)
+		return;
+	t = &p->hist[p->transitions % TRANSITIONS_KEPT];
+	t->at_ms = now;
+	t->from = p->state;
+	t->to = s;
+	memcpy(t->reason, p->reason, sizeof(t->reason));
+	p->transitions++;
+	p->state = s;
+	p->since_ms = now;
+	if (s == POLICY_IDLE) {
+		p->idle_base = p->mergeable;
+		p->rebase = 1;
+		p->idle_peak = p->mark_sharing;
+		p->boost_floor = 0;
+		p->calm = 0;
+	}
+}
+
+struct policy *
+policy_new(const struct policy_params *par, uint64_t now)
+{
+	struct policy	*p;
+
+	p = xcalloc(1, sizeof(*p));
+	p->par = *par;
+	p->state = POLICY_IDLE;
+	snprintf(p->reason, sizeof(p->reason), "started");
+	p->start_ms = p->since_ms = p->progress_ms = now;
+	p->speed = SPEED_INIT;
+	p->tokens_ms = (double)par->budget_cpu_pct / 100.0 *
+	    (double)par->budget_window_ms;
+	return p;
+}
+
+void
+policy_free(struct policy *p)
+{
+	free(p);
+}
+
+void
+policy_set_params(struct policy *p, const struct policy_params *par)
+{
+	double	cap = (double)par->budget_cpu_pct / 100.0 *
+	    (double)par->budget_window_ms;
+
+	p->par = *par;
+	if (p->tokens_ms > cap)
+		p->tokens_ms = cap;
+}
+
+/*
+ * ksmd's speed, pages scanned per CPU ms, over enough CPU time to be
+ * measured: in a boost that is one sample, in the trickle many.
+ */
+static void
+observe_speed(struct policy *p, const struct ksm_sample *s)
+{
+	uint64_t	dcpu;
+	int64_t		dscan;
+
+	if (!KSM_HAVE(s, KSM_PAGES_SCANNED))
+		return;
+	if (!p->have_speed_mark || s->ksmd_cpu_ms < p->speed_cpu_ms ||
+	    s->v[KSM_PAGES_SCANNED] < p->speed_scanned)
+		goto mark;
+	dcpu = s->ksmd_cpu_ms - p->speed_cpu_ms;
+	if (dcpu < SPEED_MIN_CPU_MS)
+		return;
+	dscan = s->v[KSM_PAGES_SCANNED] - p->speed_scanned;
+	if (dscan > 0)
+		p->speed = clampd((p->speed + (double)dscan / (double)dcpu) / 2,
+		    SPEED_MIN, SPEED_MAX);
+mark:
+	p->have_speed_mark = 1;
+	p->speed_cpu_ms = s->ksmd_cpu_ms;
+	p->speed_scanned = s->v[KSM_PAGES_SCANNED];
+}
+
+/* ksmd's CPU share and speed; the budget pays for what it used. */
+static void
+observe_cpu(struct policy *p, const struct ksm_sample *s, uint64_t dt)
+{
+	double		cap, frac = (double)p->par.budget_cpu_pct / 100.0;
+	uint64_t	dcpu;
+
+	if (!s->have_cpu || !p->prev.have_cpu || dt == 0 ||
+	    s->ksmd_cpu_ms < p->prev.ksmd_cpu_ms)
+		return;
+	dcpu = s->ksmd_cpu_ms - p->prev.ksmd_cpu_ms;
+	p->cpu_frac = (double)dcpu / (double)dt;
+	p->have_cpu_frac = 1;
+	cap = frac * (double)p->par.budget_window_ms;
+	p->tokens_ms = clampd(p->tokens_ms + frac * (double)dt - (double)dcpu,
+	    -cap, cap);
+	if (p->tokens_ms <= 0)
+		p->exhausted = 1;
+	else if (p->tokens_ms >= cap / (1 << BUDGET_REARM_SHIFT))
+		p->exhausted = 0;
+	observe_speed(p, s);
+}
+
+static void
+mark_pass(struct policy *p, const struct ksm_sample *s)
+{
+	p->have_mark = 1;
+	p->mark_scans = s->v[KSM_FULL_SCANS];
+	p->mark_sharing = s->v[KSM_PAGES_SHARING];
+	p->mark_set = set_pages(p);
+}
+
+/* At the end of each pass: did merging or the scanned set grow? */
+static void
+observe_pass(struct policy *p, const struct ksm_sample *s, struct obs *o)
+{
+	int64_t		scans, dscan;
+	uint64_t	set, thr;
+
+	if (!KSM_HAVE(s, KSM_FULL_SCANS) || !KSM_HAVE(s, KSM_PAGES_SHARING))
+		return;
+	scans = s->v[KSM_FULL_SCANS] - p->mark_scans;
+	if (!p->have_mark || scans < 0) {
+		mark_pass(p, s);
+		p->idle_peak = p->mark_sharing;
+		return;
+	}
+	if (scans == 0)
+		return;
+	if (KSM_HAVE(s, KSM_PAGES_SCANNED) &&
+	    KSM_HAVE(&p->prev, KSM_PAGES_SCANNED) &&
+	    s->v[KSM_FULL_SCANS] > p->prev.v[KSM_FULL_SCANS]) {
+		dscan = s->v[KSM_PAGES_SCANNED] - p->prev.v[KSM_PAGES_SCANNED];
+		if (dscan >= 0)
+			p->pass_pages = (uint64_t)dscan / (uint64_t)
+			    (s->v[KSM_FULL_SCANS] - p->prev.v[KSM_FULL_SCANS]);
+	}
+	set = set_pages(p);
+	thr = max64(GROW_MIN_PAGES, set >> GROW_SHIFT);
+	o->boundary = 1;
+	o->passes = scans;
+	o->gain = s->v[KSM_PAGES_SHARING] - p->mark_sharing;
+	o->set_growth = set > p->mark_set ? set - p->mark_set : 0;
+	o->growing = o->gain >= (int64_t)thr || o->set_growth >= thr;
+	mark_pass(p, s);
+}
+
+static void
+observe(struct policy *p, const struct policy_input *in, struct obs *o)
+{
+	const struct ksm_sample	*s = in->ksm;
+
+	memset(o, 0, sizeof(*o));
+	if (in->have_mergeable) {
+		p->mergeable = in->mergeable_pages;
+		p->have_mergeable = 1;
+		if (p->mergeable < p->idle_base)
+			p->idle_base = p->mergeable;
+	}
+	if (s == NULL)
+		return;
+	p->has_advisor = KSM_HAVE(s, KSM_ADVISOR_MODE);
+	if (p->have_prev && in->now_ms >= p->prev_ms) {
+		o->dt_ms = in->now_ms - p->prev_ms;
+		observe_cpu(p, s, o->dt_ms);
+		if ((KSM_HAVE(s, KSM_PAGES_SCANNED) &&
+		    s->v[KSM_PAGES_SCANNED] != p->prev.v[KSM_PAGES_SCANNED]) ||
+		    s->v[KSM_FULL_SCANS] != p->prev.v[KSM_FULL_SCANS])
+			p->progress_ms = in->now_ms;
+	}
+	observe_pass(p, s, o);
+	p->prev = *s;
+	p->prev_ms = in->now_ms;
+	p->have_prev = 1;
+}
+
+static void	boost(struct policy *, uint64_t, uint64_t, const char *,
+		    uint64_t);
+
+/* The ksmtuned-style gate: no merging while memory is plentiful. */
+static int
+decide_gate(struct policy *p, const struct policy_input *in)
+{
+	uint64_t	free_pct;
+	char		why[REASON_MAX];
+
+	if (p->par.gate_free_pct == 0 || !in->have_mem ||
+	    in->mem_total_kb == 0) {
+		if (p->state == POLICY_GATED)
+			boost(p, in->now_ms, EVENT_GRACE_MS, "free-memory "
+			    "gate turned off: merging what accumulated", 0);
+		return 0;
+	}
+	free_pct = in->mem_avail_kb * 100 / in->mem_total_kb;
+	if (p->state != POLICY_GATED &&
+	    free_pct > p->par.gate_free_pct + GATE_HYST_PCT) {
+		enter(p, in->now_ms, POLICY_GATED, "%llu%% of memory free, "
+		    "above the %llu%% gate: ksmd stopped",
+		    (unsigned long long)free_pct,
+		    (unsigned long long)p->par.gate_free_pct);
+		return 1;
+	}
+	if (p->state == POLICY_GATED && free_pct <= p->par.gate_free_pct) {
+		snprintf(why, sizeof(why), "free memory fell to %llu%%: "
+		    "merging what accumulated", (unsigned long long)free_pct);
+		boost(p, in->now_ms, EVENT_GRACE_MS, why, 0);
+		return 0;
+	}
+	return p->state == POLICY_GATED;
+}
+
+static void
+boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
+    uint64_t announced)
+{
+	enter(p, now, POLICY_BOOSTING, "%s", why);
+	p->calm = 0;
+	p->stale_pass = 1;
+	if (p->progress_ms < now)
+		p->progress_ms = now;	/* give ksmd time to find it */
+	if (p->have_prev)
+		mark_pass(p, &p->prev);
+	if (now + grace > p->grace_until)
+		p->grace_until = now + grace;
+	/* Memory is arriving: size the first passes for twice what is there. */
+	p->boost_floor = max64(p->boost_floor, max64(BOOST_MIN_SET_PAGES,
+	    2 * set_pages(p) + announced));
+}
+
+static void
+decide_events(struct policy *p, const struct policy_input *in)
+{
+	char	why[REASON_MAX];
+
+	if (in->created > 0) {
+		snprintf(why, sizeof(why), "%u VM%s created", in->created,
+		    in->created > 1 ? "s" : "");
+		boost(p, in->now_ms, EVENT_GRACE_MS, why, in->announced_pages);
+	} else if (in->kicks > 0)
+		boost(p, in->now_ms, EVENT_GRACE_MS, "kick", 0);
+}
+
+/* Idle: new mergeable memory with no event, or the trickle merging. */
+static void
+decide_idle(struct policy *p, const struct policy_input *in,
+    const struct obs *o)
+{
+	uint64_t	grown, thr;
+	int64_t		sharing;
+	char		why[REASON_MAX];
+
+	/*
+	 * The last walk may predate the end of the boost: what a fresh one
+	 * sees on the first idle step is what was merged, not new memory.
+	 */
+	if (p->rebase) {
+		p->rebase = 0;
+		if (in->have_mergeable)
+			p->idle_base = in->mergeable_pages;
+	} else if (p->have_mergeable && p->par.detect_ms > 0 &&
+	    p->mergeable > p->idle_base) {
+		grown = p->mergeable - p->idle_base;
+		thr = max64(DETECT_MIN_PAGES, p->idle_base >> DETECT_SHIFT);
+		if (grown >= thr) {
+			snprintf(why, sizeof(why), "%llu MiB of new mergeable "
+			    "memory with no event",
+			    (unsigned long long)(grown * PAGE_KB / 1024));
+			boost(p, in->now_ms, DETECT_GRACE_MS, why, 0);
+			return;
+		}
+	}
+	if (!o->boundary)
+		return;
+	/*
+	 * pages_sharing wobbles by a few thousand pages as the kernel
+	 * reshuffles its chains of duplicates: only a new high, by the
+	 * margin that counts as new memory, is the trickle finding merges.
+	 */
+	sharing = p->mark_sharing;
+	thr = max64(DETECT_MIN_PAGES, set_pages(p) >> DETECT_SHIFT);
+	if (sharing >= p->idle_peak + (int64_t)thr) {
+		snprintf(why, sizeof(why), "the trickle merged %lld pages",
+		    (long long)(sharing - p->idle_peak));
+		boost(p, in->now_ms, 0, why, 0);
+	} else if (sharing > p->idle_peak || sharing + (int64_t)thr <
+	    p->idle_peak)
+		p->idle_peak = sharing;
+}
+
+static void
+decide_fast(struct policy *p, const struct policy_input *in,
+    const struct obs *o)
+{
+	uint64_t	now = in->now_ms;
+
+	if (o->boundary && o->growing) {
+		p->calm = 0;
+		p->stale_pass = 0;
+		if (p->state == POLICY_SETTLING)
+			enter(p, now, POLICY_BOOSTING, "merging grew again: "
+			    "%lld pages in %lld full scan%s", (long long)o->gain,
+			    (long long)o->passes, o->passes > 1 ? "s" : "");
+		return;
+	}
+	if (o->boundary) {
+		/*
+		 * A pass that was under way at the boost scanned little of
+		 * what the boost is for: it shows growth, never calm.
+		 */
+		p->calm += (uint64_t)o->passes - (p->stale_pass ? 1 : 0);
+		p->stale_pass = 0;
+		if (p->state == POLICY_BOOSTING && p->calm > 0)
+			enter(p, now, POLICY_SETTLING, "no growth over %llu "
+			    "full scan%s", (unsigned long long)p->calm,
+			    p->calm > 1 ? "s" : "");
+	}
+	if (now < p->grace_until)
+		return;
+	if (p->calm >= p->par.settle_scans)
+		enter(p, now, POLICY_IDLE, "merging settled over %llu full "
+		    "scans", (unsigned long long)p->calm);
+	else if (now - p->progress_ms >= QUIET_MS)
+		enter(p, now, POLICY_IDLE, "ksmd found nothing to scan");
+}
+
+static void
+decide(struct policy *p, const struct policy_input *in, const struct obs *o)
+{
+	if (decide_gate(p, in))
+		return;
+	decide_events(p, in);
+	switch (p->state) {
+	case POLICY_IDLE:
+		decide_idle(p, in, o);
+		break;
+	case POLICY_BOOSTING:
+	case POLICY_SETTLING:
+		decide_fast(p, in, o);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+use_advisor(const struct policy *p)
+{
+	return p->par.use_advisor && p->has_advisor;
+}
+
+static double
+allowed_frac(const struct policy *p)
+{
+	return (double)(p->exhausted ? p->par.budget_cpu_pct :
+	    p->par.boost_cpu_pct) / 100.0;
+}
+
+/* pages_to_scan for a share of a core at a given nap between batches. */
+static int64_t
+pages_for(double frac, double speed, double sleep_ms)
+{
+	return quantize(speed * sleep_ms * frac / (1 - frac));
+}
+
+static void
+actuate_fast(struct policy *p, struct policy_knobs *k)
+{
+	double	set, need, frac;
+
+	set = (double)max64(set_pages(p), p->boost_floor);
+	need = set / (double)p->par.boost_pass_ms / p->speed;
+	frac = need < allowed_frac(p) ? need : allowed_frac(p);
+	p->target_frac = frac;
+	k->run = 1;
+	if (use_advisor(p)) {
+		k->advisor = KSM_ADVISOR_SCAN_TIME;
+		k->sleep_ms = DEFAULT_SLEEP_MS;
+		k->adv_target_s = (int64_t)((p->par.boost_pass_ms + 999) / 1000);
+		k->adv_max_cpu = (int64_t)(allowed_frac(p) * 100);
+		k->adv_min_pages = pages_for(frac > FULL_SPEED_FRAC ?
+		    FULL_SPEED_FRAC : frac, p->speed, DEFAULT_SLEEP_MS);
+		k->adv_max_pages = k->adv_min_pages * 4;
+		return;
+	}
+	if (p->has_advisor)
+		k->advisor = KSM_ADVISOR_NONE;
+	if (frac >= FULL_SPEED_FRAC) {
+		k->pages_to_scan = FULL_SPEED_PAGES;
+		k->sleep_ms = 0;
+	} else {
+		k->pages_to_scan = pages_for(frac, p->speed, BOOST_SLEEP_MS);
+		k->sleep_ms = BOOST_SLEEP_MS;
+	}
+}
+
+/* The trickle: one pass per idle_pass_ms, never above the default rate. */
+static void
+actuate_idle(struct policy *p, struct policy_knobs *k)
+{
+	double	rate, cpu_frac;
+
+	rate = (double)set_pages(p) / (double)p->par.idle_pass_ms;
+	rate = clampd(rate, IDLE_MIN_RATE,
+	    (double)DEFAULT_PAGES / DEFAULT_SLEEP_MS);
+	cpu_frac = (double)p->par.budget_cpu_pct / 100.0;
+	if (cpu_frac > IDLE_CPU_FRAC)
+		cpu_frac = IDLE_CPU_FRAC;
+	if (rate > cpu_frac * p->speed)
+		rate = cpu_frac * p->speed;
+	p->target_frac = rate / p->speed;
+	k->run = 1;
+	if (use_advisor(p)) {
+		k->advisor = KSM_ADVISOR_SCAN_TIME;
+		k->sleep_ms = DEFAULT_SLEEP_MS;
+		k->adv_target_s = (int64_t)(p->par.idle_pass_ms / 1000);
+		k->adv_max_cpu = (int64_t)p->par.budget_cpu_pct;
+		k->adv_min_pages = quantize(rate * DEFAULT_SLEEP_MS);
+		k->adv_max_pages = DEFAULT_PAGES;
+		if (k->adv_max_pages < k->adv_min_pages)
+			k->adv_max_pages = k->adv_min_pages;
+		return;
+	}
+	if (p->has_advisor)
+		k->advisor = KSM_ADVISOR_NONE;
+	k->pages_to_scan = quantize(rate * IDLE_SLEEP_MS);
+	k->sleep_ms = IDLE_SLEEP_MS;
+}
+
+static uint64_t
+next_sample_ms(const struct policy *p)
+{
+	double		pass_ms;
+	uint64_t	idle;
+
+	switch (p->state) {
+	case POLICY_BOOSTING:
+	case POLICY_SETTLING:
+		pass_ms = (double)max64(set_pages(p), 1) /
+		    (p->speed * (p->target_frac > 0 ? p->target_frac : 0.01));
+		return (uint64_t)clampd(pass_ms / 2, BOOST_SAMPLE_MIN_MS,
+		    BOOST_SAMPLE_MAX_MS);
+	case POLICY_GATED:
+		return GATE_SAMPLE_MS;
+	default:
+		idle = p->par.detect_ms > 0 ? p->par.detect_ms : IDLE_SAMPLE_MS;
+		if (p->par.gate_free_pct > 0 && idle > GATE_SAMPLE_MS)
+			idle = GATE_SAMPLE_MS;
+		return idle;
+	}
+}
+
+static void
+actuate(struct policy *p, uint64_t now, struct policy_out *out)
+{
+	struct policy_knobs	*k = &out->knobs;
+	int			 fast;
+
+	k->run = k->pages_to_scan = k->sleep_ms = k->advisor = -1;
+	k->adv_target_s = k->adv_max_cpu = k->adv_min_pages = -1;
+	k->adv_max_pages = -1;
+	fast = p->state == POLICY_BOOSTING || p->state == POLICY_SETTLING;
+	if (fast)
+		actuate_fast(p, k);
+	else if (p->state == POLICY_IDLE)
+		actuate_idle(p, k);
+	else {
+		k->run = 0;
+		p->target_frac = 0;
+	}
+	/* The advisor starts each run from its minimum: restart it on a step. */
+	out->reseed_advisor = k->advisor == KSM_ADVISOR_SCAN_TIME &&
+	    (p->knobs.advisor != KSM_ADVISOR_SCAN_TIME || fast != p->fast);
+	p->knobs = *k;
+	p->fast = fast;
+	out->next_ms = now + next_sample_ms(p);
+	if (fast)
+		out->probe_ms = PROBE_BOOST_MS;
+	else if (p->state == POLICY_IDLE && p->rebase)
+		out->probe_ms = 0;		/* walk now, whatever changed */
+	else if (p->state == POLICY_IDLE && p->par.detect_ms > 0)
+		out->probe_ms = p->par.detect_ms;
+	else
+		out->probe_ms = UINT64_MAX;
+}
+
+void
+policy_step(struct policy *p, const struct policy_input *in,
+    struct policy_out *out)
+{
+	struct obs		o;
+	uint64_t		before = p->transitions;
+
+	memset(out, 0, sizeof(*out));
+	observe(p, in, &o);
+	decide(p, in, &o);
+	out->changed = p->transitions != before;
+	actuate(p, in->now_ms, out);
+}
+
+enum policy_state
+policy_state(const struct policy *p)
+{
+	return p->state;
+}
+
+const char *
+policy_reason(const struct policy *p)
+{
+	return p->reason;
+}
+
+uint64_t
+policy_transitions(const struct policy *p)
+{
+	return p->transitions;
+}
+
+/* Transition number n (from 0), while it is among the last few kept. */
+const char *
+policy_transition(const struct policy *p, uint64_t n, enum policy_state *from,
+    enum policy_state *to)
+{
+	const struct transition	*t;
+
+	if (n >= p->transitions || p->transitions - n > TRANSITIONS_KEPT)
+		return NULL;
+	t = &p->hist[n % TRANSITIONS_KEPT];
+	*from = t->from;
+	*to = t->to;
+	return t->reason;
+}
+
+static void
+knobs_json(const struct policy_knobs *k, cJSON *o)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} f[] = {
+		{ "run", offsetof(struct policy_knobs, run) },
+		{ "pages_to_scan", offsetof(struct policy_knobs, pages_to_scan) },
+		{ "sleep_millisecs", offsetof(struct policy_knobs, sleep_ms) },
+		{ "advisor_target_scan_time",
+		    offsetof(struct policy_knobs, adv_target_s) },
+		{ "advisor_max_cpu", offsetof(struct policy_knobs, adv_max_cpu) },
+		{ "advisor_min_pages_to_scan",
+		    offsetof(struct policy_knobs, adv_min_pages) },
+		{ "advisor_max_pages_to_scan",
+		    offsetof(struct policy_knobs, adv_max_pages) },
+	};
+	const int64_t	*v;
+	size_t		 i;
+
+	for (i = 0; i < nitems(f); i++) {
+		v = (const int64_t *)(const void *)((const char *)k + f[i].off);
+		if (*v >= 0)
+			cJSON_AddNumberToObject(o, f[i].name, (double)*v);
+	}
+	if (k->advisor >= 0)
+		cJSON_AddStringToObject(o, "advisor_mode", k->advisor ==
+		    KSM_ADVISOR_SCAN_TIME ? "scan-time" : "none");
+}
+
+static void
+history_json(const struct policy *p, cJSON *o)
+{
+	const struct transition	*t;
+	cJSON			*a, *e;
+	uint64_t		 i, first;
+
+	a = cJSON_AddArrayToObject(o, "history");
+	first = p->transitions > TRANSITIONS_KEPT ?
+	    p->transitions - TRANSITIONS_KEPT : 0;
+	for (i = first; i < p->transitions; i++) {
+		t = &p->hist[i % TRANSITIONS_KEPT];
+		e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "at_seconds",
+		    (double)(t->at_ms - p->start_ms) / 1000.0);
+		cJSON_AddStringToObject(e, "from", policy_state_name(t->from));
+		cJSON_AddStringToObject(e, "to", policy_state_name(t->to));
+		cJSON_AddStringToObject(e, "reason", t->reason);
+		cJSON_AddItemToArray(a, e);
+	}
+}
+
+void
+policy_json(const struct policy *p, uint64_t now, cJSON *o)
+{
+	cJSON	*b;
+
+	cJSON_AddStringToObject(o, "state", policy_state_name(p->state));
+	cJSON_AddStringToObject(o, "reason", p->reason);
+	cJSON_AddNumberToObject(o, "in_state_seconds",
+	    (double)(now - p->since_ms) / 1000.0);
+	cJSON_AddNumberToObject(o, "transitions", (double)p->transitions);
+	knobs_json(&p->knobs, cJSON_AddObjectToObject(o, "targets"));
+	cJSON_AddNumberToObject(o, "scanned_set_pages", (double)p->pass_pages);
+	if (p->have_mergeable)
+		cJSON_AddNumberToObject(o, "mergeable_pages",
+		    (double)p->mergeable);
+	cJSON_AddNumberToObject(o, "scan_pages_per_cpu_second",
+	    p->speed * 1000.0);
+	cJSON_AddNumberToObject(o, "calm_scans", (double)p->calm);
+	b = cJSON_AddObjectToObject(o, "budget");
+	cJSON_AddNumberToObject(b, "boost_cpu_percent",
+	    (double)p->par.boost_cpu_pct);
+	cJSON_AddNumberToObject(b, "cpu_budget_percent",
+	    (double)p->par.budget_cpu_pct);
+	cJSON_AddNumberToObject(b, "window_seconds",
+	    (double)p->par.budget_window_ms / 1000.0);
+	cJSON_AddNumberToObject(b, "boost_left_cpu_seconds",
+	    p->tokens_ms / 1000.0);
+	cJSON_AddBoolToObject(b, "exhausted", p->exhausted);
+	if (p->have_cpu_frac)
+		cJSON_AddNumberToObject(b, "ksmd_cpu_percent",
+		    p->cpu_frac * 100.0);
+	cJSON_AddNumberToObject(b, "target_cpu_percent",
+	    p->target_frac * 100.0);
+	history_json(p, o);
+}

@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The KSM model.  Reads every file of /sys/kernel/mm/ksm this kernel has,
+ * finds ksmd and its CPU time, and writes the knobs.  Before the first
+ * write the host's original knob values are saved, in memory and in a
+ * state file, so that a clean exit, and a start after a crash, put them
+ * back.  A knob is never changed when its original could not be saved.
+ * The state file lives in the run directory (statefile.c).  A file this kernel has that cannot be read is
+ * said once, and again once it can be.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ksm-sysfs.h"
+#include "log.h"
+#include "rootfs.h"
+#include "statefile.h"
+#include "util.h"
+
+#define STATE_NAME	"ksm.state"
+#define STATE_MAGIC	"ksm-throttler-state 1"
+/* A state file is a handful of short lines; anything bigger is not ours. */
+#define STATE_MAX	4096
+
+struct ksm_file_desc {
+	const char	*name;
+	int		 knob;		/* written by us, saved and restored */
+};
+
+static const struct ksm_file_desc ksm_files[KSM_FILE_MAX] = {
+	[KSM_RUN] = { "run", 1 },
+	[KSM_PAGES_TO_SCAN] = { "pages_to_scan", 1 },
+	[KSM_SLEEP_MILLISECS] = { "sleep_millisecs", 1 },
+	[KSM_PAGES_SHARED] = { "pages_shared", 0 },
+	[KSM_PAGES_SHARING] = { "pages_sharing", 0 },
+	[KSM_PAGES_UNSHARED] = { "pages_unshared", 0 },
+	[KSM_PAGES_VOLATILE] = { "pages_volatile", 0 },
+	[KSM_PAGES_SKIPPED] = { "pages_skipped", 0 },
+	[KSM_PAGES_SCANNED] = { "pages_scanned", 0 },
+	[KSM_FULL_SCANS] = { "full_scans", 0 },
+	[KSM_GENERAL_PROFIT] = { "general_profit", 0 },
+	[KSM_KSM_ZERO_PAGES] = { "ksm_zero_pages", 0 },
+	[KSM_USE_ZERO_PAGES] = { "use_zero_pages", 0 },
+	[KSM_MAX_PAGE_SHARING] = { "max_page_sharing", 0 },
+	[KSM_MERGE_ACROSS_NODES] = { "merge_across_nodes", 0 },
+	[KSM_STABLE_NODE_CHAINS] = { "stable_node_chains", 0 },
+	[KSM_STABLE_NODE_DUPS] = { "stable_node_dups", 0 },
+	[KSM_STABLE_NODE_CHAINS_PRUNE_MILLISECS] =
+	    { "stable_node_chains_prune_millisecs", 0 },
+	[KSM_SMART_SCAN] = { "smart_scan", 0 },
+	[KSM_ADVISOR_MAX_CPU] = { "advisor_max_cpu", 1 },
+	[KSM_ADVISOR_MIN_PAGES_TO_SCAN] = { "advisor_min_pages_to_scan", 1 },
+	[KSM_ADVISOR_MAX_PAGES_TO_SCAN] = { "advisor_max_pages_to_scan", 1 },
+	[KSM_ADVISOR_TARGET_SCAN_TIME] = { "advisor_target_scan_time", 1 },
+	[KSM_ADVISOR_MODE] = { "advisor_mode", 1 },
+};
+
+static const char *ksm_advisor_names[KSM_ADVISOR_MAX] = {
+	[KSM_ADVISOR_NONE] = "none",
+	[KSM_ADVISOR_SCAN_TIME] = "scan-time",
+};
+
+/*
+ * Restore order: the advisor's parameters, then its mode, run last (or
+ * first, see restore_values).  While the advisor is on pages_to_scan
+ * refuses writes, so it is switched off first when pages_to_scan has to
+ * be put back.
+ */
+static const enum ksm_file restore_order[] = {
+	KSM_PAGES_TO_SCAN, KSM_SLEEP_MILLISECS,
+	KSM_ADVISOR_MAX_CPU, KSM_ADVISOR_MIN_PAGES_TO_SCAN,
+	KSM_ADVISOR_MAX_PAGES_TO_SCAN, KSM_ADVISOR_TARGET_SCAN_TIME,
+	KSM_ADVISOR_MODE, KSM_RUN,
+};
+
+struct ksm {
+	int		 available;
+	int		 dirfd;		/* the run directory */
+	char		*statefile;	/* its path, for logs */
+	int		 saved_valid;
+	uint32_t	 saved_have;
+	int64_t		 saved[KSM_FILE_MAX];
+	int		 save_err;	/* the state file's last error, logged */
+	uint32_t	 known;		/* files this kernel has shown */
+	uint32_t	 failing;	/* known files whose last read failed */
+	int		 read_err[KSM_FILE_MAX];
+	pid_t		 ksmd_pid;
+	int		 ksmd_warned;
+};
+
+const char *
+ksm_file_name(enum ksm_file f)
+{
+	return f < KSM_FILE_MAX ? ksm_files[f].name : "?";
+}
+
+/* A knob's value as the kernel spells it: advisor_mode by name. */
+const char *
+ksm_value_str(enum ksm_file f, int64_t v, char *buf, size_t len)
+{
+	if (f == KSM_ADVISOR_MODE && v >= 0 && v < KSM_ADVISOR_MAX)
+		return ksm_advisor_names[v];
+	snprintf(buf, len, "%lld", (long long)v);
+	return buf;
+}
+
+int
+ksm_file_is_knob(enum ksm_file f)
+{
+	return f < KSM_FILE_MAX && ksm_files[f].knob;
+}
+
+static int
+ksm_path(char *buf, size_t len, enum ksm_file f)
+{
+	return xsnprintf(buf, len, "%s/%s", KSM_DIR, ksm_files[f].name);
+}
+
+/* "none [scan-time]": the bracketed word is the current mode. */
+int
+ksm_parse_advisor(const char *s, int64_t *mode)
+{
+	const char	*open, *close;
+	size_t		 len;
+	int		 i;
+
+	if ((open = strchr(s, '[')) == NULL ||
+	    (close = strchr(open, ']')) == NULL)
+		return -EINVAL;
+	len = (size_t)(close - open - 1);
+	for (i = 0; i < KSM_ADVISOR_MAX; i++)
+		if (strlen(ksm_advisor_names[i]) == len &&
+		    strncmp(open + 1, ksm_advisor_names[i], len) == 0) {
+			*mode = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/*
+ * One file.  A file this kernel never had fails quietly; one it had (at
+ * start or since) is said once when it fails, and once when it is back.
+ */
+static int
+ksm_read(struct ksm *k, enum ksm_file f, int64_t *v)
+{
+	char		path[128], buf[256];
+	ssize_t		n;
+	uint32_t	bit = 1U << f;
+	int		r;
+
+	if ((r = ksm_path(path, sizeof(path), f)) < 0)
+		return r;
+	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
+		r = (int)n;
+	else if (f == KSM_ADVISOR_MODE)
+		r = ksm_parse_advisor(buf, v);
+	else
+		r = parse_i64(buf, v);
+	if (r == 0) {
+		if (k->failing & bit)
+			log_info("%s: readable again", path);
+		k->known |= bit;
+		k->failing &= ~bit;
+		return 0;
+	}
+	if (!(k->known & bit))
+		return r;
+	if (!(k->failing & bit) || k->read_err[f] != r)
+		log_warnx("%s: %s, ignoring it", path, read_strerror(r));
+	k->failing |= bit;
+	k->read_err[f] = r;
+	return r;
+}
+
+static int
+ksm_write(enum ksm_file f, int64_t v)
+{
+	char	path[128], buf[32];
+	int	r;
+
+	if ((r = ksm_path(path, sizeof(path), f)) < 0)
+		return r;
+	if (f == KSM_ADVISOR_MODE) {
+		if (v < 0 || v >= KSM_ADVISOR_MAX)
+			return -EINVAL;
+		return rootfs_write(path, ksm_advisor_names[v]);
+	}
+	if (v < 0)
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return rootfs_write(path, buf);
+}
+
+/*
+ * /proc/<pid>/stat: "pid (comm) state ppid ...", utime and stime are
+ * fields 14 and 15.  comm may hold spaces and parentheses, so parse from
+ * the last ')'.
+ */
+int
+ksm_parse_proc_stat(const char *buf, char *comm, size_t commlen,
+    uint64_t *ticks)
+{
+	const char		*open, *close, *p;
+	unsigned long long	 ut, st;
+	size_t			 len;
+	int			 field;
+
+	if ((open = strchr(buf, '(')) == NULL ||
+	    (close = strrchr(buf, ')')) == NULL || close < open)
+		return -EINVAL;
+	len = (size_t)(close - open - 1);
+	if (comm != NULL && commlen > 0) {
+		if (len >= commlen)
+			len = commlen - 1;
+		memcpy(comm, open + 1, len);
+		comm[len] = '\0';
+	}
+	/* After ')' comes field 3 (state); skip to field 14. */
+	p = close + 1;
+	for (field = 2; field < 13; field++) {
+		if (*p != ' ' || (p = strchr(p + 1, ' ')) == NULL)
+			return -EINVAL;
+	}
+	if (sscanf(p, " %llu %llu", &ut, &st) != 2)
+		return -EINVAL;
+	*ticks = ut + st;
+	return 0;
+}
+
+static int
+proc_cpu_ms(pid_t pid, char *comm, size_t commlen, uint64_t *ms)
+{
+	char		path[64], buf[1024];
+	uint64_t	ticks;
+	long		hz;
+	ssize_t		n;
+	int		r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
+		return (int)n;
+	if ((r = ksm_parse_proc_stat(buf, comm, commlen, &ticks)) < 0)
+		return r;
+	if ((hz = sysconf(_SC_CLK_TCK)) <= 0)
+		hz = 100;
+	*ms = ticks * 1000 / (uint64_t)hz;
+	return 0;
+}
+
+static pid_t
+find_ksmd(void)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[300], comm[32];
+	uint64_t	 pid;
+	pid_t		 found = 0;
+
+	if ((d = rootfs_opendir("/proc")) == NULL)
+		return 0;
+	while (found == 0 && (de = readdir(d)) != NULL) {
+		if (parse_u64(de->d_name, &pid) < 0 || pid > INT_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (rootfs_read(path, comm, sizeof(comm)) < 0)
+			continue;
+		if (strcmp(comm, "ksmd\n") == 0)
+			found = (pid_t)pid;
+	}
+	closedir(d);
+	return found;
+}
+
+static int
+ksmd_cpu(struct ksm *k, uint64_t *ms)
+{
+	char	comm[32];
+	int	tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (k->ksmd_pid == 0 && (k->ksmd_pid = find_ksmd()) == 0)
+			break;
+		if (proc_cpu_ms(k->ksmd_pid, comm, sizeof(comm), ms) == 0 &&
+		    strcmp(comm, "ksmd") == 0) {
+			k->ksmd_warned = 0;
+			return 0;
+		}
+		k->ksmd_pid = 0;
+	}
+	if (!k->ksmd_warned)
+		log_info("ksmd not found in /proc: its CPU time is unknown");
+	k->ksmd_warned = 1;
+	return -ESRCH;
+}
+
+int
+ksm_sample(struct ksm *k, struct ksm_sample *s)
+{
+	int	f;
+
+	memset(s, 0, sizeof(*s));
+	s->when_ms = now_ms();
+	if (!k->available)
+		return -ENODEV;
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if (ksm_read(k, f, &s->v[f]) == 0)
+			s->have |= 1U << f;
+	s->have_cpu = ksmd_cpu(k, &s->ksmd_cpu_ms) == 0;
+	return KSM_HAVE(s, KSM_RUN) ? 0 : -EIO;
+}
+
+int
+ksm_state_parse(const char *text, int64_t *vals, uint32_t *have)
+{
+	char	*copy, *p, *line, *sp;
+	int64_t	 v;
+	int	 f, r = 0, first = 1;
+
+	*have = 0;
+	copy = xstrdup(text);
+	for (p = copy; r == 0 && (line = strsep(&p, "\n")) != NULL;) {
+		if (first) {
+			first = 0;
+			if (strcmp(line, STATE_MAGIC) != 0)
+				r = -EINVAL;
+			continue;
+		}
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((sp = strchr(line, ' ')) == NULL) {
+			r = -EINVAL;
+			break;
+		}
+		*sp++ = '\0';
+		for (f = 0; f < KSM_FILE_MAX; f++)
+			if (ksm_files[f].knob && strcmp(line, ksm_files[f].name) == 0)
+				break;
+		if (f == KSM_FILE_MAX || (*have & (1U << f)))
+			r = -EINVAL;
+		else if (f == KSM_ADVISOR_MODE) {
+			char	br[32];
+
+			if (xsnprintf(br, sizeof(br), "[%s]", sp) < 0 ||
+			    ksm_parse_advisor(br, &v) < 0)
+				r = -EINVAL;
+		} else if (parse_i64(sp, &v) < 0 || v < 0)
+			r = -EINVAL;
+		if (r == 0) {
+			vals[f] = v;
+			*have |= 1U << f;
+		}
+	}
+	free(copy);
+	if (r == 0 && (first || !(*have & (1U << KSM_RUN))))
+		r = -EINVAL;
+	return r;
+}
+
+static int
+state_write(const struct ksm *k)
+{
+	char	 buf[STATE_MAX];
+	size_t	 off = 0;
+	int	 f;
+
+	off = (size_t)snprintf(buf, sizeof(buf), "%s\n", STATE_MAGIC);
+	for (f = 0; f < KSM_FILE_MAX; f++) {
+		if (!(k->saved_have & (1U << f)))
+			continue;
+		if (f == KSM_ADVISOR_MODE)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+			    "%s %s\n", ksm_files[f].name,
+			    ksm_advisor_names[k->saved[f]]);
+		else
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+			    "%s %lld\n", ksm_files[f].name,
+			    (long long)k->saved[f]);
+	}
+	return statefile_write(k->dirfd, STATE_NAME, buf, off);
+}
+
+/*
+ * Save the originals of the knobs not saved yet, in memory and in the
+ * state file: before the first write every knob there is, later those
+ * that could not be read then.  We have not written those since, so
+ * what they hold is still the host's.  Knobs the state file could not
+ * take stay unsaved, and are not written.  0 once something is saved.
+ */
+int
+ksm_save(struct ksm *k)
+{
+	uint32_t	had;
+	int64_t		v;
+	int		f, r;
+
+	if (!k->available)
+		return -ENODEV;
+	if (!k->saved_valid)
+		k->saved_have = 0;
+	had = k->saved_have;
+	for (f = 0; f < KSM_FILE_MAX; f++) {
+		if (!ksm_files[f].knob || (had & (1U << f)) ||
+		    ksm_read(k, f, &v) < 0)
+			continue;
+		k->saved[f] = v;
+		k->saved_have |= 1U << f;
+	}
+	if (!(k->saved_have & (1U << KSM_RUN))) {
+		k->saved_have = had;
+		return -EIO;
+	}
+	if (k->saved_valid && k->saved_have == had)
+		return 0;
+	if ((r = state_write(k)) < 0) {
+		k->saved_have = had;
+		if (k->save_err != r) {
+			errno = -r;
+			log_warn("%s: cannot save the host's KSM settings, "
+			    "leaving %s untouched until it can", k->statefile,
+			    k->saved_valid ? "the knobs it lacks" : "KSM");
+		}
+		k->save_err = r;
+		return k->saved_valid ? 0 : r;
+	}
+	if (k->save_err != 0)
+		log_info("%s: the host's KSM settings are saved", k->statefile);
+	k->save_err = 0;
+	k->saved_valid = 1;
+	return 0;
+}
+
+/* Write a knob, never one whose original is not saved. */
+int
+ksm_set(struct ksm *k, enum ksm_file f, int64_t v)
+{
+	uint32_t	bit = 1U << f;
+	int		r;
+
+	if (!ksm_file_is_knob(f))
+		return -EINVAL;
+	if (!k->available)
+		return -ENODEV;
+	if (!k->saved_valid || !(k->saved_have & bit)) {
+		if ((r = ksm_save(k)) < 0)
+			return r;
+		if (!(k->saved_have & bit))
+			return k->save_err != 0 ? k->save_err :
+			    (k->failing & bit) ? k->read_err[f] : -ENOENT;
+	}
+	return ksm_write(f, v);
+}
+
+/* Files that fail now, and the state file, by path: what and why. */
+void
+ksm_errors_json(const struct ksm *k, cJSON *o)
+{
+	char	path[128];
+	int	f;
+
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if ((k->failing & (1U << f)) &&
+		    ksm_path(path, sizeof(path), f) == 0)
+			cJSON_AddStringToObject(o, path,
+			    read_strerror(k->read_err[f]));
+	if (k->save_err != 0)
+		cJSON_AddStringToObject(o, k->statefile,
+		    strerror(-k->save_err));
+}
+
+int
+ksm_saved(const struct ksm *k, enum ksm_file f, int64_t *v)
+{
+	if (!k->saved_valid || !(k->saved_have & (1U << f)))
+		return -ENOENT;
+	*v = k->saved[f];
+	return 0;
+}
+
+static int
+restore_one(struct ksm *k, enum ksm_file f, int64_t v)
+{
+	int64_t	cur;
+	int	r;
+
+	if (ksm_read(k, f, &cur) == 0 && cur == v)
+		return 0;
+	if ((r = ksm_write(f, v)) < 0) {
+		errno = -r;
+		log_warn("%s/%s: cannot restore", KSM_DIR, ksm_files[f].name);
+	}
+	return r;
+}
+
+/*
+ * Write back every saved knob that differs from what the kernel has now.
+ * ksmd is stopped first when the host had it stopped, and started last
+ * when the host had it running: it never scans with half the host's
+ * settings back (the advisor, switched on again, would retune
+ * pages_to_scan meanwhile).
+ */
+static int
+restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
+{
+	int64_t	cur;
+	size_t	i;
+	int	f, r, err = 0, stopped = 0;
+
+	if ((have & (1U << KSM_RUN)) && vals[KSM_RUN] != 1) {
+		err = restore_one(k, KSM_RUN, vals[KSM_RUN]);
+		stopped = 1;
+	}
+	if ((have & (1U << KSM_PAGES_TO_SCAN)) &&
+	    ksm_read(k, KSM_ADVISOR_MODE, &cur) == 0 &&
+	    cur != KSM_ADVISOR_NONE &&
+	    ksm_read(k, KSM_PAGES_TO_SCAN, &cur) == 0 &&
+	    cur != vals[KSM_PAGES_TO_SCAN])
+		ksm_write(KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
+	for (i = 0; i < nitems(restore_order); i++) {
+		f = restore_order[i];
+		if (!(have & (1U << f)) || (f == KSM_RUN && stopped))
+			continue;
+		if ((r = restore_one(k, f, vals[f])) < 0)
+			err = r;
+	}
+	return err;
+}
+
+/* Put the host's original knobs back; the state file goes once they are. */
+int
+ksm_restore(struct ksm *k)
+{
+	int	r;
+
+	if (!k->saved_valid)
+		return 0;
+	if ((r = restore_values(k, k->saved, k->saved_have)) < 0)
+		return r;
+	if ((r = statefile_remove(k->dirfd, STATE_NAME)) < 0) {
+		errno = -r;
+		log_warn("%s", k->statefile);
+	}
+	k->saved_valid = 0;
+	log_info("KSM settings restored to the host's originals");
+	return 0;
+}
+
+/* A state file at start means the last run did not exit cleanly. */
+static void
+ksm_recover(struct ksm *k)
+{
+	const char	*why = NULL;
+	char		*text;
+	int		 r;
+
+	r = statefile_read(k->dirfd, STATE_NAME, STATE_MAX, &text, &why);
+	if (r == -ELOOP || r == -EINVAL) {
+		log_warnx("%s: %s, removing it: the current KSM settings are "
+		    "taken as the host's", k->statefile, why);
+		statefile_remove(k->dirfd, STATE_NAME);
+		return;
+	}
+	if (r == -ENOENT)
+		return;
+	/* One too big to be ours is corrupt, not unreadable. */
+	if (r < 0 && r != -EFBIG) {
+		log_warnx("%s: cannot read, ignoring it: %s", k->statefile,
+		    why);
+		return;
+	}
+	if (r == 0) {
+		r = ksm_state_parse(text, k->saved, &k->saved_have);
+		free(text);
+	}
+	if (r < 0) {
+		log_warnx("%s: corrupt state file, ignoring it: the current "
+		    "KSM settings are taken as the host's", k->statefile);
+		statefile_remove(k->dirfd, STATE_NAME);
+		k->saved_have = 0;
+		return;
+	}
+	log_info("%s: restoring the KSM settings a previous run left "
+	    "changed", k->statefile);
+	k->saved_valid = 1;
+	restore_values(k, k->saved, k->saved_have);
+}
+
+/* dirfd: the directory that keeps the state file, dir its path. */
+struct ksm *
+ksm_open(int dirfd, const char *dir)
+{
+	struct ksm	*k;
+	char		 path[128];
+	int		 f;
+
+	k = xcalloc(1, sizeof(*k));
+	k->dirfd = dirfd;
+	if (asprintf(&k->statefile, "%s/%s", dir, STATE_NAME) == -1)
+		fatal("asprintf");
+	k->available = rootfs_exists(KSM_DIR "/run");
+	if (!k->available) {
+		log_info("%s/run not found (kernel without CONFIG_KSM?): "
+		    "KSM tuning is off", KSM_DIR);
+		return k;
+	}
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if (ksm_path(path, sizeof(path), f) == 0 && rootfs_exists(path))
+			k->known |= 1U << f;
+	ksm_recover(k);
+	return k;
+}
+
+void
+ksm_close(struct ksm *k)
+{
+	if (k == NULL)
+		return;
+	free(k->statefile);
+	free(k);
+}
+
+int
+ksm_available(const struct ksm *k)
+{
+	return k->available;
+}
+
+cJSON *
+ksm_sample_json(const struct ksm_sample *s)
+{
+	cJSON	*o;
+	int	 f;
+
+	o = cJSON_CreateObject();
+	for (f = 0; f < KSM_FILE_MAX; f++) {
+		if (!KSM_HAVE(s, f))
+			continue;
+		if (f == KSM_ADVISOR_MODE)
+			cJSON_AddStringToObject(o, ksm_files[f].name,
+			    ksm_advisor_names[s->v[f]]);
+		else
+			cJSON_AddNumberToObject(o, ksm_files[f].name,
+			    (double)s->v[f]);
+	}
+	if (s->have_cpu)
+		cJSON_AddNumberToObject(o, "ksmd_cpu_seconds",
+		    (double)s->ksmd_cpu_ms / 1000.0);
+	return o;
+}

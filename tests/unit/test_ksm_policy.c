@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests: the KSM throttle policy over sample sequences, some of them
+ * recorded on a real kernel, with an injected clock.  Nothing sleeps.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ksm-policy.h"
+
+struct sim {
+	struct policy		*p;
+	struct policy_params	 par;
+	struct ksm_sample	 s;
+	struct policy_input	 in;
+	struct policy_out	 out;
+	uint64_t		 now;
+};
+
+static void
+defaults(struct policy_params *par)
+{
+	memset(par, 0, sizeof(*par));
+	par->boost_cpu_pct = 100;
+	par->budget_cpu_pct = 10;
+	par->budget_window_ms = 600000;
+	par->boost_pass_ms = 200;
+	par->idle_pass_ms = 120000;
+	par->settle_scans = 2;
+	par->detect_ms = 1000;
+}
+
+static struct sim *
+sim_new(const struct policy_params *par)
+{
+	struct sim	*sm = calloc(1, sizeof(*sm));
+	int		 f;
+
+	sm->par = *par;
+	sm->now = 1000000;
+	sm->p = policy_new(par, sm->now);
+	for (f = 0; f < KSM_ADVISOR_MODE; f++)
+		sm->s.have |= 1U << f;
+	sm->s.have_cpu = 1;
+	return sm;
+}
+
+static void
+sim_free(struct sim *sm)
+{
+	policy_free(sm->p);
+	free(sm);
+}
+
+/* Set the counters, advance the clock to t ms, step once. */
+static void
+at(struct sim *sm, uint64_t t, int64_t scans, int64_t scanned,
+    int64_t sharing, uint64_t cpu_ms)
+{
+	sm->now = 1000000 + t;
+	sm->s.v[KSM_FULL_SCANS] = scans;
+	sm->s.v[KSM_PAGES_SCANNED] = scanned;
+	sm->s.v[KSM_PAGES_SHARING] = sharing;
+	sm->s.ksmd_cpu_ms = cpu_ms;
+	sm->in.now_ms = sm->now;
+	sm->in.ksm = &sm->s;
+	policy_step(sm->p, &sm->in, &sm->out);
+	memset(&sm->in, 0, sizeof(sm->in));
+}
+
+static const char *
+state(const struct sim *sm)
+{
+	return policy_state_name(policy_state(sm->p));
+}
+
+/* ksmd's rate in pages per second under the knobs just decided. */
+static double
+knob_rate(const struct policy_knobs *k)
+{
+	return (double)k->pages_to_scan * 1000.0 / (double)k->sleep_ms;
+}
+
+static void
+test_event_boosts_at_once(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 10, 1000, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	sm->in.created = 1;
+	at(sm, 5, 10, 1000, 0, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_string_equal(policy_reason(sm->p), "1 VM created");
+	assert_int_equal(sm->out.knobs.run, 1);
+	/* Sized for a VM of at least 256 MiB: most of a core. */
+	assert_int_equal(sm->out.knobs.sleep_ms, 20);
+	assert_true(sm->out.knobs.pages_to_scan >= 20000);
+	/* 2 GiB of mergeable memory to scan in 200 ms: flat out. */
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 524288;
+	at(sm, 250, 10, 1000, 0, 0);
+	assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	assert_true(sm->out.next_ms - sm->now <= 1000);
+	sim_free(sm);
+}
+
+/* A full scan ending in the step of the event is from before it. */
+static void
+test_event_ignores_the_pass_before_it(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 10, 1000, 5000, 0);
+	at(sm, 1000, 11, 2000, 5000, 0);
+	sm->in.kicks = 1;
+	at(sm, 1100, 12, 3000, 5000, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_string_equal(policy_reason(sm->p), "kick");
+	assert_int_equal(policy_transitions(sm->p), 1);
+	/* The first pass that began after it does count. */
+	at(sm, 1200, 13, 4000, 5000, 0);
+	assert_string_equal(state(sm), "settling");
+	sim_free(sm);
+}
+
+/*
+ * Recorded on Linux 6.18 (2 cores): four 512 MiB simulated VMs filled
+ * over 3 s while ksmd ran flat out.  Every 500 ms: full_scans,
+ * pages_scanned, pages_sharing, ksmd CPU ms.
+ */
+static const int64_t recorded[][4] = {
+	{ 3, 49578, 7201, 90 },		{ 4, 129152, 18994, 260 },
+	{ 5, 234300, 31119, 460 },	{ 5, 327295, 46298, 730 },
+	{ 5, 392534, 60029, 970 },	{ 6, 473017, 76098, 1210 },
+	{ 6, 578446, 91363, 1460 },	{ 6, 717160, 110059, 1820 },
+	{ 7, 935254, 141019, 2300 },	{ 7, 1109264, 170903, 2800 },
+	{ 7, 1198672, 203568, 3290 },	{ 7, 1296685, 238216, 3790 },
+	{ 7, 1406006, 265855, 4240 },	{ 8, 1550826, 300831, 4730 },
+	{ 8, 1734096, 310243, 5190 },	{ 8, 1898848, 311523, 5620 },
+	{ 9, 2133862, 312920, 6110 },	{ 9, 2373346, 312920, 6600 },
+	{ 10, 2751797, 312920, 7100 },	{ 11, 3107769, 312921, 7600 },
+	{ 12, 3463474, 312922, 8090 },	{ 13, 4016981, 312922, 8590 },
+	{ 14, 4399321, 312922, 9090 },	{ 16, 5115463, 312923, 9590 },
+};
+
+static void
+test_recorded_wave_boosts_then_settles(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	size_t			 i;
+	uint64_t		 settled = 0;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 2, 0, 0, 0);
+	sm->in.created = 4;
+	at(sm, 1, 2, 0, 0, 0);
+	for (i = 0; i < sizeof(recorded) / sizeof(recorded[0]); i++) {
+		at(sm, 500 * (i + 1), recorded[i][0], recorded[i][1],
+		    recorded[i][2], (uint64_t)recorded[i][3]);
+		if (i < 15)	/* merging still growing: keep scanning fast */
+			assert_true(policy_state(sm->p) != POLICY_IDLE);
+		if (settled == 0 && policy_state(sm->p) == POLICY_IDLE)
+			settled = 500 * (i + 1);
+	}
+	/* Flat from 8.5 s: idle two full scans later, well before 12 s. */
+	assert_true(settled >= 9000 && settled <= 11000);
+	assert_string_equal(policy_reason(sm->p),
+	    "merging settled over 2 full scans");
+	assert_int_equal(sm->out.knobs.sleep_ms, 200);
+	assert_true(knob_rate(&sm->out.knobs) <= 100 * 1000 / 20);
+	assert_true(policy_transitions(sm->p) >= 2);
+	sim_free(sm);
+}
+
+static void
+test_boost_extended_while_growing(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t;
+	int64_t			 scans = 1, sharing = 0;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, scans, 0, 0, 0);
+	sm->in.kicks = 1;
+	at(sm, 1, scans, 0, 0, 0);
+	/* A pass a second, each merging 5000 more pages, for a minute. */
+	for (t = 1000; t <= 60000; t += 250) {
+		if (t % 1000 == 0) {
+			scans++;
+			sharing += 5000;
+		}
+		at(sm, t, scans, scans * 300000, sharing, t);
+		assert_string_equal(state(sm), "boosting");
+	}
+	/* Then flat: settled after two passes without growth. */
+	for (; t <= 64000; t += 250) {
+		if (t % 1000 == 0)
+			scans++;
+		at(sm, t, scans, scans * 300000, sharing, t);
+	}
+	assert_string_equal(state(sm), "idle");
+	sim_free(sm);
+}
+
+static int
+json_exhausted(const struct sim *sm)
+{
+	cJSON	*o = cJSON_CreateObject(), *b;
+	int	 r;
+
+	policy_json(sm->p, sm->now, o);
+	b = cJSON_GetObjectItem(o, "budget");
+	r = cJSON_IsTrue(cJSON_GetObjectItem(b, "exhausted"));
+	cJSON_Delete(o);
+	return r;
+}
+
+static void
+test_budget_honoured(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t, cpu = 0;
+	int64_t			 scans = 1, sharing = 0, scanned = 0;
+	double			 frac;
+
+	defaults(&par);
+	par.budget_window_ms = 20000;	/* 2 CPU-s above the average */
+	sm = sim_new(&par);
+	at(sm, 0, scans, 0, 0, 0);
+	sm->in.created = 1;
+	sm->in.announced_pages = 1 << 20;	/* a 4 GiB VM */
+	at(sm, 1, scans, 0, 0, 0);
+	assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	/* ksmd flat out, merging all along: the budget runs dry. */
+	for (t = 250; t <= 10000; t += 250) {
+		cpu += 250;
+		scanned += 100000;
+		sharing += 3000;
+		if (t % 1000 == 0)
+			scans++;
+		at(sm, t, scans, scanned, sharing, cpu);
+	}
+	assert_string_equal(state(sm), "boosting");
+	assert_true(json_exhausted(sm));
+	/* Held to 10 % of a core: 20 ms naps, batches sized for that. */
+	assert_int_equal(sm->out.knobs.sleep_ms, 20);
+	frac = (double)sm->out.knobs.pages_to_scan / 400.0 /
+	    ((double)sm->out.knobs.pages_to_scan / 400.0 + 20);
+	assert_true(frac > 0.05 && frac < 0.15);
+	/* Once ksmd idles the budget comes back and boosts are full again. */
+	for (; t <= 40000; t += 1000)
+		at(sm, t, scans, scanned, sharing, cpu);
+	sm->in.kicks = 1;
+	at(sm, t, scans, scanned, sharing, cpu);
+	assert_false(json_exhausted(sm));
+	assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	sim_free(sm);
+}
+
+static void
+test_idle_trickle(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	/* 10 M pages scanned per pass: capped at the kernel's default rate. */
+	at(sm, 0, 1, 0, 0, 0);
+	at(sm, 30000, 2, 10000000, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	assert_true(knob_rate(&sm->out.knobs) <= 5000);
+	assert_int_equal(sm->out.knobs.sleep_ms, 200);
+	/* 100 000 pages: one pass per idle_pass_ms, about 833 pages/s. */
+	at(sm, 60000, 3, 10100000, 0, 0);
+	assert_true(knob_rate(&sm->out.knobs) >= 700 &&
+	    knob_rate(&sm->out.knobs) <= 1000);
+	/* An idle daemon sleeps for the detection interval. */
+	assert_int_equal(sm->out.next_ms - sm->now, 1000);
+	sim_free(sm);
+	par.detect_ms = 0;
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	assert_true(sm->out.next_ms - sm->now >= 30000);
+	assert_int_equal(sm->out.probe_ms, UINT64_MAX);
+	sim_free(sm);
+}
+
+static void
+test_new_mergeable_memory_without_event(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 100000;
+	at(sm, 0, 1, 0, 0, 0);
+	/* What is there at start is new to us: merge it once. */
+	assert_string_equal(state(sm), "boosting");
+	sim_free(sm);
+
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 4000;		/* 16 MiB: not yet */
+	at(sm, 2000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 40000;
+	at(sm, 4000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_string_equal(policy_reason(sm->p),
+	    "156 MiB of new mergeable memory with no event");
+	sim_free(sm);
+}
+
+/* Memory that finished arriving during the boost is not new once idle. */
+static void
+test_idle_rebases_on_a_fresh_walk(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t;
+	int64_t			 scans = 1;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	sm->in.kicks = 1;
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 50000;		/* the last walk, mid-fill */
+	at(sm, 0, scans, 0, 0, 0);
+	for (t = 250; policy_state(sm->p) != POLICY_IDLE && t < 20000;
+	    t += 250) {
+		if (t % 500 == 0)
+			scans++;
+		at(sm, t, scans, scans * 50000, 0, t);
+	}
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(sm->out.probe_ms, 0);	/* a fresh walk, please */
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 65536;		/* all of it, now resident */
+	at(sm, t, scans, scans * 50000, 0, t);
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(sm->out.probe_ms, 1000);
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 65536 + 16384;	/* a new 64 MiB */
+	at(sm, t + 1000, scans, scans * 50000, 0, t);
+	assert_string_equal(state(sm), "boosting");
+	sim_free(sm);
+}
+
+static void
+test_sharing_wobble_stays_idle(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	int64_t			 scans = 1, wobble[] = { 312920, 315433,
+	    323003, 312922, 318492, 312921, 322107, 312920 };
+	size_t			 i;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, scans, 0, 312920, 0);
+	for (i = 0; i < sizeof(wobble) / sizeof(wobble[0]); i++) {
+		scans++;
+		at(sm, 120000 * (i + 1), scans, 524288 * scans, wobble[i],
+		    (uint64_t)(100 * i));
+		assert_string_equal(state(sm), "idle");
+	}
+	/* A real rise, as when a guest's pages become mergeable again. */
+	scans++;
+	at(sm, 120000 * (i + 1), scans, 524288 * scans, 360000, 1000);
+	assert_string_equal(state(sm), "boosting");
+	sim_free(sm);
+}
+
+static void
+test_nothing_to_scan(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 7, 500, 0, 0);
+	sm->in.kicks = 1;
+	at(sm, 1, 7, 500, 0, 0);
+	for (t = 250; t < 3000; t += 250) {
+		at(sm, t, 7, 500, 0, 0);
+		assert_string_equal(state(sm), "boosting");	/* grace */
+	}
+	for (; t <= 6000; t += 250)
+		at(sm, t, 7, 500, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	assert_string_equal(policy_reason(sm->p), "ksmd found nothing to scan");
+	sim_free(sm);
+}
+
+static void
+test_free_memory_gate(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	par.gate_free_pct = 50;
+	sm = sim_new(&par);
+	sm->in.have_mem = 1;
+	sm->in.mem_total_kb = 1000;
+	sm->in.mem_avail_kb = 900;
+	at(sm, 0, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "gated");
+	assert_int_equal(sm->out.knobs.run, 0);
+	/* An event does not start ksmd while memory is plentiful. */
+	sm->in.have_mem = 1;
+	sm->in.mem_total_kb = 1000;
+	sm->in.mem_avail_kb = 510;
+	sm->in.created = 1;
+	at(sm, 1000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "gated");
+	sm->in.have_mem = 1;
+	sm->in.mem_total_kb = 1000;
+	sm->in.mem_avail_kb = 400;
+	at(sm, 6000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_int_equal(sm->out.knobs.run, 1);
+	sim_free(sm);
+}
+
+static void
+test_advisor_actuator(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	par.use_advisor = 1;
+	sm = sim_new(&par);
+	sm->s.have |= 1U << KSM_ADVISOR_MODE;
+	at(sm, 0, 1, 0, 0, 0);
+	assert_int_equal(sm->out.knobs.advisor, KSM_ADVISOR_SCAN_TIME);
+	assert_int_equal(sm->out.knobs.pages_to_scan, -1);
+	assert_int_equal(sm->out.knobs.adv_target_s, 120);
+	assert_true(sm->out.knobs.adv_max_pages <= 100);
+	assert_true(sm->out.reseed_advisor);
+	at(sm, 2000, 1, 0, 0, 0);
+	assert_false(sm->out.reseed_advisor);	/* same step: leave it be */
+	sm->in.kicks = 1;
+	at(sm, 2001, 1, 0, 0, 0);
+	assert_true(sm->out.reseed_advisor);
+	assert_int_equal(sm->out.knobs.adv_target_s, 1);
+	assert_int_equal(sm->out.knobs.adv_max_cpu, 100);
+	assert_true(sm->out.knobs.adv_min_pages > 1000);
+	sim_free(sm);
+
+	/* Asked for, but this kernel has no advisor: pages_to_scan it is. */
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	assert_int_equal(sm->out.knobs.advisor, -1);
+	assert_true(sm->out.knobs.pages_to_scan > 0);
+	sim_free(sm);
+}
+
+static void
+test_status_json(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	cJSON			*o, *h;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	sm->in.kicks = 1;
+	at(sm, 10, 1, 0, 0, 0);
+	o = cJSON_CreateObject();
+	policy_json(sm->p, sm->now, o);
+	assert_string_equal(cJSON_GetObjectItem(o, "state")->valuestring,
+	    "boosting");
+	h = cJSON_GetObjectItem(o, "history");
+	assert_int_equal(cJSON_GetArraySize(h), 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(h, 0),
+	    "reason")->valuestring, "kick");
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "targets"),
+	    "pages_to_scan"));
+	cJSON_Delete(o);
+	sim_free(sm);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_event_boosts_at_once),
+		cmocka_unit_test(test_event_ignores_the_pass_before_it),
+		cmocka_unit_test(test_recorded_wave_boosts_then_settles),
+		cmocka_unit_test(test_boost_extended_while_growing),
+		cmocka_unit_test(test_budget_honoured),
+		cmocka_unit_test(test_idle_trickle),
+		cmocka_unit_test(test_new_mergeable_memory_without_event),
+		cmocka_unit_test(test_idle_rebases_on_a_fresh_walk),
+		cmocka_unit_test(test_sharing_wobble_stays_idle),
+		cmocka_unit_test(test_nothing_to_scan),
+		cmocka_unit_test(test_free_memory_gate),
+		cmocka_unit_test(test_advisor_actuator),
+		cmocka_unit_test(test_status_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests: /proc/<pid>/ksm_stat parsing; the VMs known, replayed. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "vm-registry.h"
+
+static void
+test_ksm_stat(void **state)
+{
+	struct ksm_stat	st;
+
+	assert_int_equal(ksm_stat_parse("ksm_rmap_items 12\nksm_zero_pages 3\n"
+	    "ksm_merging_pages 4096\nksm_process_profit -20480\n"
+	    "ksm_merge_any: no\nksm_mergeable: yes\n", &st), 0);
+	assert_int_equal(st.rmap_items, 12);
+	assert_int_equal(st.zero_pages, 3);
+	assert_int_equal(st.merging_pages, 4096);
+	assert_int_equal(st.process_profit, -20480);
+	assert_int_equal(st.mergeable, 1);
+	/* Older kernels: fewer lines, no ksm_mergeable. */
+	assert_int_equal(ksm_stat_parse("ksm_rmap_items 1\n", &st), 0);
+	assert_int_equal(st.mergeable, -1);
+	assert_int_equal(ksm_stat_parse("ksm_rmap_items 1\nfuture_field 7\n"
+	    "ksm_mergeable: no", &st), 0);
+	assert_int_equal(st.mergeable, 0);
+}
+
+static void
+test_ksm_stat_garbage(void **state)
+{
+	struct ksm_stat	st;
+
+	assert_int_equal(ksm_stat_parse("", &st), -EINVAL);
+	assert_int_equal(ksm_stat_parse("hello\n", &st), -EINVAL);
+	assert_int_equal(ksm_stat_parse("ksm_rmap_items\n", &st), -EINVAL);
+	assert_int_equal(ksm_stat_parse("ksm_rmap_items x\n", &st), -EINVAL);
+	assert_int_equal(ksm_stat_parse("ksm_rmap_items 1 2\n", &st), -EINVAL);
+	assert_int_equal(ksm_stat_parse("ksm_merging_pages "
+	    "99999999999999999999999\n", &st), -EINVAL);
+}
+
+static void
+tell(struct daemon *d, enum vm_event_type type, const char *id, pid_t pid,
+    const char *cgroup, const char *class_name)
+{
+	struct vm_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	strcpy(ev.vm_id, id);
+	ev.pid = pid;
+	ev.cgroup = cgroup;
+	ev.class_name = class_name;
+	engines[ENGINE_VMS]->on_event(d->engine[ENGINE_VMS], &ev);
+}
+
+static char	replayed[1024];
+
+static void
+collect(void *arg, const struct vm_event *ev)
+{
+	char	buf[512];
+
+	assert_int_equal(ev->type, VM_CREATED);
+	snprintf(buf, sizeof(buf), "%s:%d:%s:%s ", ev->vm_id, (int)ev->pid,
+	    ev->cgroup ? ev->cgroup : "-",
+	    ev->class_name ? ev->class_name : "-");
+	strcat(replayed, buf);
+}
+
+/* What every event said of each VM still there, in the order they came. */
+static void
+test_replay(void **state)
+{
+	struct daemon	d;
+
+	memset(&d, 0, sizeof(d));
+	vms_replay(&d, collect, NULL);		/* no registry: nothing */
+	assert_string_equal(replayed, "");
+	assert_int_equal(engines[ENGINE_VMS]->init(&d,
+	    &d.engine[ENGINE_VMS]), 0);
+	tell(&d, VM_CREATING, "a", 0, "/vms/a", NULL);
+	tell(&d, VM_CREATED, "b", 7, NULL, NULL);
+	tell(&d, VM_CREATED, "b", 0, "/vms/b", "gold");
+	tell(&d, VM_CREATED, "c", 9, "/vms/c", NULL);
+	tell(&d, VM_DESTROYING, "c", 0, NULL, NULL);
+	tell(&d, VM_CREATED, "d", 0, "/vms/d", NULL);
+	tell(&d, VM_DESTROYED, "d", 0, NULL, NULL);
+	tell(&d, VM_KICK, "", 0, NULL, NULL);
+	vms_replay(&d, collect, NULL);
+	assert_string_equal(replayed, "a:0:/vms/a:- b:7:/vms/b:gold ");
+	engines[ENGINE_VMS]->shutdown(d.engine[ENGINE_VMS]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ksm_stat),
+		cmocka_unit_test(test_ksm_stat_garbage),
+		cmocka_unit_test(test_replay),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
