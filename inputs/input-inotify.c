@@ -3,7 +3,11 @@
  * The inotify input.  Each directory in inputs.inotify.dirs holds one
  * subdirectory per VM (Kata runtimes keep /run/vc/sbs/<sandbox>): a
  * subdirectory that appears is a CREATED event for the VM it names, one
- * that goes is DESTROYED.
+ * that goes is DESTROYED.  An entry whose last component is a pattern
+ * with one "*" holds one pid file per VM instead (libvirt writes
+ * /run/libvirt/qemu/NAME.pid, Proxmox /run/qemu-server/VMID.pid: the
+ * entries end in "*.pid"): a file matching it that names a live process
+ * is a VM, its id what the "*" stands for, its VMM that pid.
  *
  * A configured directory that does not exist is waited for by watching
  * its nearest existing ancestor; one that is deleted or moved away is
@@ -44,7 +48,10 @@
  * that needs it, so the masks must not fight.
  */
 #define WATCH_MASK	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
-			 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+			 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | \
+			 IN_MODIFY | IN_CLOSE_WRITE)
+/* A pid file is a VM once it holds a pid: it may be created empty. */
+#define PIDFILE_NEWS	(IN_CREATE | IN_MOVED_TO | IN_MODIFY | IN_CLOSE_WRITE)
 /*
  * Path components that appear while we walk are chased this many times
  * in one go; past that the next event on the ancestor tries again.
@@ -69,6 +76,8 @@ static const char *wdir_state_names[WDIR_STATE_MAX] = {
 struct wdir {
 	char		*path;			/* as configured */
 	char		 full[PATH_MAX];	/* below --root */
+	char		*prefix;		/* pid files: the pattern's */
+	char		*suffix;		/* parts; NULL: directories */
 	size_t		 rootlen;		/* full[0..rootlen) is the root */
 	enum wdir_state	 state;
 	int		 wd;			/* -1: none */
@@ -82,6 +91,7 @@ struct inotify_input {
 	struct event	*ev;
 	struct wdir	*dirs;
 	size_t		 ndirs;
+	const struct wdir *scanning;		/* wdir_report's */
 	uint64_t	 overflows;
 	char		*buf;
 };
@@ -115,6 +125,26 @@ path_shown(const struct wdir *w, const char *full)
 	return full[w->rootlen] == '\0' ? "/" : full + w->rootlen;
 }
 
+/*
+ * Cut a pattern ("*.pid") off the end of path into w's prefix and
+ * suffix.  One "*", in the last component only.
+ */
+static int
+wdir_pattern(struct wdir *w, char *path)
+{
+	char	*last = strrchr(path, '/'), *star = strchr(path, '*');
+
+	if (star == NULL)
+		return 0;
+	if (star < last || strchr(star + 1, '*') != NULL)
+		return -EINVAL;
+	*star = '\0';
+	w->prefix = xstrdup(last + 1);
+	w->suffix = xstrdup(star + 1);
+	*(last == path ? last + 1 : last) = '\0';
+	return 0;
+}
+
 static int
 wdir_init(struct wdir *w, const char *path)
 {
@@ -133,7 +163,8 @@ wdir_init(struct wdir *w, const char *path)
 	/* Absolute, no "." or "..": the walk up to an ancestor is textual. */
 	if (*path != '/')
 		return -EINVAL;
-	if ((r = path_normalize(NULL, path, clean, sizeof(clean))) < 0)
+	if ((r = path_normalize(NULL, path, clean, sizeof(clean))) < 0 ||
+	    (r = wdir_pattern(w, clean)) < 0)
 		return r;
 	return xsnprintf(w->full, sizeof(w->full), "%.*s%s", (int)rl, root,
 	    rl && strcmp(clean, "/") == 0 ? "" : clean);
@@ -144,6 +175,37 @@ wdir_free(struct wdir *w)
 {
 	vmset_clear(&w->vms);
 	free(w->path);
+	free(w->prefix);
+	free(w->suffix);
+}
+
+/* The VM a name in w stands for, or NULL: not one of w's names. */
+static const char *
+wdir_vm_id(const struct wdir *w, const char *name, char *id, size_t len)
+{
+	size_t	n = strlen(name), pl, sl;
+
+	if (w->prefix == NULL)
+		return name;
+	pl = strlen(w->prefix);
+	sl = strlen(w->suffix);
+	if (n <= pl + sl || strncmp(name, w->prefix, pl) != 0 ||
+	    strcmp(name + n - sl, w->suffix) != 0 ||
+	    xsnprintf(id, len, "%.*s", (int)(n - pl - sl), name + pl) < 0)
+		return NULL;
+	return id;
+}
+
+/* The live VMM pid of a VM in a pid-file directory; 0: none (yet). */
+static pid_t
+wdir_vm_pid(const struct wdir *w, const char *id)
+{
+	char	path[PATH_MAX];
+
+	if (w->prefix == NULL || xsnprintf(path, sizeof(path), "%s/%s%s%s",
+	    path_shown(w, w->full), w->prefix, id, w->suffix) < 0)
+		return 0;
+	return rootfs_read_pid(path);
 }
 
 /* The component of w->full just below the ancestor anc. */
@@ -233,20 +295,39 @@ wdir_report(void *arg, const char *id, int appeared)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = appeared ? VM_CREATED : VM_DESTROYED;
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
+	if (appeared)
+		ev.pid = wdir_vm_pid(ii->scanning, id);
 	input_emit(ii->in, &ev);
 }
 
+/* A subdirectory, or for pid files a regular file: the kind w wants. */
 static int
-is_subdir(int dfd, const struct dirent *de)
+is_kind(const struct wdir *w, int dfd, const struct dirent *de)
 {
 	struct stat	st;
+	int		dir = w->prefix == NULL;
 
 	if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 		return 0;
 	if (de->d_type != DT_UNKNOWN)
-		return de->d_type == DT_DIR;
+		return de->d_type == (dir ? DT_DIR : DT_REG);
 	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(st.st_mode);
+	    (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/* A name in a scan of w that is a VM there now: its id to *id. */
+static int
+wdir_has_vm(const struct wdir *w, int dfd, const struct dirent *de,
+    char *id, size_t len)
+{
+	const char	*vm;
+
+	if (!is_kind(w, dfd, de) ||
+	    (vm = wdir_vm_id(w, de->d_name, id, len)) == NULL)
+		return 0;
+	if (vm != id)
+		(void)xsnprintf(id, len, "%s", vm);
+	return w->prefix == NULL || wdir_vm_pid(w, id) > 0;
 }
 
 /* What is there now; -errno if the scan could not be completed. */
@@ -255,6 +336,7 @@ wdir_read(const struct wdir *w, struct vmset *seen)
 {
 	struct dirent	*de;
 	DIR		*dir;
+	char		 id[VM_ID_MAX];
 	int		 fd, err;
 
 	if ((fd = open(w->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -265,8 +347,8 @@ wdir_read(const struct wdir *w, struct vmset *seen)
 		return err;
 	}
 	for (errno = 0; (de = readdir(dir)) != NULL; errno = 0)
-		if (is_subdir(dirfd(dir), de))
-			vmset_append(seen, de->d_name);
+		if (wdir_has_vm(w, dirfd(dir), de, id, sizeof(id)))
+			vmset_append(seen, id);
 	err = -errno;
 	closedir(dir);
 	vmset_sort(seen);
@@ -294,6 +376,7 @@ wdir_scan(struct inotify_input *ii, struct wdir *w)
 		vmset_clear(&seen);
 		return;
 	}
+	ii->scanning = w;
 	n = vmset_diff(&w->vms, &seen, wdir_report, ii);
 	vmset_swap(&w->vms, &seen);
 	vmset_clear(&seen);
@@ -364,7 +447,10 @@ static void
 wdir_event(struct inotify_input *ii, struct wdir *w,
     const struct inotify_event *ie)
 {
-	struct vm_event	ev;
+	struct vm_event	 ev;
+	const char	*id;
+	uint32_t	 news = w->prefix ? PIDFILE_NEWS : IN_CREATE | IN_MOVED_TO;
+	int		 isdir = (ie->mask & IN_ISDIR) != 0;
 
 	if (ie->mask & IN_IGNORED) {
 		w->wd = -1;		/* the kernel dropped it already */
@@ -375,27 +461,30 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 		wdir_resolve(ii, w);
 		return;
 	}
-	if (!(ie->mask & IN_ISDIR) || ie->len == 0)
+	if (ie->len == 0)
 		return;
 	if (w->state == WDIR_WAITING) {
-		if ((ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
+		if (isdir && (ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
 		    wdir_is_next(w, ie->name))
 			wdir_resolve(ii, w);
 		return;
 	}
-	if (w->state != WDIR_WATCHING)
-		return;
 	memset(&ev, 0, sizeof(ev));
-	if ((ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
-	    vmset_add(&w->vms, ie->name))
+	if (w->state != WDIR_WATCHING || isdir != (w->prefix == NULL) ||
+	    (id = wdir_vm_id(w, ie->name, ev.vm_id, sizeof(ev.vm_id))) == NULL)
+		return;
+	/* NAME_MAX fits: VM_ID_MAX is NAME_MAX + 1. */
+	if (id != ev.vm_id)
+		(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
+	if ((ie->mask & news) && (w->prefix == NULL ||
+	    (ev.pid = wdir_vm_pid(w, ev.vm_id)) > 0) &&
+	    vmset_add(&w->vms, ev.vm_id))
 		ev.type = VM_CREATED;
 	else if ((ie->mask & (IN_DELETE | IN_MOVED_FROM)) &&
-	    vmset_del(&w->vms, ie->name))
+	    vmset_del(&w->vms, ev.vm_id))
 		ev.type = VM_DESTROYED;
 	else
 		return;		/* known already, or not known: no news */
-	/* NAME_MAX fits: VM_ID_MAX is NAME_MAX + 1. */
-	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", ie->name);
 	input_emit(ii->in, &ev);
 }
 
@@ -445,13 +534,23 @@ inotify_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Do a and b watch the same VMs: one directory, one pattern? */
 static int
-wdir_listed(const struct inotify_input *ii, const char *full)
+wdir_same(const struct wdir *a, const struct wdir *b)
+{
+	return strcmp(a->full, b->full) == 0 &&
+	    (a->prefix == NULL) == (b->prefix == NULL) &&
+	    (a->prefix == NULL || (strcmp(a->prefix, b->prefix) == 0 &&
+	    strcmp(a->suffix, b->suffix) == 0));
+}
+
+static int
+wdir_listed(const struct inotify_input *ii, const struct wdir *w)
 {
 	size_t	i;
 
 	for (i = 0; i < ii->ndirs; i++)
-		if (strcmp(ii->dirs[i].full, full) == 0)
+		if (wdir_same(&ii->dirs[i], w))
 			return 1;
 	return 0;
 }
@@ -466,11 +565,12 @@ inotify_add_dirs(struct inotify_input *ii, const struct strlist *l)
 	for (i = 0; i < l->n; i++) {
 		if (wdir_init(&w, l->v[i]) < 0) {
 			log_warnx("inotify: %s: not an absolute path without "
-			    ". or .. (or too long), ignoring it", l->v[i]);
+			    ". or .., with at most one * in its last component "
+			    "(or too long), ignoring it", l->v[i]);
 			wdir_free(&w);
 			continue;
 		}
-		if (wdir_listed(ii, w.full)) {
+		if (wdir_listed(ii, &w)) {
 			wdir_free(&w);
 			continue;
 		}
@@ -537,14 +637,14 @@ inotify_stop(void *arg)
 }
 
 static int
-conf_lists(const struct strlist *l, const char *full)
+conf_lists(const struct strlist *l, const struct wdir *have)
 {
 	struct wdir	w;
 	size_t		i;
 	int		found = 0;
 
 	for (i = 0; i < l->n && !found; i++) {
-		if (wdir_init(&w, l->v[i]) == 0 && strcmp(w.full, full) == 0)
+		if (wdir_init(&w, l->v[i]) == 0 && wdir_same(&w, have))
 			found = 1;
 		wdir_free(&w);
 	}
@@ -565,7 +665,7 @@ inotify_reconfigure(void *arg, const struct conf *old)
 	size_t			 i, first;
 
 	for (i = 0; i < ii->ndirs;) {
-		if (conf_lists(l, ii->dirs[i].full)) {
+		if (conf_lists(l, &ii->dirs[i])) {
 			i++;
 			continue;
 		}
@@ -597,6 +697,8 @@ inotify_status(void *arg, cJSON *o)
 		e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "path", w->path);
 		cJSON_AddStringToObject(e, "state", wdir_state_names[w->state]);
+		if (w->prefix != NULL)
+			cJSON_AddStringToObject(e, "kind", "pidfiles");
 		if (w->state == WDIR_WAITING)
 			cJSON_AddStringToObject(e, "waiting_in",
 			    path_shown(w, w->anc));

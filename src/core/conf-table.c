@@ -79,7 +79,9 @@ const struct conf_key conf_table[] = {
 	    "watch sandbox directories for VMs"),
 	{ .name = "inputs.inotify.dirs", .type = CONF_STRLIST,
 	  .offset = O(inotify_dirs), .defstr = "/run/vc/sbs",
-	  .help = "directories holding one subdirectory per VM" },
+	  .help = "directories holding one subdirectory per VM, or, where "
+	  "the last component is a pattern with one * (DIR/*.pid), one pid "
+	  "file per VM" },
 	{ .name = "inputs.inotify.pid_files", .type = CONF_STRLIST,
 	  .offset = O(inotify_pid_files),
 	  .defstr = "/run/vc/vm/{vm}/pid,/run/vc/sbs/{vm}/pid",

@@ -214,8 +214,8 @@ vm_find_pid(const struct vms *v, const char *id)
 {
 	const struct strlist	*l = &v->d->conf->inotify_pid_files;
 	const char		*at;
-	char			 path[PATH_MAX], buf[32];
-	uint64_t		 pid;
+	char			 path[PATH_MAX];
+	pid_t			 pid;
 	size_t			 i;
 
 	/* An id is a name, never a way out of the runtime's directory. */
@@ -226,13 +226,8 @@ vm_find_pid(const struct vms *v, const char *id)
 		    xsnprintf(path, sizeof(path), "%.*s%s%s",
 		    (int)(at - l->v[i]), l->v[i], id, at + 4) < 0)
 			continue;
-		if (rootfs_read(path, buf, sizeof(buf)) < 0 ||
-		    parse_u64(buf, &pid) < 0 || pid == 0 || pid > INT_MAX)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%llu",
-		    (unsigned long long)pid);
-		if (rootfs_exists(path))
-			return (pid_t)pid;
+		if ((pid = rootfs_read_pid(path)) > 0)
+			return pid;
 	}
 	return 0;
 }

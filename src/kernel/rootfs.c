@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,23 @@ rootfs_read_u64(const char *path, uint64_t *v)
 	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
 		return (int)n;
 	return parse_u64(buf, v);
+}
+
+/*
+ * The pid a pid file holds, if that process is alive; 0 otherwise: no
+ * file, garbage, or the pid of a process that has exited.
+ */
+pid_t
+rootfs_read_pid(const char *path)
+{
+	uint64_t	pid;
+	char		proc[32];
+
+	if (rootfs_read_u64(path, &pid) < 0 || pid == 0 || pid > INT_MAX ||
+	    xsnprintf(proc, sizeof(proc), "/proc/%llu",
+	    (unsigned long long)pid) < 0 || !rootfs_exists(proc))
+		return 0;
+	return (pid_t)pid;
 }
 
 int

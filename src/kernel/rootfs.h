@@ -7,6 +7,8 @@
 #ifndef KT_ROOTFS_H
 #define KT_ROOTFS_H
 
+#include <sys/types.h>
+
 #include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,7 @@ int	 rootfs_exists(const char *);
 ssize_t	 rootfs_read(const char *, char *, size_t);
 int	 rootfs_read_alloc(const char *, char **, size_t *, size_t);
 int	 rootfs_read_u64(const char *, uint64_t *);
+pid_t	 rootfs_read_pid(const char *);
 int	 rootfs_write(const char *, const char *);
 int	 rootfs_write_u64(const char *, uint64_t);
 

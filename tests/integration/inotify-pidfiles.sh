@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The inotify input on pid-file directories, as libvirt (/run/libvirt/qemu/
+# NAME.pid) and Proxmox (/run/qemu-server/VMID.pid) lay them out, below a
+# fake --root with fake /proc entries for the VMM pids: a file matching
+# the pattern that names a live process is a VM with that pid; other
+# files, dead pids and empty files are not; a file written after it was
+# created, one removed, a directory created late, and a dead pid file
+# left behind at start.
+. "$top_srcdir/tests/lib/lib.sh"
+. "$top_srcdir/tests/lib/frames.sh"
+kt_setup
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
+command -v jq >/dev/null || skip "jq is not installed"
+LV="$ROOT/run/libvirt/qemu"
+PX="$ROOT/run/qemu-server"
+mkdir -p "$LV" "$ROOT/proc/4101" "$ROOT/proc/4102" "$ROOT/proc/4201"
+echo 4101 > "$LV/guest1.pid"
+echo 4102 > "$LV/guest2.pid"
+echo "<domstatus/>" > "$LV/guest1.xml"
+echo 9999 > "$LV/stale.pid"		# no such process
+mkdir "$LV/dir.pid"			# a directory is not a pid file
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/run/libvirt/qemu/*.pid",
+    "/run/qemu-server/*.pid"] } } }
+JSON
+kt_start --root "$ROOT" -c "$T/conf.json"
+
+counts() { st '.inputs.inotify.events | "\(.created) \(.destroyed)"'; }
+expect() {
+	wait_for 10 st_is '.inputs.inotify.events | "\(.created) \(.destroyed)"' "$1 $2" ||
+	    fail "inotify events: expected '$1 $2' (created destroyed), got '$(counts)'"
+	sleep 0.3
+	assert_eq "inotify events a moment later" "$1 $2" "$(counts)"
+}
+vm() { st ".vms[\"$1\"].pid // \"none\""; }
+
+expect 2 0
+assert_eq "guest1's pid" 4101 "$(vm guest1)"
+assert_eq "guest2's pid" 4102 "$(vm guest2)"
+assert_eq "a dead pid is no VM" none "$(vm stale)"
+assert_eq "libvirt dir" "watching pidfiles 2" \
+    "$(st '.inputs.inotify.dirs[1] | "\(.state) \(.kind) \(.vms)"')"
+assert_eq "Proxmox dir, not there yet" waiting "$(st '.inputs.inotify.dirs[2].state')"
+ok "pid files at start: live pids are VMs with their pid; dead pids, other files, directories are not"
+
+# libvirt creates the file, then writes the pid into it.
+: > "$LV/guest3.pid"
+sleep 0.3
+assert_eq "an empty pid file is no VM yet" none "$(vm guest3)"
+mkdir -p "$ROOT/proc/4103"
+echo 4103 > "$LV/guest3.pid"
+expect 3 0
+assert_eq "guest3's pid" 4103 "$(vm guest3)"
+echo 4103 > "$LV/guest3.pid"
+touch "$LV/guest4.xml"
+sleep 0.3
+assert_eq "rewritten or other files: no news" "3 0" "$(counts)"
+rm "$LV/guest1.pid"
+expect 3 1
+assert_eq "guest1 gone" none "$(vm guest1)"
+ok "a pid file written after it was created is a VM; one removed is destroyed"
+
+mkdir -p "$PX"
+echo 4201 > "$PX/101.pid.tmp"
+mv "$PX/101.pid.tmp" "$PX/101.pid"
+expect 4 1
+assert_eq "Proxmox VM 101's pid" 4201 "$(vm 101)"
+ok "a pid-file directory created late is watched; a pid file moved in is a VM"
+
+kt_stop
+rm -rf "$ROOT/proc/4102"
+kt_start --root "$ROOT" -c "$T/conf.json"
+expect 2 0
+assert_eq "guest2 left a dead pid behind" none "$(vm guest2)"
+assert_eq "guest3 still there" 4103 "$(vm guest3)"
+kt_stop
+ok "at start a pid file whose process exited is not a VM"
+
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["/run/*/qemu/*.pid", "/run/a*b*", "/run/qemu-server/*.pid"] } } }
+JSON
+kt_start --root "$ROOT" -c "$T/conf.json"
+kt_log_has "/run/\*/qemu/\*.pid: not an absolute path" || fail "a * above the last component not refused"
+kt_log_has "/run/a\*b\*: not an absolute path" || fail "two * not refused"
+assert_eq "dirs kept" 1 "$(st '.inputs.inotify.dirs | length')"
+kt_stop
+ok "patterns with a * above the last component, or two, are refused"
