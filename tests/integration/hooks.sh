@@ -4,10 +4,10 @@
 # its QEMU pid, memory cgroup and memory size, and is gone once it has
 # stopped.  A sleeping process stands in for QEMU; a hook whose daemon
 # is not there still exits 0, saying why.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/lib.sh"
 kt_setup
 command -v jq >/dev/null || skip "jq not installed"
-"$top_srcdir/tests/fake-root.sh" "$ROOT"
+"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 printf '{"metrics": {"listen": ""}}\n' > "$T/conf.json"
 kt_start --root "$ROOT" -c "$T/conf.json"
 HOOKS="$top_srcdir/contrib/hooks"
