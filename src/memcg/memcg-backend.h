@@ -14,6 +14,8 @@
 #ifndef KT_MEMCG_BACKEND_H
 #define KT_MEMCG_BACKEND_H
 
+#include <sys/queue.h>
+
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,14 @@
 #include "memcg-policy.h"
 
 struct psi_sample;
+
+/* glibc's sys/queue.h lacks the BSDs' safe iterator. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
 
 /* memcg.backend, in the order of its choices in conf-table.c. */
 enum memcg_backend_choice {

@@ -21,14 +21,6 @@ struct daemon;
 struct offload;
 struct vm_event;
 
-/* glibc's sys/queue.h lacks the BSDs' safe iterator. */
-#ifndef TAILQ_FOREACH_SAFE
-#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
-	for ((var) = TAILQ_FIRST(head);					\
-	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
-	    (var) = (tvar))
-#endif
-
 enum memcg_src {
 	SRC_EVENT = 0x1,	/* a VM's cgroup, CREATED until DESTROYED */
 	SRC_GLOB = 0x2,		/* matched by memcg.cgroups */
@@ -139,6 +131,8 @@ struct memcg {
 
 /* memcg-track.c */
 void		 memcg_cg_note(struct memcg_cg *, const char *, int);
+void		 memcg_cg_warn(struct memcg_cg *, unsigned, const char *, int,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
 void		 memcg_cg_free(struct memcg *, struct memcg_cg *);
 int		 memcg_psi_read(struct memcg *, struct memcg_cg *,
 		    struct psi_sample *);

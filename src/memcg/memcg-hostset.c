@@ -28,14 +28,6 @@
 /* A line per VM's cgroup: this is thousands of VMs; bigger is not ours. */
 #define STATE_MAX	(1024 * 1024)
 
-/* glibc's sys/queue.h lacks the BSDs' safe iterator. */
-#ifndef TAILQ_FOREACH_SAFE
-#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
-	for ((var) = TAILQ_FIRST(head);					\
-	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
-	    (var) = (tvar))
-#endif
-
 struct setting {
 	TAILQ_ENTRY(setting)	 entry;
 	enum memcg_knob		 knob;

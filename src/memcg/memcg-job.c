@@ -59,13 +59,8 @@ stat_read(struct memcg *m, struct memcg_cg *cg, struct memcg_stat *st,
 		return r;
 	}
 	BUMP(m, cg, errors, 1);
-	memcg_cg_note(cg, "memory stats", r);
-	if (!(cg->warned & WARN_STAT)) {
-		errno = -r;
-		log_warn("memcg: %s: cannot read its memory stats, skipping it",
-		    cg->path);
-	}
-	cg->warned |= WARN_STAT;
+	memcg_cg_warn(cg, WARN_STAT, "memory stats", r,
+	    "cannot read its memory stats, skipping it");
 	return r;
 }
 

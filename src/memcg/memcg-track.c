@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,25 @@ memcg_cg_note(struct memcg_cg *cg, const char *what, int err)
 {
 	snprintf(cg->last_error, sizeof(cg->last_error), "%s: %s", what,
 	    strerror(-err));
+}
+
+/* WHAT failed with ERR: noted, and said once until it works again. */
+void
+memcg_cg_warn(struct memcg_cg *cg, unsigned flag, const char *what, int err,
+    const char *fmt, ...)
+{
+	char	msg[256];
+	va_list	ap;
+
+	memcg_cg_note(cg, what, err);
+	if (!(cg->warned & flag)) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		errno = -err;
+		log_warn("memcg: %s: %s", cg->path, msg);
+	}
+	cg->warned |= flag;
 }
 
 static struct memcg_cg *
@@ -69,13 +89,8 @@ memcg_psi_read(struct memcg *m, struct memcg_cg *cg, struct psi_sample *s)
 		cg->warned &= ~WARN_PSI;
 		return 0;
 	}
-	memcg_cg_note(cg, "PSI", r);
-	if (!(cg->warned & WARN_PSI)) {
-		errno = -r;
-		log_warn("memcg: %s: no PSI to gate on, its runs are skipped "
-		    "until there is", cg->path);
-		cg->warned |= WARN_PSI;
-	}
+	memcg_cg_warn(cg, WARN_PSI, "PSI", r, "no PSI to gate on, its runs "
+	    "are skipped until there is");
 	return r;
 }
 
@@ -102,13 +117,8 @@ swap_max_apply(struct memcg *m, struct memcg_cg *cg)
 		cg->warned &= ~WARN_SWAPMAX;
 		return;
 	}
-	memcg_cg_note(cg, "memory.swap.max", r);
-	if (!(cg->warned & WARN_SWAPMAX)) {
-		errno = -r;
-		log_warn("memcg: %s: memory.swap.max, ignoring allowswap",
-		    cg->path);
-	}
-	cg->warned |= WARN_SWAPMAX;
+	memcg_cg_warn(cg, WARN_SWAPMAX, "memory.swap.max", r,
+	    "memory.swap.max, ignoring allowswap");
 }
 
 /* The cgroup's settings from the configuration, now. */
