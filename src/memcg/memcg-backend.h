@@ -109,6 +109,8 @@ struct memcg_hier {
 /* What a method needs of the engine. */
 #define MEMCG_METHOD_AGES	0x1	/* ages and counts agings itself */
 #define MEMCG_METHOD_LRU_GEN	0x2	/* lru_gen/enabled on, see detect */
+#define MEMCG_METHOD_SWAPS	0x4	/* swaps anon pages out, whatever
+					   memcg.swap says: no kernel knob */
 
 /* detect: usable once the engine turns lru_gen/enabled on. */
 #define MEMCG_DETECT_OFF	1

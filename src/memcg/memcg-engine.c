@@ -246,10 +246,10 @@ memcg_start(struct memcg *m)
 	    ", cache reclaim with " : "",
 	    m->host.method != m->host.hier->reclaim ?
 	    m->host.hier->reclaim->name : "");
-	/* force_empty reclaims with swap allowed; the kernel has no knob. */
-	if (m->host.method == &memcg_force_empty && swap_available(m))
-		log_info("memcg: this host has swap: force_empty on cgroup v1 "
-		    "may swap anon pages out whatever memcg.swap says");
+	if ((m->host.method->flags & MEMCG_METHOD_SWAPS) && swap_available(m))
+		log_info("memcg: this host has swap: %s on cgroup v%d may swap "
+		    "anon pages out whatever memcg.swap says",
+		    m->host.method->name, m->host.version);
 	memcg_hostset_recover(m->hostset);
 	if (d->conf->memcg_disabled) {
 		m->state = MEMCG_DISABLED;

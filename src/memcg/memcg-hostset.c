@@ -295,15 +295,15 @@ restore_pending(struct memcg_hostset *hs)
 
 /*
  * At exit: every cgroup's first, then the host's, the opposite of the
- * order they were changed in.  Without a memory cgroup mount (the engine
- * off) the state file is kept for when there is one.
+ * order they were changed in.  With the engine off (no memory cgroup, or
+ * no reclaim method) the state file is kept for when it is on.
  */
 void
 memcg_hostset_restore_all(struct memcg_hostset *hs)
 {
 	struct setting	*s, *tmp;
 
-	if (hs->host->hier == NULL)
+	if (hs->host->method == NULL)
 		return;
 	TAILQ_FOREACH_SAFE(s, &hs->list, entry, tmp)
 		if (s->knob == MEMCG_KNOB_SWAP_MAX && !s->pending) {
@@ -366,7 +366,7 @@ state_read(struct memcg_hostset *hs, char **text)
 
 /*
  * A state file at start means the last run did not exit cleanly.  With
- * no memory cgroup to put it back in, it is kept for when there is one.
+ * the engine off, it is kept for when it is on.
  */
 void
 memcg_hostset_recover(struct memcg_hostset *hs)
@@ -375,7 +375,7 @@ memcg_hostset_recover(struct memcg_hostset *hs)
 	char		*text = NULL;
 	int		 r;
 
-	if (hs->host->hier == NULL) {
+	if (hs->host->method == NULL) {
 		if (statefile_read(hs->rundirfd, STATE_NAME, STATE_MAX, &text,
 		    &why) == 0)
 			log_warnx("memcg: %s: no memory cgroup to put its "

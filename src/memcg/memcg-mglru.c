@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "memcg-hostset.h"
 #include "memcg-backend.h"
 #include "rootfs.h"

@@ -96,6 +96,7 @@ v1_step_done(struct memcg_job *job, int err)
 
 const struct memcg_method memcg_force_empty = {
 	.name = "force_empty",
+	.flags = MEMCG_METHOD_SWAPS,
 	.missing = "cgroup v1 has no memory.force_empty",
 	.detect = force_empty_detect,
 	.step = v1_step,

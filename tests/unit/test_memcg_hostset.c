@@ -58,6 +58,7 @@ test_hostset(void **state)
 	memset(&h, 0, sizeof(h));
 	assert_int_equal(memcg_cgroup_v2.detect(&h), 0);
 	h.hier = &memcg_cgroup_v2;
+	h.method = &memcg_reclaim;
 	hs = memcg_hostset_new(&h, fd, rundir);
 
 	assert_int_equal(memcg_hostset_set(hs, MEMCG_KNOB_LRU_GEN, NULL, "y"),
