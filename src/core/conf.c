@@ -331,7 +331,7 @@ key_parse(struct conf *c, const struct conf_key *k, const cJSON *v, char *err,
 {
 	struct strlist	 l = { NULL, 0 };
 	struct conf_size sz;
-	const char	*why = NULL;
+	char		 why[256];
 	uint64_t	 u;
 	int		 i = 0, r;
 
@@ -371,7 +371,7 @@ key_parse(struct conf *c, const struct conf_key *k, const cJSON *v, char *err,
 		*FIELD(c, k, int) = i;
 		return 0;
 	case CONF_JSON:
-		if (k->check != NULL && k->check(v, &why) < 0)
+		if (k->check != NULL && k->check(v, why, sizeof(why)) < 0)
 			return errf(err, errlen, "%s: %s", k->name, why);
 		key_free(c, k);
 		*FIELD(c, k, cJSON *) = cJSON_Duplicate(v, 1);

@@ -99,7 +99,7 @@ struct conf_key {
 	const char * const	 *choices;	/* ENUM, NULL-terminated */
 	const char		 *unit;
 	const char		 *help;
-	int			(*check)(const cJSON *, const char **);
+	int			(*check)(const cJSON *, char *, size_t);
 };
 
 extern const struct conf_key	conf_table[];

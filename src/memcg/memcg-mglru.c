@@ -13,12 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "memcg-hostset.h"
 #include "memcg-backend.h"
 #include "rootfs.h"
 #include "util.h"
 
-#define LRU_GEN_ENABLED	"/sys/kernel/mm/lru_gen/enabled"
 #define LRU_GEN_DEBUG	"/sys/kernel/debug/lru_gen"
 /* Bit 0 of lru_gen/enabled: MGLRU on at all. */
 #define LRU_GEN_CORE	0x1
@@ -33,47 +32,25 @@
 
 enum { MGLRU_AGE, MGLRU_EVICT };
 
+/*
+ * Reads only: MGLRU compiled in with debugfs mounted is usable;
+ * MEMCG_DETECT_OFF when it is switched off, for the engine to turn on.
+ */
 static int
-mglru_detect(struct memcg_host *h)
+mglru_detect(const struct memcg_host *h)
 {
 	char		 buf[64];
 	unsigned long	 caps;
 	ssize_t		 n;
 	int		 r;
 
-	if ((n = rootfs_read(LRU_GEN_ENABLED, buf, sizeof(buf))) < 0)
+	if ((n = rootfs_read(MEMCG_LRU_GEN_ENABLED, buf, sizeof(buf))) < 0)
 		return (int)n;
 	if ((r = lru_gen_enabled_parse(buf, &caps)) < 0)
 		return r;
 	if (!rootfs_exists(LRU_GEN_DEBUG))
 		return -ENOENT;		/* debugfs not mounted */
-	if (caps & LRU_GEN_CORE)
-		return 0;
-	buf[strcspn(buf, "\n")] = '\0';
-	if ((r = rootfs_write(LRU_GEN_ENABLED, "y")) < 0)
-		return r;
-	if (xsnprintf(h->lru_gen_orig, sizeof(h->lru_gen_orig), "%s", buf) < 0)
-		return -EINVAL;
-	h->lru_gen_changed = 1;
-	log_info("memcg: MGLRU was off (%s), turned on; it goes back at exit",
-	    buf);
-	return 0;
-}
-
-static void
-mglru_restore(struct memcg_host *h)
-{
-	int	r;
-
-	if (!h->lru_gen_changed)
-		return;
-	if ((r = rootfs_write(LRU_GEN_ENABLED, h->lru_gen_orig)) < 0) {
-		errno = -r;
-		log_warn("memcg: cannot put %s back to %s", LRU_GEN_ENABLED,
-		    h->lru_gen_orig);
-		return;
-	}
-	h->lru_gen_changed = 0;
+	return caps & LRU_GEN_CORE ? 0 : MEMCG_DETECT_OFF;
 }
 
 /* The memcg's generations, fresh. */
@@ -203,11 +180,13 @@ mglru_step_done(struct memcg_job *job, int err)
 		job->aged = 1;
 }
 
-const struct memcg_backend memcg_mglru = {
+const struct memcg_method memcg_mglru = {
 	.name = "mglru",
+	.flags = MEMCG_METHOD_AGES | MEMCG_METHOD_LRU_GEN,
+	.missing = "memcg.backend is mglru, but this kernel has no MGLRU "
+	    "(or debugfs is not mounted)",
 	.detect = mglru_detect,
 	.begin = mglru_begin,
 	.step = mglru_step,
 	.step_done = mglru_step_done,
-	.restore = mglru_restore,
 };

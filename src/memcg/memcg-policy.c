@@ -183,21 +183,24 @@ memcg_settings_resolve(const struct conf *c, const char *mount,
 
 /* ---- validation of the structured keys ----------------------------- */
 
-static char	why_buf[256];
+/* Where a check says why a value is refused: the caller's buffer. */
+struct why {
+	char	*buf;
+	size_t	 len;
+};
 
 static int
-why(const char **out, const char *fmt, ...)
+why(const struct why *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
-why(const char **out, const char *fmt, ...)
+why(const struct why *w, const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	vsnprintf(w->buf, w->len, fmt, ap);
 	va_end(ap);
-	*out = why_buf;
 	return -EINVAL;
 }
 
@@ -212,7 +215,7 @@ check_path(const char *s)
 }
 
 static int
-check_field(size_t i, const cJSON *m, const char **w)
+check_field(size_t i, const cJSON *m, const struct why *w)
 {
 	const struct field	*f = field_find(m->string);
 	const struct conf_key	*k;
@@ -238,8 +241,9 @@ check_field(size_t i, const cJSON *m, const char **w)
 }
 
 int
-memcg_check_cgroups(const cJSON *v, const char **w)
+memcg_check_cgroups(const cJSON *v, char *buf, size_t len)
 {
+	const struct why	 wb = { buf, len }, *w = &wb;
 	const cJSON	*e;
 	size_t		 i = 0;
 
@@ -256,7 +260,7 @@ memcg_check_cgroups(const cJSON *v, const char **w)
 
 /* Each entry an object with the string key named and memcg settings. */
 static int
-check_entries(const cJSON *v, const char *key, const char **w)
+check_entries(const cJSON *v, const char *key, const struct why *w)
 {
 	const cJSON	*e, *m, *k;
 	size_t		 i = 0;
@@ -290,8 +294,9 @@ check_entries(const cJSON *v, const char *key, const char **w)
 }
 
 int
-memcg_check_overrides(const cJSON *v, const char **w)
+memcg_check_overrides(const cJSON *v, char *buf, size_t len)
 {
+	const struct why	 wb = { buf, len }, *w = &wb;
 	const cJSON	*e, *p;
 	size_t		 i = 0;
 	int		 r;
@@ -309,8 +314,9 @@ memcg_check_overrides(const cJSON *v, const char **w)
 }
 
 int
-memcg_check_classes(const cJSON *v, const char **w)
+memcg_check_classes(const cJSON *v, char *buf, size_t len)
 {
+	const struct why	 wb = { buf, len }, *w = &wb;
 	const cJSON	*e, *n;
 	size_t		 i = 0;
 	int		 r;

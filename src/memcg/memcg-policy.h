@@ -79,10 +79,10 @@ const cJSON *memcg_class_find(const cJSON *, const char *);
 int	 memcg_settings_resolve(const struct conf *, const char *, const char *,
 	    const char *, struct memcg_settings *);
 
-/* Check hooks of the structured keys (conf-table.c). */
-int	 memcg_check_cgroups(const cJSON *, const char **);
-int	 memcg_check_overrides(const cJSON *, const char **);
-int	 memcg_check_classes(const cJSON *, const char **);
+/* Check hooks of the structured keys (conf-table.c): why in the buffer. */
+int	 memcg_check_cgroups(const cJSON *, char *, size_t);
+int	 memcg_check_overrides(const cJSON *, char *, size_t);
+int	 memcg_check_classes(const cJSON *, char *, size_t);
 
 /* Paths: "/a/b" relative to the memory controller's mount (util.h). */
 int	 memcg_glob_match(const char *, const char *, const char *);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cgroup v1 memory controller: memory.stat's cache and rss, and
- * memory.force_empty, which reclaims all the kernel can of the cgroup
+ * cgroup v1: the hierarchy (memory.stat's cache and rss, usage and
+ * limit) and its reclaim method, memory.force_empty, which reclaims all the kernel can of the cgroup
  * (the cache-threshold reclaimer of reference 003 does just that).
  * v1 cgroups have no PSI files of their own: the host's gates them.
  */
@@ -60,6 +60,12 @@ v1_psi(const struct memcg_host *h, const char *cg, struct psi_sample *s)
 }
 
 static int
+force_empty_detect(const struct memcg_host *h)
+{
+	return h->version == 1 ? 0 : -ENODEV;
+}
+
+static int
 v1_step(struct memcg_job *job, struct memcg_write *w)
 {
 	if (job->phase == V1_WRITTEN) {
@@ -88,11 +94,19 @@ v1_step_done(struct memcg_job *job, int err)
 		memcg_job_fail(job, err, "memory.force_empty");
 }
 
-const struct memcg_backend memcg_v1 = {
+const struct memcg_method memcg_force_empty = {
 	.name = "force_empty",
+	.flags = MEMCG_METHOD_SWAPS,
+	.missing = "cgroup v1 has no memory.force_empty",
+	.detect = force_empty_detect,
+	.step = v1_step,
+	.step_done = v1_step_done,
+};
+
+const struct memcg_hier memcg_cgroup_v1 = {
+	.name = "v1",
 	.detect = v1_detect,
 	.stat = v1_stat,
 	.psi = v1_psi,
-	.step = v1_step,
-	.step_done = v1_step_done,
+	.reclaim = &memcg_force_empty,
 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cgroup v2 memory controller: memory.stat, memory.current, memory.max,
- * the cgroup's own PSI, and memory.reclaim in chunks (with swappiness=
- * where the kernel takes it, 6.11 and later; without it elsewhere).
+ * cgroup v2: the hierarchy (memory.stat, memory.current, memory.max,
+ * the cgroup's own PSI) and its reclaim method, memory.reclaim in chunks
+ * (with swappiness= where the kernel takes it, 6.11 and later; without
+ * it elsewhere).
  */
 #include "config.h"
 
@@ -87,6 +88,20 @@ v2_psi(const struct memcg_host *h, const char *cg, struct psi_sample *s)
 	return psi_sample_cgroup(dir, s);
 }
 
+/* memory.reclaim came with 5.19; the root cgroup has it too. */
+static int
+reclaim_detect(const struct memcg_host *h)
+{
+	char	path[PATH_MAX];
+
+	if (h->version != 2)
+		return -ENODEV;
+	if (memcg_cg_file(h, "/", "memory.reclaim", path, sizeof(path)) < 0 ||
+	    !rootfs_exists(path))
+		return -ENOTSUP;
+	return 0;
+}
+
 static int
 v2_step(struct memcg_job *job, struct memcg_write *w)
 {
@@ -142,11 +157,18 @@ v2_step_done(struct memcg_job *job, int err)
 		memcg_job_fail(job, err, "memory.reclaim");
 }
 
-const struct memcg_backend memcg_v2 = {
+const struct memcg_method memcg_reclaim = {
 	.name = "reclaim",
+	.missing = "cgroup v2 has no memory.reclaim (a kernel before 5.19)",
+	.detect = reclaim_detect,
+	.step = v2_step,
+	.step_done = v2_step_done,
+};
+
+const struct memcg_hier memcg_cgroup_v2 = {
+	.name = "v2",
 	.detect = v2_detect,
 	.stat = v2_stat,
 	.psi = v2_psi,
-	.step = v2_step,
-	.step_done = v2_step_done,
+	.reclaim = &memcg_reclaim,
 };

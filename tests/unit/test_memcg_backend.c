@@ -69,10 +69,10 @@ test_mglru(void **state)
 	h.version = 2;
 	strcpy(h.mount, "/sys/fs/cgroup");
 
-	/* MGLRU off: turned on, and back at the end. */
-	assert_int_equal(memcg_mglru.detect(&h), 0);
+	/* MGLRU off: said, and left as it is (the engine turns it on). */
+	assert_int_equal(memcg_mglru.detect(&h), MEMCG_DETECT_OFF);
 	v = faketree_get(root, "/sys/kernel/mm/lru_gen/enabled");
-	assert_string_equal(v, "y");
+	assert_string_equal(v, "0x0000\n");
 	free(v);
 
 	job_init(&job, &h, "/kt/vm");
@@ -131,10 +131,6 @@ test_mglru(void **state)
 	assert_int_equal(job.stop, MEMCG_STOP_ERROR);
 	assert_int_equal(job.err, -EINVAL);
 
-	memcg_mglru.restore(&h);
-	v = faketree_get(root, "/sys/kernel/mm/lru_gen/enabled");
-	assert_string_equal(v, "0x0000");
-	free(v);
 	rootfs_close();
 	faketree_free(root);
 }
@@ -153,7 +149,6 @@ test_mglru_absent(void **state)
 	assert_int_equal(memcg_mglru.detect(&h), -ENOENT);
 	faketree_put(root, LRU, "");
 	assert_int_equal(memcg_mglru.detect(&h), 0);
-	assert_false(h.lru_gen_changed);
 	faketree_put(root, "/sys/kernel/mm/lru_gen/enabled", "bogus\n");
 	assert_int_equal(memcg_mglru.detect(&h), -EINVAL);
 	rootfs_close();
@@ -180,46 +175,46 @@ test_v2(void **state)
 	assert_int_equal(rootfs_init(root), 0);
 	memset(&h, 0, sizeof(h));
 	h.reclaim_swappiness = -1;
-	assert_int_equal(memcg_v2.detect(&h), 0);
+	assert_int_equal(memcg_cgroup_v2.detect(&h), 0);
 	assert_string_equal(h.mount, "/sys/fs/cgroup/unified");
-	assert_int_equal(memcg_v2.stat(&h, "/kt/vm", &st, &usage, &limit), 0);
+	assert_int_equal(memcg_cgroup_v2.stat(&h, "/kt/vm", &st, &usage, &limit), 0);
 	assert_int_equal(st.file, 104857600);
 	assert_int_equal(usage, 104861696);
 	assert_int_equal(limit, 0);
 	faketree_put(root, "/sys/fs/cgroup/unified/kt/vm/memory.max",
 	    "536870912\n");
-	assert_int_equal(memcg_v2.stat(&h, "/kt/vm", &st, &usage, &limit), 0);
+	assert_int_equal(memcg_cgroup_v2.stat(&h, "/kt/vm", &st, &usage, &limit), 0);
 	assert_int_equal(limit, 536870912);
-	assert_int_equal(memcg_v2.stat(&h, "/kt/no", &st, &usage, &limit),
+	assert_int_equal(memcg_cgroup_v2.stat(&h, "/kt/no", &st, &usage, &limit),
 	    -ENOENT);
 
 	job_init(&job, &h, "/kt/vm");
 	job.target = 100 << 20;
-	assert_int_equal(memcg_v2.step(&job, &w), 1);
+	assert_int_equal(memcg_reclaim.step(&job, &w), 1);
 	assert_string_equal(w.path,
 	    "/sys/fs/cgroup/unified/kt/vm/memory.reclaim");
 	assert_string_equal(w.value, "67108864 swappiness=0");
 	/* A kernel before 6.11: the same chunk again, without swappiness. */
-	memcg_v2.step_done(&job, -EINVAL);
+	memcg_reclaim.step_done(&job, -EINVAL);
 	assert_int_equal(h.reclaim_swappiness, 0);
 	assert_int_equal(job.stop, MEMCG_STOP_NONE);
-	assert_int_equal(memcg_v2.step(&job, &w), 1);
+	assert_int_equal(memcg_reclaim.step(&job, &w), 1);
 	assert_string_equal(w.value, "67108864");
-	memcg_v2.step_done(&job, 0);
-	assert_int_equal(memcg_v2.step(&job, &w), 1);
+	memcg_reclaim.step_done(&job, 0);
+	assert_int_equal(memcg_reclaim.step(&job, &w), 1);
 	assert_string_equal(w.value, "37748736");
 	/* EAGAIN: less than asked, nothing more to take. */
-	memcg_v2.step_done(&job, -EAGAIN);
+	memcg_reclaim.step_done(&job, -EAGAIN);
 	assert_int_equal(job.stop, MEMCG_STOP_EXHAUSTED);
 
 	job_init(&job, &h, "/kt/vm");
 	job.target = 1000;
-	assert_int_equal(memcg_v2.step(&job, &w), 0);
+	assert_int_equal(memcg_reclaim.step(&job, &w), 0);
 	assert_int_equal(job.stop, MEMCG_STOP_DONE);
 	job_init(&job, &h, "/kt/vm");
 	job.target = 2 << 20;
-	assert_int_equal(memcg_v2.step(&job, &w), 1);
-	memcg_v2.step_done(&job, -ENOENT);
+	assert_int_equal(memcg_reclaim.step(&job, &w), 1);
+	memcg_reclaim.step_done(&job, -ENOENT);
 	assert_int_equal(job.stop, MEMCG_STOP_VANISHED);
 	rootfs_close();
 	faketree_free(root);
@@ -245,35 +240,35 @@ test_v1(void **state)
 	    "9223372036854771712\n");
 	assert_int_equal(rootfs_init(root), 0);
 	memset(&h, 0, sizeof(h));
-	assert_int_equal(memcg_v2.detect(&h), -ENOENT);
-	assert_int_equal(memcg_v1.detect(&h), 0);
+	assert_int_equal(memcg_cgroup_v2.detect(&h), -ENOENT);
+	assert_int_equal(memcg_cgroup_v1.detect(&h), 0);
 	assert_int_equal(h.version, 1);
-	assert_int_equal(memcg_v1.stat(&h, "/kt", &st, &usage, &limit), 0);
+	assert_int_equal(memcg_cgroup_v1.stat(&h, "/kt", &st, &usage, &limit), 0);
 	assert_int_equal(st.file, 50);
 	assert_int_equal(limit, 0);		/* v1's "no limit" */
 	faketree_put(root, "/sys/fs/cgroup/memory/kt/memory.limit_in_bytes",
 	    "1048576\n");
-	assert_int_equal(memcg_v1.stat(&h, "/kt", &st, &usage, &limit), 0);
+	assert_int_equal(memcg_cgroup_v1.stat(&h, "/kt", &st, &usage, &limit), 0);
 	assert_int_equal(limit, 1048576);
 	faketree_put(root, "/sys/fs/cgroup/memory/kt/memory.stat", "cache x\n");
-	assert_int_equal(memcg_v1.stat(&h, "/kt", &st, &usage, &limit),
+	assert_int_equal(memcg_cgroup_v1.stat(&h, "/kt", &st, &usage, &limit),
 	    -EINVAL);
 
 	job_init(&job, &h, "/kt");
-	assert_int_equal(memcg_v1.step(&job, &w), 1);
+	assert_int_equal(memcg_force_empty.step(&job, &w), 1);
 	assert_string_equal(w.path, "/sys/fs/cgroup/memory/kt/"
 	    "memory.force_empty");
 	assert_string_equal(w.value, "0");
-	memcg_v1.step_done(&job, 0);
-	assert_int_equal(memcg_v1.step(&job, &w), 0);
+	memcg_force_empty.step_done(&job, 0);
+	assert_int_equal(memcg_force_empty.step(&job, &w), 0);
 	assert_int_equal(job.stop, MEMCG_STOP_DONE);
 	job_init(&job, &h, "/kt");
-	assert_int_equal(memcg_v1.step(&job, &w), 1);
-	memcg_v1.step_done(&job, -EBUSY);
+	assert_int_equal(memcg_force_empty.step(&job, &w), 1);
+	memcg_force_empty.step_done(&job, -EBUSY);
 	assert_int_equal(job.stop, MEMCG_STOP_EXHAUSTED);
 	job_init(&job, &h, "/kt");
-	assert_int_equal(memcg_v1.step(&job, &w), 1);
-	memcg_v1.step_done(&job, -EACCES);
+	assert_int_equal(memcg_force_empty.step(&job, &w), 1);
+	memcg_force_empty.step_done(&job, -EACCES);
 	assert_int_equal(job.stop, MEMCG_STOP_ERROR);
 	rootfs_close();
 	faketree_free(root);

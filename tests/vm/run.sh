@@ -233,7 +233,7 @@ build_initramfs() {
 
 	rm -rf "$R" && mkdir -p "$R" && cd "$R" || return 1
 	mkdir -p bin sbin usr/bin usr/sbin dev proc sys tmp run root etc \
-	    kt/src/tests/vm kt/build
+	    kt/src/tests/vm kt/src/tests/lib kt/build
 	add_elf "$(command -v busybox)" /bin/busybox || return 1
 	for a in $(busybox --list-full); do
 		[ -e "$a" ] || ln -s /bin/busybox "$a"
@@ -242,7 +242,7 @@ build_initramfs() {
 	echo 'root:x:0:' > etc/group
 	cp "$VMDIR/init.ash" init && chmod 755 init || return 1
 
-	cp "$top_srcdir"/tests/*.sh kt/src/tests/ &&
+	cp "$top_srcdir"/tests/lib/*.sh kt/src/tests/lib/ &&
 	    cp -r "$VMDIR"/. kt/src/tests/vm/ || return 1
 	for f in "$@"; do
 		cp "$f" kt/src/tests/vm/ && basename "$f" || return 1
