@@ -18,7 +18,6 @@ int	 rootfs_init(const char *);
 void	 rootfs_close(void);
 int	 rootfs_fd(void);
 const char *rootfs_root(void);
-int	 rootfs_fullpath(char *, size_t, const char *);
 int	 rootfs_open(const char *, int);
 DIR	*rootfs_opendir(const char *);
 int	 rootfs_exists(const char *);
@@ -26,6 +25,5 @@ ssize_t	 rootfs_read(const char *, char *, size_t);
 int	 rootfs_read_alloc(const char *, char **, size_t *, size_t);
 int	 rootfs_read_u64(const char *, uint64_t *);
 int	 rootfs_write(const char *, const char *);
-int	 rootfs_write_u64(const char *, uint64_t);
 
 #endif
