@@ -31,9 +31,9 @@
 #include <event2/event.h>
 
 #include "conf.h"
-#include "daemon.h"
-#include "input.h"
+#include "bus.h"
 #include "log.h"
+#include "module.h"
 #include "rootfs.h"
 #include "util.h"
 #include "idset.h"
@@ -77,7 +77,7 @@ struct wdir {
 };
 
 struct inotify_input {
-	struct input	*in;
+	struct bus_port	*port;
 	int		 fd;
 	struct event	*ev;
 	struct wdir	*dirs;
@@ -233,7 +233,7 @@ wdir_report(void *arg, const char *id, int appeared)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = appeared ? VM_CREATED : VM_DESTROYED;
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
-	input_emit(ii->in, &ev);
+	bus_emit(ii->port, &ev);
 }
 
 static int
@@ -396,7 +396,7 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 		return;		/* known already, or not known: no news */
 	/* NAME_MAX fits: VM_ID_MAX is NAME_MAX + 1. */
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", ie->name);
-	input_emit(ii->in, &ev);
+	bus_emit(ii->port, &ev);
 }
 
 static void
@@ -491,15 +491,14 @@ inotify_enabled(const struct conf *c)
 static void	inotify_stop(void *);
 
 static int
-inotify_start(struct input *in, void **statep)
+inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct inotify_input	*ii;
-	struct daemon		*d = input_daemon(in);
 	size_t			 i;
 	int			 err;
 
 	ii = xcalloc(1, sizeof(*ii));
-	ii->in = in;
+	ii->port = port;
 	ii->buf = xcalloc(1, READ_BUF);
 	if ((ii->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		err = -errno;
@@ -507,13 +506,13 @@ inotify_start(struct input *in, void **statep)
 		free(ii);
 		return err;
 	}
-	ii->ev = event_new(d->base, ii->fd, EV_READ | EV_PERSIST, inotify_read,
+	ii->ev = event_new(bus_base(port), ii->fd, EV_READ | EV_PERSIST, inotify_read,
 	    ii);
 	if (ii->ev == NULL || event_add(ii->ev, NULL) == -1) {
 		inotify_stop(ii);
 		return -ENOMEM;
 	}
-	inotify_add_dirs(ii, &d->conf->inotify_dirs);
+	inotify_add_dirs(ii, &bus_conf(port)->inotify_dirs);
 	for (i = 0; i < ii->ndirs; i++)
 		wdir_resolve(ii, &ii->dirs[i]);
 	*statep = ii;
@@ -557,10 +556,11 @@ conf_lists(const struct strlist *l, const char *full)
  * dropped ones are forgotten without events: their VMs did not go.
  */
 static void
-inotify_reconfigure(void *arg, const struct conf *old)
+inotify_reconfigure(void *arg, const struct conf *old,
+    const struct conf *fresh)
 {
 	struct inotify_input	*ii = arg;
-	const struct strlist	*l = &input_daemon(ii->in)->conf->inotify_dirs;
+	const struct strlist	*l = &fresh->inotify_dirs;
 	struct wdir		 gone;
 	size_t			 i, first;
 
@@ -583,13 +583,14 @@ inotify_reconfigure(void *arg, const struct conf *old)
 }
 
 static void
-inotify_status(void *arg, cJSON *o)
+inotify_status(void *arg, cJSON *root)
 {
 	struct inotify_input	*ii = arg;
 	const struct wdir	*w;
-	cJSON			*a, *e;
+	cJSON			*o, *a, *e;
 	size_t			 i;
 
+	o = bus_port_status(root, ii->port);
 	cJSON_AddNumberToObject(o, "overflows", (double)ii->overflows);
 	a = cJSON_AddArrayToObject(o, "dirs");
 	for (i = 0; i < ii->ndirs; i++) {
@@ -605,11 +606,13 @@ inotify_status(void *arg, cJSON *o)
 	}
 }
 
-const struct input_ops input_inotify = {
+const struct module_ops input_inotify = {
 	.name = "inotify",
+	.section = "inputs.inotify",
+	.input = "inotify",
 	.enabled = inotify_enabled,
-	.start = inotify_start,
-	.stop = inotify_stop,
+	.init = inotify_start,
+	.shutdown = inotify_stop,
 	.reconfigure = inotify_reconfigure,
 	.status = inotify_status,
 };

@@ -610,7 +610,7 @@ static struct memcg_cg *
 cg_track(struct memcg *m, const char *path, unsigned src)
 {
 	struct memcg_cg	*cg;
-	uint64_t	 now = now_ms();
+	uint64_t	 now = daemon_now(m->d);
 
 	if ((cg = cg_find(m, path)) == NULL) {
 		if (m->ncgs >= TRACKED_MAX) {
@@ -840,7 +840,7 @@ memcg_arm(struct memcg *m)
 	const struct conf	*c = m->d->conf;
 	struct memcg_cg		*cg;
 	struct timeval		 tv;
-	uint64_t		 next = UINT64_MAX, now = now_ms(), delay;
+	uint64_t		 next = UINT64_MAX, now = daemon_now(m->d), delay;
 
 	if (m->state == MEMCG_OFF || m->state == MEMCG_DISABLED) {
 		evtimer_del(m->timer);
@@ -884,7 +884,7 @@ memcg_tick(evutil_socket_t fd, short what, void *arg)
 	struct memcg		*m = arg;
 	const struct conf	*c = m->d->conf;
 	struct memcg_cg		*cg;
-	uint64_t		 now = now_ms();
+	uint64_t		 now = daemon_now(m->d);
 	int			 cache_due = 0;
 
 	if (cJSON_GetArraySize(c->memcg_cgroups) > 0 &&
@@ -1059,7 +1059,7 @@ job_begin(struct memcg *m, struct memcg_item *it)
 	struct memcg_cg		*cg = it->cg;
 	struct memcg_job	*job = &m->job;
 	struct psi_sample	 now_psi;
-	uint64_t		 now = now_ms(), usage, limit, gate;
+	uint64_t		 now = daemon_now(m->d), usage, limit, gate;
 
 	if (cg->dead || cg->set.disabled)
 		return 0;
@@ -1098,7 +1098,7 @@ static void
 job_account(struct memcg *m, struct memcg_cg *cg, uint64_t reclaimed)
 {
 	struct memcg_job	*job = &m->job;
-	uint64_t		 ms = now_ms() - m->job_started_ms;
+	uint64_t		 ms = daemon_now(m->d) - m->job_started_ms;
 
 	cg->aging_count = job->aging_count;
 	if (job->aged)
@@ -1154,7 +1154,7 @@ job_end(struct memcg *m)
 	}
 	job_account(m, cg, reclaimed);
 	if (m->job.kind == MEMCG_JOB_PERIOD)
-		cg->last_run_ms = now_ms();
+		cg->last_run_ms = daemon_now(m->d);
 	/* The next waiting period starts when this run ends. */
 	if (!cg->dead)
 		cg_wait_start(m, cg, m->job.kind);
@@ -1353,7 +1353,7 @@ memcg_begin(struct memcg *m)
 {
 	const struct conf	*c = m->d->conf;
 	struct memcg_cg		*cg;
-	uint64_t		 now = now_ms();
+	uint64_t		 now = daemon_now(m->d);
 
 	TAILQ_FOREACH(cg, &m->cgs, entry) {
 		cg->next_due_ms = now + cg->set.period_secs * 1000;
@@ -1485,7 +1485,7 @@ memcg_probe(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-memcg_init(struct daemon *d, void **statep)
+memcg_init(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct memcg	*m;
 
@@ -1511,12 +1511,13 @@ memcg_init(struct daemon *d, void **statep)
  * it re-arms the timer, so two passes never run at once.
  */
 static void
-memcg_reconfigure(void *arg, const struct conf *old)
+memcg_reconfigure(void *arg, const struct conf *old,
+    const struct conf *fresh)
 {
 	struct memcg		*m = arg;
 	const struct conf	*c = m->d->conf;
 	struct memcg_cg		*cg;
-	uint64_t		 now = now_ms(), period;
+	uint64_t		 now = daemon_now(m->d), period;
 
 	/* Off: memcg.backend may name one the host has now. */
 	if (m->state == MEMCG_OFF) {
@@ -1589,7 +1590,7 @@ static cJSON *
 cg_json(struct memcg *m, const struct memcg_cg *cg)
 {
 	cJSON	*o, *src;
-	uint64_t now = now_ms();
+	uint64_t now = daemon_now(m->d);
 
 	o = cJSON_CreateObject();
 	src = cJSON_AddArrayToObject(o, "sources");
@@ -1667,7 +1668,7 @@ memcg_shutdown(void *arg)
 	free(m);
 }
 
-const struct engine_ops engine_memcg = {
+const struct module_ops engine_memcg = {
 	.name = "memcg",
 	.section = "memcg",
 	.init = memcg_init,
