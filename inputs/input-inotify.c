@@ -506,8 +506,8 @@ inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 		free(ii);
 		return err;
 	}
-	ii->ev = event_new(bus_base(port), ii->fd, EV_READ | EV_PERSIST, inotify_read,
-	    ii);
+	ii->ev = event_new(bus_base(port), ii->fd, EV_READ | EV_PERSIST,
+	    inotify_read, ii);
 	if (ii->ev == NULL || event_add(ii->ev, NULL) == -1) {
 		inotify_stop(ii);
 		return -ENOMEM;

@@ -220,7 +220,8 @@ client_frame(struct client *c)
 		return 0;
 	memset(&rep, 0, sizeof(rep));
 	if (r == -EMSGSIZE) {
-		client_reject(c, &rep, REJECT_OVERSIZED, KSMT__REPLY__CODE__BAD_REQUEST,
+		client_reject(c, &rep, REJECT_OVERSIZED,
+		    KSMT__REPLY__CODE__BAD_REQUEST,
 		    "frame of %zu bytes is larger than socket.max_frame_bytes "
 		    "(%llu): closing", len, (unsigned long long)max);
 		reply_send(c, &rep);
@@ -235,7 +236,8 @@ client_frame(struct client *c)
 	evbuffer_drain(in, FRAME_HDR_LEN + len);
 	c->talked = 1;
 	if (req == NULL)
-		client_reject(c, &rep, REJECT_UNDECODABLE, KSMT__REPLY__CODE__BAD_REQUEST,
+		client_reject(c, &rep, REJECT_UNDECODABLE,
+		    KSMT__REPLY__CODE__BAD_REQUEST,
 		    "frame of %zu bytes is not a Request", len);
 	else
 		control_dispatch(c, req, &rep);

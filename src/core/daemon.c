@@ -361,8 +361,8 @@ daemon_stop(struct daemon *d)
 
 	for (pass = 0; pass < 2; pass++)
 		for (i = d->nmodules; i-- > 0;)
-			if (((d->modules[i].ops->flags & MODULE_REQUIRED) != 0) ==
-			    pass)
+			if (!(d->modules[i].ops->flags & MODULE_REQUIRED) ==
+			    !pass)
 				module_stop(&d->modules[i]);
 	for (i = 0; i < d->nmodules; i++)
 		free(d->modules[i].port.senders);
