@@ -35,9 +35,9 @@
 #include <event2/event.h>
 
 #include "conf.h"
-#include "daemon.h"
-#include "input.h"
+#include "bus.h"
 #include "log.h"
+#include "module.h"
 #include "rootfs.h"
 #include "util.h"
 #include "idset.h"
@@ -86,7 +86,7 @@ struct wdir {
 };
 
 struct inotify_input {
-	struct input	*in;
+	struct bus_port	*port;
 	int		 fd;
 	struct event	*ev;
 	struct wdir	*dirs;
@@ -297,7 +297,7 @@ wdir_report(void *arg, const char *id, int appeared)
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
 	if (appeared)
 		ev.pid = wdir_vm_pid(ii->scanning, id);
-	input_emit(ii->in, &ev);
+	bus_emit(ii->port, &ev);
 }
 
 /* A subdirectory, or for pid files a regular file: the kind w wants. */
@@ -485,7 +485,7 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 		ev.type = VM_DESTROYED;
 	else
 		return;		/* known already, or not known: no news */
-	input_emit(ii->in, &ev);
+	bus_emit(ii->port, &ev);
 }
 
 static void
@@ -591,15 +591,14 @@ inotify_enabled(const struct conf *c)
 static void	inotify_stop(void *);
 
 static int
-inotify_start(struct input *in, void **statep)
+inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct inotify_input	*ii;
-	struct daemon		*d = input_daemon(in);
 	size_t			 i;
 	int			 err;
 
 	ii = xcalloc(1, sizeof(*ii));
-	ii->in = in;
+	ii->port = port;
 	ii->buf = xcalloc(1, READ_BUF);
 	if ((ii->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		err = -errno;
@@ -607,13 +606,13 @@ inotify_start(struct input *in, void **statep)
 		free(ii);
 		return err;
 	}
-	ii->ev = event_new(d->base, ii->fd, EV_READ | EV_PERSIST, inotify_read,
-	    ii);
+	ii->ev = event_new(bus_base(port), ii->fd, EV_READ | EV_PERSIST,
+	    inotify_read, ii);
 	if (ii->ev == NULL || event_add(ii->ev, NULL) == -1) {
 		inotify_stop(ii);
 		return -ENOMEM;
 	}
-	inotify_add_dirs(ii, &d->conf->inotify_dirs);
+	inotify_add_dirs(ii, &bus_conf(port)->inotify_dirs);
 	for (i = 0; i < ii->ndirs; i++)
 		wdir_resolve(ii, &ii->dirs[i]);
 	*statep = ii;
@@ -657,10 +656,11 @@ conf_lists(const struct strlist *l, const struct wdir *have)
  * dropped ones are forgotten without events: their VMs did not go.
  */
 static void
-inotify_reconfigure(void *arg, const struct conf *old)
+inotify_reconfigure(void *arg, const struct conf *old,
+    const struct conf *fresh)
 {
 	struct inotify_input	*ii = arg;
-	const struct strlist	*l = &input_daemon(ii->in)->conf->inotify_dirs;
+	const struct strlist	*l = &fresh->inotify_dirs;
 	struct wdir		 gone;
 	size_t			 i, first;
 
@@ -683,13 +683,14 @@ inotify_reconfigure(void *arg, const struct conf *old)
 }
 
 static void
-inotify_status(void *arg, cJSON *o)
+inotify_status(void *arg, cJSON *root)
 {
 	struct inotify_input	*ii = arg;
 	const struct wdir	*w;
-	cJSON			*a, *e;
+	cJSON			*o, *a, *e;
 	size_t			 i;
 
+	o = bus_port_status(root, ii->port);
 	cJSON_AddNumberToObject(o, "overflows", (double)ii->overflows);
 	a = cJSON_AddArrayToObject(o, "dirs");
 	for (i = 0; i < ii->ndirs; i++) {
@@ -707,11 +708,13 @@ inotify_status(void *arg, cJSON *o)
 	}
 }
 
-const struct input_ops input_inotify = {
+const struct module_ops input_inotify = {
 	.name = "inotify",
+	.section = "inputs.inotify",
+	.input = "inotify",
 	.enabled = inotify_enabled,
-	.start = inotify_start,
-	.stop = inotify_stop,
+	.init = inotify_start,
+	.shutdown = inotify_stop,
 	.reconfigure = inotify_reconfigure,
 	.status = inotify_status,
 };

@@ -25,11 +25,11 @@
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
-#include "input.h"
 #include "ksm-sysfs.h"
 #include "log.h"
-#include "sdnotify.h"
+#include "module.h"
 #include "rootfs.h"
+#include "sdnotify.h"
 #include "util.h"
 
 /* Descriptors the daemon holds besides its clients': files, inotify, ... */
@@ -42,6 +42,30 @@
  * its peak for good.
  */
 #define MMAP_THRESHOLD	(128 * 1024)
+
+extern const struct module_ops	engine_vms;
+extern const struct module_ops	engine_ksm;
+extern const struct module_ops	engine_metrics;
+extern const struct module_ops	engine_memcg;
+extern const struct module_ops	engine_compact;
+extern const struct module_ops	input_inotify;
+
+/*
+ * Everything the daemon runs.  Started in this order (the required ones,
+ * the control socket, first), stopped in the reverse one; every VM event
+ * reaches them in this order, and status lists them in it.
+ */
+static const struct module_ops *const modules[] = {
+	&engine_vms,		/* first: the others replay the VMs it knows */
+	&engine_ksm,
+	&engine_metrics,
+	&engine_memcg,
+	&engine_compact,
+	&input_inotify,
+	&control_module,	/* the input "socket" too */
+	&sdnotify_module,	/* last: ready once the others are */
+	NULL
+};
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -71,8 +95,6 @@ daemon_reload(struct daemon *d)
 {
 	struct conf	*fresh;
 	char		 err[512];
-	cJSON		*j;
-	char		*text;
 
 	if (d->conf_path == NULL) {
 		log_info("SIGHUP: no configuration file to reload");
@@ -88,14 +110,8 @@ daemon_reload(struct daemon *d)
 	/* The socket cannot move under its clients. */
 	free(fresh->socket_path);
 	fresh->socket_path = xstrdup(d->conf->socket_path);
-	j = conf_to_json(fresh, "");
-	text = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	conf_free(fresh);
-	if (text == NULL || daemon_reconfigure(d, "", text, err,
-	    sizeof(err)) < 0)
-		log_warnx("reload refused: %s", text ? err : "out of memory");
-	free(text);
+	daemon_reconfigure(d, fresh);
+	log_info("configuration changed");
 }
 
 /* SIGUSR1: the status, as `ksm-throttlerctl status --json` shows it. */
@@ -334,22 +350,16 @@ main(int argc, char *argv[])
 	d.started_ms = now_ms();
 	signals_setup(&d);
 	/* Before any knob is touched: failing here leaves the host as it is. */
-	if ((d.control = control_open(&d, err, sizeof(err))) == NULL)
-		fatalx("control socket: %s", err);
+	if (daemon_open(&d, modules) < 0)
+		fatalx("cannot start, the host is left as it was");
 	d.ksm = ksm_open(d.rundirfd, d.rundir);
-	engines_start(&d);
-	inputs_start(&d);
+	daemon_start(&d);
 	log_info("ksm-throttlerd %s started (root %s, run directory %s)",
 	    PACKAGE_VERSION, rootfs_root(), d.rundir);
-	notify_init(&d);
-	notify_ready();
 
 	event_base_dispatch(d.base);
 
-	notify_stopping();
-	inputs_stop(&d);
-	control_close(d.control);
-	engines_stop(&d);
+	daemon_stop(&d);
 	ksm_restore(d.ksm);
 	ksm_close(d.ksm);
 	for (i = 0; i < nitems(d.sig); i++)

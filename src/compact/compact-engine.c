@@ -579,7 +579,8 @@ run_finish(struct compact *c, int err)
  * start of the current wait.
  */
 static void
-compact_reconfigure(void *arg, const struct conf *old)
+compact_reconfigure(void *arg, const struct conf *old,
+    const struct conf *fresh)
 {
 	struct compact	*c = arg;
 
@@ -684,7 +685,7 @@ compact_shutdown(void *arg)
 }
 
 static int
-compact_init(struct daemon *d, void **statep)
+compact_init(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct compact	*c;
 	long		 pagesize = sysconf(_SC_PAGESIZE);
@@ -702,7 +703,7 @@ compact_init(struct daemon *d, void **statep)
 	return 0;
 }
 
-const struct engine_ops engine_compact = {
+const struct module_ops engine_compact = {
 	.name = "compact",
 	.section = "compact",
 	.init = compact_init,

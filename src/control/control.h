@@ -8,18 +8,12 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-
 #include "ksm-throttler.pb-c.h"
 
-struct conf;
-struct control;
-struct daemon;
+#include "module.h"
 
-struct control	*control_open(struct daemon *, char *, size_t);
-void		 control_close(struct control *);
-void		 control_reconfigure(struct control *, const struct conf *);
-void		 control_status(struct control *, cJSON *);
-int		 control_request_check(const Ksmt__Request *, char *, size_t);
+extern const struct module_ops	control_module;
+
+int	control_request_check(const Ksmt__Request *, char *, size_t);
 
 #endif

@@ -9,8 +9,6 @@
 #include <stdarg.h>
 
 void	log_init(int foreground, int verbose);
-void	log_setverbose(int);
-int	log_getverbose(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -195,7 +195,7 @@ vms_on_event(void *arg, const struct vm_event *ev)
 		}
 		vm = xcalloc(1, sizeof(*vm));
 		memcpy(vm->id, ev->vm_id, sizeof(vm->id));
-		vm->since_ms = now_ms();
+		vm->since_ms = daemon_now(v->d);
 		vm->input = ev->input;
 		if (tsearch(vm, &v->index, vm_cmp) == NULL)
 			fatal("tsearch");
@@ -295,7 +295,7 @@ void
 vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
     void *arg)
 {
-	struct vms	*v = d->engine[ENGINE_VMS];
+	struct vms	*v = daemon_module(d, "vms");
 	struct vm	*vm;
 	struct vm_event	 ev;
 
@@ -322,7 +322,7 @@ vms_status(void *arg, cJSON *root)
 	struct vms	*v = arg;
 	struct vm	*vm;
 	cJSON		*o;
-	uint64_t	 now = now_ms();
+	uint64_t	 now = daemon_now(v->d);
 
 	o = cJSON_AddObjectToObject(root, "vms");
 	TAILQ_FOREACH(vm, &v->list, entry)
@@ -330,7 +330,7 @@ vms_status(void *arg, cJSON *root)
 }
 
 static int
-vms_init(struct daemon *d, void **statep)
+vms_init(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct vms	*v;
 
@@ -352,7 +352,7 @@ vms_shutdown(void *arg)
 	free(v);
 }
 
-const struct engine_ops engine_vms = {
+const struct module_ops engine_vms = {
 	.name = "vms",
 	.section = "",
 	.init = vms_init,

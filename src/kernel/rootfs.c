@@ -67,17 +67,6 @@ rel(const char *path)
 	return *path == '\0' ? "." : path;
 }
 
-/* The path as seen from outside the daemon, for logs and child processes. */
-int
-rootfs_fullpath(char *buf, size_t len, const char *path)
-{
-	const char	*r = rootfs_root();
-
-	if (strcmp(r, "/") == 0)
-		return xsnprintf(buf, len, "%s", path);
-	return xsnprintf(buf, len, "%s/%s", r, rel(path));
-}
-
 int
 rootfs_open(const char *path, int flags)
 {
@@ -212,13 +201,4 @@ rootfs_write(const char *path, const char *s)
 	if (close(fd) == -1 && err == 0 && errno != EINTR)
 		err = -errno;
 	return err;
-}
-
-int
-rootfs_write_u64(const char *path, uint64_t v)
-{
-	char	buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	return rootfs_write(path, buf);
 }

@@ -20,7 +20,6 @@ int	 rootfs_init(const char *);
 void	 rootfs_close(void);
 int	 rootfs_fd(void);
 const char *rootfs_root(void);
-int	 rootfs_fullpath(char *, size_t, const char *);
 int	 rootfs_open(const char *, int);
 DIR	*rootfs_opendir(const char *);
 int	 rootfs_exists(const char *);
@@ -29,6 +28,5 @@ int	 rootfs_read_alloc(const char *, char **, size_t *, size_t);
 int	 rootfs_read_u64(const char *, uint64_t *);
 pid_t	 rootfs_read_pid(const char *);
 int	 rootfs_write(const char *, const char *);
-int	 rootfs_write_u64(const char *, uint64_t);
 
 #endif

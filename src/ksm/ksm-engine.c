@@ -304,7 +304,7 @@ throttle_step(struct throttle *t)
 	struct meminfo		 mi;
 	enum policy_state	 from, to;
 	const char		*why;
-	uint64_t		 now = now_ms(), n;
+	uint64_t		 now = daemon_now(t->d), n;
 	int			 have_mi;
 
 	memset(&in, 0, sizeof(in));
@@ -366,7 +366,7 @@ throttle_on_event(void *arg, const struct vm_event *ev)
 	default:
 		return;
 	}
-	now = now_ms();
+	now = daemon_now(t->d);
 	if (now - t->last_step_ms >= EVENT_STEP_MIN_MS)
 		throttle_step(t);
 	else
@@ -392,7 +392,7 @@ throttle_configure(struct throttle *t)
 	}
 	params_from_conf(c, &par);
 	if (t->pol == NULL)
-		t->pol = policy_new(&par, now_ms());
+		t->pol = policy_new(&par, daemon_now(t->d));
 	else
 		policy_set_params(t->pol, &par);
 	t->off = 0;
@@ -401,7 +401,7 @@ throttle_configure(struct throttle *t)
 }
 
 static int
-throttle_init(struct daemon *d, void **statep)
+throttle_init(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct throttle	*t;
 
@@ -418,7 +418,8 @@ throttle_init(struct daemon *d, void **statep)
 }
 
 static void
-throttle_reconfigure(void *arg, const struct conf *old)
+throttle_reconfigure(void *arg, const struct conf *old,
+    const struct conf *fresh)
 {
 	throttle_configure(arg);
 }
@@ -461,7 +462,7 @@ throttle_status(void *arg, cJSON *root)
 		cJSON_AddStringToObject(p, "reason", t->off_reason);
 		return;
 	}
-	policy_json(t->pol, now_ms(), p);
+	policy_json(t->pol, daemon_now(t->d), p);
 	if (t->have_walk)
 		cJSON_AddNumberToObject(p, "mergeable_processes",
 		    (double)t->walk.procs);
@@ -478,7 +479,7 @@ throttle_shutdown(void *arg)
 	free(t);
 }
 
-const struct engine_ops engine_ksm = {
+const struct module_ops engine_ksm = {
 	.name = "ksm",
 	.section = "ksm",
 	.init = throttle_init,

@@ -123,7 +123,7 @@ memcg_arm(struct memcg *m)
 	struct memcg_sched_params p;
 	struct memcg_cg		*cg;
 	struct timeval		 tv;
-	uint64_t		 next, now = now_ms(), delay;
+	uint64_t		 next, now = daemon_now(m->d), delay;
 
 	if (m->state == MEMCG_OFF || m->state == MEMCG_DISABLED) {
 		evtimer_del(m->timer);
@@ -155,7 +155,7 @@ memcg_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct memcg		*m = arg;
 	struct memcg_sched_params p;
-	uint64_t		 now = now_ms();
+	uint64_t		 now = daemon_now(m->d);
 	unsigned		 due;
 
 	due = memcg_sched_step(&m->sched, memcg_sched_params(m, &p), now);
@@ -198,7 +198,7 @@ memcg_begin(struct memcg *m)
 {
 	struct memcg_sched_params p;
 	struct memcg_cg		*cg;
-	uint64_t		 now = now_ms();
+	uint64_t		 now = daemon_now(m->d);
 
 	TAILQ_FOREACH(cg, &m->cgs, entry) {
 		cg->next_due_ms = now + cg->set.period_secs * 1000;
@@ -271,7 +271,7 @@ memcg_probe(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-memcg_init(struct daemon *d, void **statep)
+memcg_init(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct memcg	*m;
 
@@ -295,13 +295,14 @@ memcg_init(struct daemon *d, void **statep)
  * it re-arms the timer, so two passes never run at once.
  */
 static void
-memcg_reconfigure(void *arg, const struct conf *old)
+memcg_reconfigure(void *arg, const struct conf *old,
+    const struct conf *fresh)
 {
 	struct memcg		*m = arg;
 	const struct conf	*c = m->d->conf;
 	struct memcg_sched_params p;
 	struct memcg_cg		*cg;
-	uint64_t		 now = now_ms(), period;
+	uint64_t		 now = daemon_now(m->d), period;
 
 	/* Off: memcg.backend may name one the host has now. */
 	if (m->state == MEMCG_OFF) {
@@ -372,7 +373,7 @@ static cJSON *
 cg_json(struct memcg *m, const struct memcg_cg *cg)
 {
 	cJSON	*o, *src;
-	uint64_t now = now_ms();
+	uint64_t now = daemon_now(m->d);
 
 	o = cJSON_CreateObject();
 	src = cJSON_AddArrayToObject(o, "sources");
@@ -441,7 +442,7 @@ memcg_shutdown(void *arg)
 	free(m);
 }
 
-const struct engine_ops engine_memcg = {
+const struct module_ops engine_memcg = {
 	.name = "memcg",
 	.section = "memcg",
 	.init = memcg_init,

@@ -154,7 +154,7 @@ job_begin(struct memcg *m, struct memcg_item *it)
 	struct memcg_cg		*cg = it->cg;
 	struct memcg_job	*job = &m->job;
 	struct psi_sample	 now_psi;
-	uint64_t		 now = now_ms(), usage, limit, gate;
+	uint64_t		 now = daemon_now(m->d), usage, limit, gate;
 
 	if (cg->dead || cg->set.disabled)
 		return 0;
@@ -193,7 +193,7 @@ static void
 job_account(struct memcg *m, struct memcg_cg *cg, uint64_t reclaimed)
 {
 	struct memcg_job	*job = &m->job;
-	uint64_t		 ms = now_ms() - m->job_started_ms;
+	uint64_t		 ms = daemon_now(m->d) - m->job_started_ms;
 
 	cg->aging_count = job->aging_count;
 	if (job->aged)
@@ -241,7 +241,7 @@ job_end(struct memcg *m)
 		reclaimed = memcg_reclaimed(m->job.kind, &m->before, &after);
 	job_account(m, cg, reclaimed);
 	if (m->job.kind == MEMCG_JOB_PERIOD)
-		cg->last_run_ms = now_ms();
+		cg->last_run_ms = daemon_now(m->d);
 	/* The next waiting period starts when this run ends. */
 	if (!cg->dead)
 		memcg_wait_start(m, cg, m->job.kind);

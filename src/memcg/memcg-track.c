@@ -148,7 +148,7 @@ static struct memcg_cg *
 cg_track(struct memcg *m, const char *path, unsigned src)
 {
 	struct memcg_cg	*cg;
-	uint64_t	 now = now_ms();
+	uint64_t	 now = daemon_now(m->d);
 
 	if ((cg = cg_find(m, path)) == NULL) {
 		if (m->ncgs >= TRACKED_MAX) {

@@ -450,7 +450,7 @@ metrics_open(struct metrics *m)
 }
 
 static int
-metrics_init(struct daemon *d, void **statep)
+metrics_init(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct metrics	*m;
 
@@ -462,7 +462,8 @@ metrics_init(struct daemon *d, void **statep)
 }
 
 static void
-metrics_reconfigure(void *arg, const struct conf *old)
+metrics_reconfigure(void *arg, const struct conf *old,
+    const struct conf *fresh)
 {
 	struct metrics	*m = arg;
 
@@ -491,7 +492,7 @@ metrics_shutdown(void *arg)
 	free(m);
 }
 
-const struct engine_ops engine_metrics = {
+const struct module_ops engine_metrics = {
 	.name = "metrics",
 	.section = "metrics",
 	.init = metrics_init,

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,13 +32,15 @@
  */
 #define NOTIFY_STATUS_MS	10000
 
-#ifdef HAVE_SYSTEMD
-static struct daemon	*notify_daemon;
-static struct event	*watchdog_ev;
-static struct event	*status_ev;
-static uint64_t		 watchdog_ms;	/* half of WatchdogSec= */
-static char		 status_last[256];
+struct notify {
+	struct daemon	*d;
+	struct event	*watchdog_ev;
+	struct event	*status_ev;
+	uint64_t	 watchdog_ms;	/* half of WatchdogSec= */
+	char		 status_last[256];
+};
 
+#ifdef HAVE_SYSTEMD
 static void
 notify_send(const char *msg)
 {
@@ -62,8 +63,10 @@ timer_arm(struct event *ev, uint64_t ms)
 static void
 watchdog_ping(evutil_socket_t fd, short what, void *arg)
 {
+	struct notify	*n = arg;
+
 	notify_send("WATCHDOG=1");
-	timer_arm(watchdog_ev, watchdog_ms);
+	timer_arm(n->watchdog_ev, n->watchdog_ms);
 }
 
 /* "KSM saves 1234 MiB, policy idle" from what `status --json` shows. */
@@ -93,93 +96,94 @@ status_line(struct daemon *d, char *buf, size_t len)
 }
 
 static void
-status_tick(evutil_socket_t fd, short what, void *arg)
+notify_status(const char *line)
 {
-	char	line[sizeof(status_last)];
-
-	status_line(notify_daemon, line, sizeof(line));
-	if (strcmp(line, status_last) != 0) {
-		notify_status("%s", line);
-		memcpy(status_last, line, sizeof(status_last));
-	}
-	timer_arm(status_ev, NOTIFY_STATUS_MS);
-}
-
-void
-notify_init(struct daemon *d)
-{
-	uint64_t	usec;
-
-	if (getenv("NOTIFY_SOCKET") == NULL)
-		return;
-	notify_daemon = d;
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
-		watchdog_ms = usec / 2000;
-		if ((watchdog_ev = evtimer_new(d->base, watchdog_ping,
-		    NULL)) == NULL)
-			fatalx("evtimer_new");
-		timer_arm(watchdog_ev, watchdog_ms);
-		log_debug("systemd watchdog: pinging every %llu ms",
-		    (unsigned long long)watchdog_ms);
-	}
-	if ((status_ev = evtimer_new(d->base, status_tick, NULL)) == NULL)
-		fatalx("evtimer_new");
-	status_tick(-1, 0, NULL);
-}
-
-void
-notify_ready(void)
-{
-	notify_send("READY=1");
-}
-
-void
-notify_status(const char *fmt, ...)
-{
-	va_list	 ap;
 	char	 msg[512];
 
-	if (getenv("NOTIFY_SOCKET") == NULL)
-		return;
-	memcpy(msg, "STATUS=", 7);
-	va_start(ap, fmt);
-	vsnprintf(msg + 7, sizeof(msg) - 7, fmt, ap);	/* may cut: a status */
-	va_end(ap);
+	/* May cut: a status line. */
+	(void)snprintf(msg, sizeof(msg), "STATUS=%s", line);
 	notify_send(msg);
 }
 
-void
-notify_stopping(void)
+static void
+status_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct notify	*n = arg;
+	char		 line[sizeof(n->status_last)];
+
+	status_line(n->d, line, sizeof(line));
+	if (strcmp(line, n->status_last) != 0) {
+		notify_status(line);
+		memcpy(n->status_last, line, sizeof(n->status_last));
+	}
+	timer_arm(n->status_ev, NOTIFY_STATUS_MS);
+}
+
+static void
+notify_timers(struct notify *n)
+{
+	uint64_t	usec;
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
+		n->watchdog_ms = usec / 2000;
+		if ((n->watchdog_ev = evtimer_new(n->d->base, watchdog_ping,
+		    n)) == NULL)
+			fatalx("evtimer_new");
+		timer_arm(n->watchdog_ev, n->watchdog_ms);
+		log_debug("systemd watchdog: pinging every %llu ms",
+		    (unsigned long long)n->watchdog_ms);
+	}
+	if ((n->status_ev = evtimer_new(n->d->base, status_tick, n)) == NULL)
+		fatalx("evtimer_new");
+	status_tick(-1, 0, n);
+}
+
+/* Last in the module table: everything else has started. */
+static int
+notify_init(struct daemon *d, struct bus_port *port, void **statep)
+{
+	struct notify	*n;
+
+	n = xcalloc(1, sizeof(*n));
+	n->d = d;
+	if (getenv("NOTIFY_SOCKET") != NULL)
+		notify_timers(n);
+	notify_send("READY=1");
+	*statep = n;
+	return 0;
+}
+
+static void
+notify_shutdown(void *arg)
+{
+	struct notify	*n = arg;
+
 	notify_send("STOPPING=1");
-	if (watchdog_ev != NULL)
-		event_free(watchdog_ev);
-	if (status_ev != NULL)
-		event_free(status_ev);
-	watchdog_ev = status_ev = NULL;
-	notify_daemon = NULL;
+	if (n->watchdog_ev != NULL)
+		event_free(n->watchdog_ev);
+	if (n->status_ev != NULL)
+		event_free(n->status_ev);
+	free(n);
 }
 
 #else /* !HAVE_SYSTEMD */
 
-void
-notify_init(struct daemon *d)
+static int
+notify_init(struct daemon *d, struct bus_port *port, void **statep)
 {
+	*statep = NULL;
+	return 0;
 }
 
-void
-notify_ready(void)
-{
-}
-
-void
-notify_status(const char *fmt, ...)
-{
-}
-
-void
-notify_stopping(void)
+static void
+notify_shutdown(void *arg)
 {
 }
 
 #endif
+
+const struct module_ops sdnotify_module = {
+	.name = "sdnotify",
+	.init = notify_init,
+	.shutdown = notify_shutdown,
+};

@@ -7,11 +7,9 @@
 #ifndef KT_NOTIFY_H
 #define KT_NOTIFY_H
 
-struct daemon;
+#include "module.h"
 
-void	notify_init(struct daemon *);
-void	notify_ready(void);
-void	notify_status(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	notify_stopping(void);
+/* Last in the module table: READY=1 once the others have started. */
+extern const struct module_ops	sdnotify_module;
 
 #endif

@@ -30,7 +30,7 @@
 #include "faketree.h"
 #include "rootfs.h"
 
-extern const struct engine_ops	engine_memcg;
+extern const struct module_ops	engine_memcg;
 
 #define CG	"/sys/fs/cgroup"
 #define PSI0	"some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
@@ -128,7 +128,7 @@ test_vm_class_binding(void **state)
 	assert_int_equal(conf_apply_text(d.conf, "memcg", "{\"classes\": ["
 	    "{\"name\": \"swap-idle\", \"allowswap\": true, "
 	    "\"period_secs\": 5}]}", err, sizeof(err)), 0);
-	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	assert_int_equal(engine_memcg.init(&d, NULL, &m), 0);
 
 	st = memcg_status(m);
 	assert_string_equal(str_at(st, "memcg", "state", NULL), "idle");
@@ -164,7 +164,7 @@ test_vm_class_binding(void **state)
 	assert_int_equal(conf_apply_text(d.conf, "memcg", "{\"classes\": ["
 	    "{\"name\": \"swap-idle\", \"allowswap\": false, "
 	    "\"period_secs\": 7}]}", err, sizeof(err)), 0);
-	engine_memcg.reconfigure(m, old);
+	engine_memcg.reconfigure(m, old, d.conf);
 	conf_free(old);
 	st = memcg_status(m);
 	cg = cgroup_of(st, "/machine/vm1");
@@ -206,7 +206,7 @@ test_no_controller(void **state)
 
 	assert_int_equal(rootfs_init(root), 0);
 	daemon_init(&d, root);
-	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	assert_int_equal(engine_memcg.init(&d, NULL, &m), 0);
 	event(m, VM_CREATED, "vm1", "/machine/vm1", NULL);
 	st = memcg_status(m);
 	assert_string_equal(str_at(st, "memcg", "state", NULL), "off");
@@ -243,7 +243,7 @@ test_swap_max_crash(void **state)
 	assert_int_equal(conf_apply_text(d.conf, "memcg", "{\"classes\": ["
 	    "{\"name\": \"noswap\", \"allowswap\": false}]}", err,
 	    sizeof(err)), 0);
-	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	assert_int_equal(engine_memcg.init(&d, NULL, &m), 0);
 	event(m, VM_CREATED, "vm1", "/machine/vm1", "noswap");
 	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
 	assert_string_equal(v, "0");
@@ -264,7 +264,7 @@ test_swap_max_crash(void **state)
 	faketree_put(root, CG "/machine/vm1/memory.swap.max", "0\n");
 	faketree_put(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
 	    "/machine/vm1 1234567\n/machine/gone max\n");
-	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	assert_int_equal(engine_memcg.init(&d, NULL, &m), 0);
 	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
 	assert_string_equal(v, "1234567");
 	free(v);
@@ -275,7 +275,7 @@ test_swap_max_crash(void **state)
 	faketree_put(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
 	    "/machine/vm1 banana\n");
 	faketree_put(root, CG "/machine/vm1/memory.swap.max", "0\n");
-	assert_int_equal(engine_memcg.init(&d, &m), 0);
+	assert_int_equal(engine_memcg.init(&d, NULL, &m), 0);
 	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
 	assert_string_equal(v, "0\n");
 	free(v);

@@ -50,6 +50,8 @@ test_ksm_stat_garbage(void **state)
 	    "99999999999999999999999\n", &st), -EINVAL);
 }
 
+extern const struct module_ops	engine_vms;
+
 static void
 tell(struct daemon *d, enum vm_event_type type, const char *id, pid_t pid,
     const char *cgroup, const char *class_name)
@@ -62,7 +64,7 @@ tell(struct daemon *d, enum vm_event_type type, const char *id, pid_t pid,
 	ev.pid = pid;
 	ev.cgroup = cgroup;
 	ev.class_name = class_name;
-	engines[ENGINE_VMS]->on_event(d->engine[ENGINE_VMS], &ev);
+	engine_vms.on_event(daemon_module(d, "vms"), &ev);
 }
 
 static char	replayed[1024];
@@ -83,13 +85,14 @@ collect(void *arg, const struct vm_event *ev)
 static void
 test_replay(void **state)
 {
+	static const struct module_ops *const table[] = { &engine_vms, NULL };
 	struct daemon	d;
 
 	memset(&d, 0, sizeof(d));
 	vms_replay(&d, collect, NULL);		/* no registry: nothing */
 	assert_string_equal(replayed, "");
-	assert_int_equal(engines[ENGINE_VMS]->init(&d,
-	    &d.engine[ENGINE_VMS]), 0);
+	assert_int_equal(daemon_open(&d, table), 0);
+	daemon_start(&d);
 	tell(&d, VM_CREATING, "a", 0, "/vms/a", NULL);
 	tell(&d, VM_CREATED, "b", 7, NULL, NULL);
 	tell(&d, VM_CREATED, "b", 0, "/vms/b", "gold");
@@ -100,7 +103,7 @@ test_replay(void **state)
 	tell(&d, VM_KICK, "", 0, NULL, NULL);
 	vms_replay(&d, collect, NULL);
 	assert_string_equal(replayed, "a:0:/vms/a:- b:7:/vms/b:gold ");
-	engines[ENGINE_VMS]->shutdown(d.engine[ENGINE_VMS]);
+	daemon_stop(&d);
 }
 
 int

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The control socket's requests: what each one may carry (checked from
+ * the request alone, also by the fuzzer), who may send it, and what it
+ * does.  Events and kicks go out through the control socket's port;
+ * configuration changes are parsed here, at the socket's edge, and the
+ * new configuration handed to the core whole.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "conf.h"
+#include "control.h"
+#include "control-int.h"
+#include "daemon.h"
+#include "frame.h"
+#include "input-socket.h"
+#include "log.h"
+#include "util.h"
+
+/*
+ * A request's body: check says what is wrong with it, from the request
+ * alone (NULL: nothing to check); fn acts on one that passed.
+ */
+struct control_cmd {
+	Ksmt__Request__BodyCase	 body;
+	const char		*name;
+	int			 changes_host;
+	int			(*check)(const Ksmt__Request *, char *, size_t);
+	void			(*fn)(struct client *, const Ksmt__Request *,
+				    struct reply *);
+};
+
+static char *
+json_text(cJSON *j)
+{
+	char	*s;
+
+	s = cJSON_Print(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+static void
+cmd_register(struct client *c, const Ksmt__Request *req, struct reply *rep)
+{
+	if (c->name[0] != '\0') {
+		client_reject(c, rep, REJECT_BAD_REQUEST,
+		    KSMT__REPLY__CODE__BAD_REQUEST,
+		    "register: already registered as %s", c->name);
+		return;
+	}
+	(void)xsnprintf(c->name, sizeof(c->name), "%s",
+	    req->register_->name);
+	bus_sender(c->ctl->port, c->name);
+	log_info("control: client %llu (pid %d) registered as %s", c->id,
+	    (int)c->pid, c->name);
+}
+
+/* An event or a kick, counted under the name the client registered. */
+static void
+client_emit(struct client *c, struct vm_event *ev)
+{
+	ev->sender = c->name[0] != '\0' ? c->name : NULL;
+	bus_emit(c->ctl->port, ev);
+}
+
+static void
+cmd_event(struct client *c, const Ksmt__Request *req, struct reply *rep)
+{
+	struct vm_event	ev;
+
+	input_socket_event(&ev, req->event);
+	client_emit(c, &ev);
+}
+
+static void
+cmd_kick(struct client *c, const Ksmt__Request *req, struct reply *rep)
+{
+	struct vm_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = VM_KICK;
+	client_emit(c, &ev);
+}
+
+static void
+cmd_status(struct client *c, const Ksmt__Request *req, struct reply *rep)
+{
+	rep->json = json_text(daemon_status(c->ctl->d));
+}
+
+static void
+cmd_config(struct client *c, const Ksmt__Request *req, struct reply *rep)
+{
+	rep->json = json_text(conf_to_json(c->ctl->d->conf, ""));
+}
+
+static const char *config_sections[] = {
+	[KSMT__CONFIG_SET__SECTION__KSM] = "ksm",
+	[KSMT__CONFIG_SET__SECTION__MEMCG] = "memcg",
+	[KSMT__CONFIG_SET__SECTION__COMPACT] = "compact",
+};
+
+static void
+cmd_config_set(struct client *c, const Ksmt__Request *req, struct reply *rep)
+{
+	const Ksmt__ConfigSet	*m = req->config_set;
+	const char		*section = config_sections[m->section];
+	struct conf		*fresh;
+	char			 err[sizeof(rep->message)];
+
+	/* All or nothing: the daemon's configuration, changed in a copy. */
+	fresh = conf_dup(c->ctl->d->conf);
+	if (conf_apply_text(fresh, section, m->json, err, sizeof(err)) < 0) {
+		conf_free(fresh);
+		client_reject(c, rep, REJECT_INVALID_CONFIG,
+		    KSMT__REPLY__CODE__INVALID_CONFIG, "%s-set: %s", section,
+		    err);
+		return;
+	}
+	daemon_reconfigure(c->ctl->d, fresh);
+	log_info("configuration changed: %s", section);
+	log_info("control: client %llu (pid %d, uid %u) changed %s", c->id,
+	    (int)c->pid, (unsigned)c->uid, section);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+check_register(const Ksmt__Request *req, char *buf, size_t len)
+{
+	if (!input_socket_name_ok(req->register_->name))
+		return why(buf, len, "register: name: expected 1 to %d of "
+		    "[A-Za-z0-9._-]", CLIENT_NAME_MAX);
+	return 0;
+}
+
+static int
+check_event(const Ksmt__Request *req, char *buf, size_t len)
+{
+	const char	*bad;
+
+	if ((bad = input_socket_event_check(req->event)) != NULL)
+		return why(buf, len, "event: %s", bad);
+	return 0;
+}
+
+static int
+check_config_set(const Ksmt__Request *req, char *buf, size_t len)
+{
+	if ((unsigned)req->config_set->section >= nitems(config_sections))
+		return why(buf, len, "config_set: unknown section %d",
+		    (int)req->config_set->section);
+	return 0;
+}
+
+static const struct control_cmd control_cmds[] = {
+	{ KSMT__REQUEST__BODY_REGISTER, "register", 1, check_register,
+	    cmd_register },
+	{ KSMT__REQUEST__BODY_EVENT, "event", 1, check_event, cmd_event },
+	{ KSMT__REQUEST__BODY_KICK, "kick", 1, NULL, cmd_kick },
+	{ KSMT__REQUEST__BODY_STATUS, "status", 0, NULL, cmd_status },
+	{ KSMT__REQUEST__BODY_CONFIG, "config", 0, NULL, cmd_config },
+	{ KSMT__REQUEST__BODY_CONFIG_SET, "config_set", 1, check_config_set,
+	    cmd_config_set },
+	{ KSMT__REQUEST__BODY__NOT_SET, NULL, 0, NULL, NULL }
+};
+
+/* The command for a body; the table's end (no name) for an unknown one. */
+static const struct control_cmd *
+control_cmd_find(Ksmt__Request__BodyCase body)
+{
+	const struct control_cmd	*cmd;
+
+	for (cmd = control_cmds; cmd->name != NULL; cmd++)
+		if (cmd->body == body)
+			break;
+	return cmd;
+}
+
+/*
+ * What can be said of a request alone, before the client's rights and
+ * the daemon's state are looked at: the version it speaks, a body this
+ * daemon knows, that body's fields.  0 if nothing is wrong; otherwise the
+ * reply's code, and why in buf.
+ */
+int
+control_request_check(const Ksmt__Request *req, char *buf, size_t len)
+{
+	const struct control_cmd	*cmd;
+
+	if (req->version != KT_PROTO_VERSION) {
+		(void)why(buf, len, "protocol version %u is not spoken here "
+		    "(%d is)", (unsigned)req->version, KT_PROTO_VERSION);
+		return KSMT__REPLY__CODE__BAD_VERSION;
+	}
+	if ((cmd = control_cmd_find(req->body_case))->name == NULL) {
+		(void)why(buf, len, "unknown request (body %d)",
+		    (int)req->body_case);
+		return KSMT__REPLY__CODE__BAD_REQUEST;
+	}
+	if (cmd->check != NULL && cmd->check(req, buf, len) < 0)
+		return KSMT__REPLY__CODE__BAD_REQUEST;
+	return 0;
+}
+
+void
+control_dispatch(struct client *c, const Ksmt__Request *req, struct reply *rep)
+{
+	const struct control_cmd	*cmd;
+	const char			*group = c->ctl->group;
+	char				 bad[sizeof(rep->message)];
+	int				 code;
+
+	if ((code = control_request_check(req, bad, sizeof(bad))) != 0) {
+		client_reject(c, rep, code == KSMT__REPLY__CODE__BAD_VERSION ?
+		    REJECT_BAD_VERSION : REJECT_BAD_REQUEST, code, "%s", bad);
+		return;
+	}
+	cmd = control_cmd_find(req->body_case);
+	if (cmd->changes_host && !c->privileged) {
+		client_reject(c, rep, REJECT_PERMISSION,
+		    KSMT__REPLY__CODE__PERMISSION_DENIED,
+		    "%s: permission denied: only root%s%s may change the host",
+		    cmd->name, c->ctl->have_gid ? " and members of group " :
+		    "", c->ctl->have_gid ? group : "");
+		return;
+	}
+	cmd->fn(c, req, rep);
+}
