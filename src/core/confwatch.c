@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Watching the configuration file, so that a file a fleet's rollout
+ * replaces is applied as SIGHUP applies it, with nobody to send SIGHUP.
+ *
+ * Kubernetes mounts a ConfigMap as a directory in which the file is a
+ * symlink into "..data", itself a symlink to a timestamped directory; a
+ * rollout writes a new timestamped directory and swaps "..data" with one
+ * rename.  Editors replace a file by rename too; others write it in
+ * place.  So every directory on the way from the configured path to the
+ * file it finally names is watched with inotify, and any change there is
+ * a possible change of the file: once the directories have been quiet
+ * for a moment the file is read and, if its bytes differ from those last
+ * seen, the owner is told.  The way is resolved again after each change,
+ * since a rollout changes it.
+ */
+#include "config.h"
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "confwatch.h"
+#include "log.h"
+#include "util.h"
+
+/*
+ * Symlinks followed from the configured path to the file (kubelet's way
+ * has two; the kernel itself gives up after 40).
+ */
+#define CW_HOPS		16
+/*
+ * Quiet time before the file is read: a rollout is one rename, but an
+ * editor writes, renames and chmods in a burst.
+ */
+#define CW_SETTLE_MS	200
+/* A configuration file is small; conf.c refuses one over a megabyte. */
+#define CW_FILE_MAX	(1024 * 1024)
+#define CW_MASK		(IN_CREATE | IN_DELETE | IN_MOVED_FROM | \
+			 IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | \
+			 IN_DELETE_SELF | IN_MOVE_SELF)
+
+struct confwatch {
+	char		*path;
+	int		 fd;
+	struct event	*ev;
+	struct event	*settle;
+	int		 wd[CW_HOPS];
+	size_t		 nwd;
+	char		*seen;		/* the bytes last read; NULL: none */
+	size_t		 seenlen;
+	void		(*changed)(void *);
+	void		*arg;
+};
+
+static void
+cw_unwatch(struct confwatch *cw)
+{
+	size_t	i;
+
+	for (i = 0; i < cw->nwd; i++)
+		inotify_rm_watch(cw->fd, cw->wd[i]);
+	cw->nwd = 0;
+}
+
+/* Watch the directory holding path; 0, or -errno. */
+static int
+cw_watch_dir(struct confwatch *cw, const char *path)
+{
+	char	dir[PATH_MAX], *slash;
+	int	wd;
+
+	if (xsnprintf(dir, sizeof(dir), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return -EINVAL;
+	slash[slash == dir] = '\0';
+	/* The directory may be a symlink itself ("..data/"): follow it. */
+	if ((wd = inotify_add_watch(cw->fd, dir, CW_MASK)) == -1)
+		return -errno;
+	if (cw->nwd < CW_HOPS)
+		cw->wd[cw->nwd++] = wd;
+	return 0;
+}
+
+/*
+ * Watch each directory on the way from cw->path to the file it names.
+ * A hop that cannot be watched ends the way: what is watched still
+ * tells of a rollout that mends it.
+ */
+static void
+cw_rewatch(struct confwatch *cw)
+{
+	char	path[PATH_MAX], target[PATH_MAX], *slash;
+	ssize_t	n;
+	int	hop;
+
+	cw_unwatch(cw);
+	if (xsnprintf(path, sizeof(path), "%s", cw->path) < 0)
+		return;
+	for (hop = 0; hop < CW_HOPS; hop++) {
+		if (cw_watch_dir(cw, path) < 0)
+			return;
+		if ((n = readlink(path, target, sizeof(target) - 1)) == -1)
+			return;		/* not a symlink: the file itself */
+		target[n] = '\0';
+		if (target[0] == '/') {
+			memcpy(path, target, (size_t)n + 1);
+			continue;
+		}
+		slash = strrchr(path, '/');
+		if (xsnprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 -
+		    path), "%s", target) < 0)
+			return;
+	}
+}
+
+/* Read the file; 1 if its bytes differ from those seen last. */
+static int
+cw_differs(struct confwatch *cw)
+{
+	char	*text;
+	size_t	 len;
+	int	 r, differs;
+
+	if ((r = file_read_alloc(cw->path, &text, &len, CW_FILE_MAX)) < 0) {
+		/* Gone for a moment (a rename in two steps): wait for it. */
+		errno = -r;
+		log_debug("config watch: %s: %s", cw->path, strerror(errno));
+		return 0;
+	}
+	differs = cw->seen == NULL || len != cw->seenlen ||
+	    memcmp(text, cw->seen, len) != 0;
+	free(cw->seen);
+	cw->seen = text;
+	cw->seenlen = len;
+	return differs;
+}
+
+static void
+cw_settled(evutil_socket_t fd, short what, void *arg)
+{
+	struct confwatch	*cw = arg;
+
+	cw_rewatch(cw);
+	if (cw_differs(cw)) {
+		log_info("%s changed: reloading", cw->path);
+		cw->changed(cw->arg);
+	}
+}
+
+static void
+cw_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct confwatch	*cw = arg;
+	char			 buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct timeval		 tv = { 0, CW_SETTLE_MS * 1000 };
+	ssize_t			 n;
+
+	/* What changed does not matter, only that something did. */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n == -1 && errno != EAGAIN && errno != EINTR)
+		log_warn("config watch: read, ignoring");
+	evtimer_add(cw->settle, &tv);
+}
+
+/*
+ * Watch path (made absolute here: the daemon may change directory) and
+ * call changed(arg) when its bytes change.  NULL, logged, if inotify
+ * cannot be had: SIGHUP still works.
+ */
+struct confwatch *
+confwatch_open(struct event_base *base, const char *path,
+    void (*changed)(void *), void *arg)
+{
+	struct confwatch	*cw;
+	char			 cwd[PATH_MAX];
+
+	cw = xcalloc(1, sizeof(*cw));
+	cw->changed = changed;
+	cw->arg = arg;
+	if (path[0] == '/')
+		cw->path = xstrdup(path);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&cw->path, "%s/%s", cwd, path) == -1)
+		cw->path = NULL;
+	if (cw->path == NULL ||
+	    (cw->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warn("config watch: %s: not watched (SIGHUP reloads it)",
+		    path);
+		free(cw->path);
+		free(cw);
+		return NULL;
+	}
+	cw->ev = event_new(base, cw->fd, EV_READ | EV_PERSIST, cw_read, cw);
+	cw->settle = evtimer_new(base, cw_settled, cw);
+	if (cw->ev == NULL || cw->settle == NULL || event_add(cw->ev, NULL))
+		fatalx("config watch: event_new");
+	cw_rewatch(cw);
+	(void)cw_differs(cw);
+	log_debug("config watch: %s, %zu directories", cw->path, cw->nwd);
+	return cw;
+}
+
+void
+confwatch_close(struct confwatch *cw)
+{
+	if (cw == NULL)
+		return;
+	event_free(cw->ev);
+	event_free(cw->settle);
+	close(cw->fd);
+	free(cw->seen);
+	free(cw->path);
+	free(cw);
+}
