@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "conffile.h"
 #include "control.h"
 #include "daemon.h"
 #include "ksm-sysfs.h"
@@ -61,6 +62,7 @@ static const struct module_ops *const modules[] = {
 	&engine_metrics,
 	&engine_memcg,
 	&engine_compact,
+	&conffile_module,
 	&input_inotify,
 	&control_module,	/* the input "socket" too */
 	&sdnotify_module,	/* last: ready once the others are */
@@ -88,30 +90,6 @@ check_config(const struct conf *c)
 	printf("%s\n", s);
 	free(s);
 	cJSON_Delete(j);
-}
-
-static void
-daemon_reload(struct daemon *d)
-{
-	struct conf	*fresh;
-	char		 err[512];
-
-	if (d->conf_path == NULL) {
-		log_info("SIGHUP: no configuration file to reload");
-		return;
-	}
-	fresh = conf_new();
-	if (conf_load(fresh, d->conf_path, err, sizeof(err)) < 0) {
-		log_warnx("reload refused, the old configuration stays: %s",
-		    err);
-		conf_free(fresh);
-		return;
-	}
-	/* The socket cannot move under its clients. */
-	free(fresh->socket_path);
-	fresh->socket_path = xstrdup(d->conf->socket_path);
-	daemon_reconfigure(d, fresh);
-	log_info("configuration changed");
 }
 
 /* SIGUSR1: the status, as `ksm-throttlerctl status --json` shows it. */
@@ -142,7 +120,7 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", d->conf_path ? d->conf_path :
 		    "(no file)");
-		daemon_reload(d);
+		conffile_reload(daemon_module(d, "config"), "SIGHUP");
 		break;
 	case SIGUSR1:
 		log_status(d);

@@ -128,6 +128,12 @@ static const struct metric_desc metric_table[] = {
 	{ "vms.*.ksm_process_profit", "ksm_throttler_vm_ksm_profit_bytes",
 	  METRIC_GAUGE, { "vm" }, "Bytes KSM saves in the VM minus its "
 	  "metadata" },
+	{ "config.reloads", "ksm_throttler_config_reloads_total",
+	  METRIC_COUNTER, { NULL }, "Changes of the configuration file applied "
+	  "(on SIGHUP or when it changed)" },
+	{ "config.refused", "ksm_throttler_config_refused_total",
+	  METRIC_COUNTER, { NULL }, "Reloads of the configuration file "
+	  "refused (the running configuration kept)" },
 	{ "memcg.state", "ksm_throttler_memcg_state", METRIC_STATE,
 	  { "state" }, "The memcg reclaim engine's state" },
 	{ "memcg.backend", "ksm_throttler_memcg_backend", METRIC_STATE,
