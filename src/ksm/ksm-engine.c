@@ -152,9 +152,8 @@ apply(struct throttle *t, const struct ksm_sample *s,
 	const struct knob_write	*w;
 	int			 i;
 
-	knob_plan(out, s, t->written, &pl);
-	/* Nor before the host's settings are saved. */
-	if (pl.n == 0 || ksm_save(t->d->ksm) < 0)
+	/* Nothing is written before the host's settings are saved. */
+	if (!knob_plan(out, s, t->written, &pl) || ksm_save(t->d->ksm) < 0)
 		return;
 	for (i = 0; i < pl.n; i++) {
 		w = &pl.w[i];

@@ -60,9 +60,11 @@ plan_advisor(const struct policy_out *out, const int64_t *written,
 /*
  * The writes that bring the knobs to what the policy wants, in order,
  * given the sample (NULL: none this step) and what was last written
- * (-1: unknown), indexed by enum ksm_file.
+ * (-1: unknown), indexed by enum ksm_file.  Returns 0 when nothing is to
+ * be written at all, 1 when the host's settings are to be saved and the
+ * plan carried out.
  */
-void
+int
 knob_plan(const struct policy_out *out, const struct ksm_sample *s,
     const int64_t *written, struct knob_plan *pl)
 {
@@ -72,10 +74,10 @@ knob_plan(const struct policy_out *out, const struct ksm_sample *s,
 	pl->mode_before = written[KSM_ADVISOR_MODE];
 	/* Nothing is written blind: run unreadable, so no sample. */
 	if (s == NULL)
-		return;
+		return 0;
 	if (k->run == 0) {
 		plan_add(pl, KSM_RUN, 0, KNOB_SAMPLED);
-		return;
+		return 1;
 	}
 	plan_add(pl, KSM_SLEEP_MILLISECS, k->sleep_ms, KNOB_SAMPLED);
 	if (k->advisor == KSM_ADVISOR_SCAN_TIME)
@@ -90,6 +92,7 @@ knob_plan(const struct policy_out *out, const struct ksm_sample *s,
 		    KNOB_AFTER_MODE);
 	}
 	plan_add(pl, KSM_RUN, k->run, KNOB_SAMPLED);
+	return 1;
 }
 
 /* Whether the sample says nothing of this write's knob any more. */

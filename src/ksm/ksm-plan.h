@@ -33,11 +33,11 @@ struct knob_write {
 
 struct knob_plan {
 	struct knob_write	w[KNOB_PLAN_MAX];
-	int			n;		/* 0: nothing to write */
+	int			n;
 	int64_t			mode_before;	/* advisor_mode as last written */
 };
 
-void	knob_plan(const struct policy_out *, const struct ksm_sample *,
+int	knob_plan(const struct policy_out *, const struct ksm_sample *,
 	    const int64_t *, struct knob_plan *);
 int	knob_stale(const struct knob_plan *, const struct knob_write *,
 	    const int64_t *);
