@@ -584,15 +584,22 @@ next_sample_ms(const struct policy *p)
 	}
 }
 
+/* Every knob left alone. */
+void
+policy_knobs_none(struct policy_knobs *k)
+{
+	k->run = k->pages_to_scan = k->sleep_ms = k->advisor = -1;
+	k->adv_target_s = k->adv_max_cpu = k->adv_min_pages = -1;
+	k->adv_max_pages = -1;
+}
+
 static void
 actuate(struct policy *p, uint64_t now, struct policy_out *out)
 {
 	struct policy_knobs	*k = &out->knobs;
 	int			 fast;
 
-	k->run = k->pages_to_scan = k->sleep_ms = k->advisor = -1;
-	k->adv_target_s = k->adv_max_cpu = k->adv_min_pages = -1;
-	k->adv_max_pages = -1;
+	policy_knobs_none(k);
 	fast = p->state == POLICY_BOOSTING || p->state == POLICY_SETTLING;
 	if (fast)
 		actuate_fast(p, k);

@@ -87,5 +87,6 @@ uint64_t	 policy_transitions(const struct policy *);
 const char	*policy_transition(const struct policy *, uint64_t,
 		    enum policy_state *, enum policy_state *);
 void		 policy_json(const struct policy *, uint64_t, cJSON *);
+void		 policy_knobs_none(struct policy_knobs *);
 
 #endif

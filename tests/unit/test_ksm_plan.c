@@ -68,10 +68,7 @@ static void
 knobs_none(struct policy_out *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->knobs.run = out->knobs.pages_to_scan = out->knobs.sleep_ms = -1;
-	out->knobs.advisor = out->knobs.adv_target_s = -1;
-	out->knobs.adv_max_cpu = out->knobs.adv_min_pages = -1;
-	out->knobs.adv_max_pages = -1;
+	policy_knobs_none(&out->knobs);
 }
 
 static void

@@ -512,14 +512,6 @@ test_status_json(void **unused)
 }
 
 static void
-sizing_knobs(struct policy_knobs *k)
-{
-	k->run = k->pages_to_scan = k->sleep_ms = k->advisor = -1;
-	k->adv_target_s = k->adv_max_cpu = k->adv_min_pages = -1;
-	k->adv_max_pages = -1;
-}
-
-static void
 test_sizing_boost(void **unused)
 {
 	struct sizing		sz;
@@ -532,7 +524,7 @@ test_sizing_boost(void **unused)
 	sz.allowed_frac = 1.0;
 	/* 2 GiB in 200 ms is more than a core: flat out. */
 	sz.set_pages = 524288;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	frac = size_boost(&sz, &k);
 	assert_true(frac == 1.0);
 	assert_int_equal(k.run, 1);
@@ -542,7 +534,7 @@ test_sizing_boost(void **unused)
 	/* 64 MiB: 20 % of a core, batches between 20 ms naps. */
 	sz.set_pages = 16000;
 	sz.has_advisor = 1;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	frac = size_boost(&sz, &k);
 	assert_true(frac > 0.19 && frac < 0.21);
 	assert_int_equal(k.sleep_ms, 20);
@@ -550,11 +542,11 @@ test_sizing_boost(void **unused)
 	assert_int_equal(k.pages_to_scan, 1920);	/* 2000, 4 bits kept */
 	/* Held to the budget's share. */
 	sz.allowed_frac = 0.1;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	assert_true(size_boost(&sz, &k) == 0.1);
 	/* The advisor: bounds around the rate, its target the pass. */
 	sz.advisor = 1;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	size_boost(&sz, &k);
 	assert_int_equal(k.advisor, KSM_ADVISOR_SCAN_TIME);
 	assert_int_equal(k.pages_to_scan, -1);
@@ -576,25 +568,25 @@ test_sizing_trickle(void **unused)
 	/* A huge set: the kernel's default rate at most, 5 naps a second. */
 	sz.speed = 4000;
 	sz.set_pages = 100000000;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	assert_true(size_trickle(&sz, &k) == 5.0 / 4000);
 	assert_int_equal(k.sleep_ms, 200);
 	assert_int_equal(k.pages_to_scan, 960);	/* 1000, 4 bits kept */
 	/* Slower: a quarter of a percent of a core at most. */
 	sz.speed = 400;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	assert_true(size_trickle(&sz, &k) == 1.0 / 400);
 	assert_int_equal(k.pages_to_scan, 192);
 	/* A small set: one page per ms at least. */
 	sz.speed = 4000;
 	sz.set_pages = 1000;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	size_trickle(&sz, &k);
 	assert_int_equal(k.pages_to_scan, 192);
 	sz.speed = 400;
 	/* The advisor: the default batch as its ceiling. */
 	sz.advisor = 1;
-	sizing_knobs(&k);
+	policy_knobs_none(&k);
 	size_trickle(&sz, &k);
 	assert_int_equal(k.advisor, KSM_ADVISOR_SCAN_TIME);
 	assert_int_equal(k.adv_target_s, 120);
