@@ -2,9 +2,9 @@
 /*
  * The KSM throttle engine: wiring only.  It samples KSM, free memory and
  * the mergeable processes, hands them with the events seen since the last
- * step to the pure policy (throttle-policy.c), writes the knobs the
- * policy wants where they differ from what was last written, and sleeps
- * until the policy wants to look again.
+ * step to the pure policy (ksm-policy.c), writes the knobs the policy
+ * wants in the order and where ksm-plan.c says, and sleeps until the
+ * policy wants to look again.
  */
 #include "config.h"
 
@@ -19,19 +19,10 @@
 #include "ksm-sysfs.h"
 #include "log.h"
 #include "mergeable.h"
+#include "ksm-plan.h"
 #include "ksm-policy.h"
 #include "util.h"
 
-/* Events closer together than this share one step: a flood costs little. */
-#define EVENT_STEP_MIN_MS	20
-/*
- * Walk /proc for mergeable processes only when anonymous memory moved
- * this much since the last walk (16 MiB), a VM went, or the last walk is
- * this old.  After a VM goes the walk also lowers the policy's idea of
- * what was there, so that its replacement counts as new.
- */
-#define WALK_ANON_KB		(16 * 1024)
-#define WALK_MAX_AGE_MS		30000
 #define PAGE_KB			4
 
 struct throttle {
@@ -50,12 +41,8 @@ struct throttle {
 
 	/* The last walk of /proc. */
 	uint64_t		 probe_ms;	/* freshness the policy wants */
-	int			 walk_unsupported;
 	int			 walk_failing;
-	int			 have_walk;
-	uint64_t		 walk_ms;
-	uint64_t		 walk_anon_kb;	/* AnonPages at the last walk */
-	int			 walk_due;	/* a VM went */
+	struct walk_sched	 ws;
 	struct mergeable	 walk;
 
 	int64_t			 written[KSM_FILE_MAX];	/* -1: unknown */
@@ -125,9 +112,7 @@ set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
 	char	buf[32];
 	int	r;
 
-	if (v < 0)
-		return;
-	if (s != NULL && KSM_HAVE(s, f) ? s->v[f] == v : t->written[f] == v) {
+	if (knob_holds(s, t->written, f, v)) {
 		if (t->werr[f] != 0)
 			log_info("%s/%s: %s now, as wanted", KSM_DIR,
 			    ksm_file_name(f), ksm_value_str(f, v, buf,
@@ -145,7 +130,7 @@ set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
 		}
 		t->werr[f] = r;
 		t->wval[f] = v;
-		t->written[f] = -1;
+		knob_written(t->written, f, v, 0);
 		return;
 	}
 	if (t->werr[f] != 0)
@@ -155,93 +140,43 @@ set_knob(struct throttle *t, const struct ksm_sample *s, enum ksm_file f,
 		log_debug("ksm: %s %s", ksm_file_name(f),
 		    ksm_value_str(f, v, buf, sizeof(buf)));
 	t->werr[f] = 0;
-	t->written[f] = v;
-	/* Changing advisor_mode resets pages_to_scan in the kernel. */
-	if (f == KSM_ADVISOR_MODE)
-		t->written[KSM_PAGES_TO_SCAN] = -1;
+	knob_written(t->written, f, v, 1);
 }
 
-static void
-apply_advisor(struct throttle *t, const struct ksm_sample *s,
-    const struct policy_out *out)
-{
-	const struct policy_knobs	*k = &out->knobs;
-
-	/* Raise the maximum before the minimum, lower it after. */
-	if (k->adv_min_pages > t->written[KSM_ADVISOR_MAX_PAGES_TO_SCAN]) {
-		set_knob(t, s, KSM_ADVISOR_MAX_PAGES_TO_SCAN, k->adv_max_pages);
-		set_knob(t, s, KSM_ADVISOR_MIN_PAGES_TO_SCAN, k->adv_min_pages);
-	} else {
-		set_knob(t, s, KSM_ADVISOR_MIN_PAGES_TO_SCAN, k->adv_min_pages);
-		set_knob(t, s, KSM_ADVISOR_MAX_PAGES_TO_SCAN, k->adv_max_pages);
-	}
-	set_knob(t, s, KSM_ADVISOR_TARGET_SCAN_TIME, k->adv_target_s);
-	set_knob(t, s, KSM_ADVISOR_MAX_CPU, k->adv_max_cpu);
-	/* The advisor starts from its minimum only when switched on. */
-	if (out->reseed_advisor) {
-		set_knob(t, s, KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
-		set_knob(t, NULL, KSM_ADVISOR_MODE, KSM_ADVISOR_SCAN_TIME);
-	} else
-		set_knob(t, s, KSM_ADVISOR_MODE, KSM_ADVISOR_SCAN_TIME);
-}
-
+/* Write what the policy wants, in the order ksm-plan.c gives. */
 static void
 apply(struct throttle *t, const struct ksm_sample *s,
     const struct policy_out *out)
 {
-	const struct policy_knobs	*k = &out->knobs;
-	int64_t				 before;
+	struct knob_plan	 pl;
+	const struct knob_write	*w;
+	int			 i;
 
-	/*
-	 * Nothing is written blind (run unreadable, so no sample), nor
-	 * before the host's settings are saved.
-	 */
-	if (s == NULL || ksm_save(t->d->ksm) < 0)
+	/* Nothing is written before the host's settings are saved. */
+	if (!knob_plan(out, s, t->written, &pl) || ksm_save(t->d->ksm) < 0)
 		return;
-	if (k->run == 0) {
-		set_knob(t, s, KSM_RUN, 0);
-		return;
+	for (i = 0; i < pl.n; i++) {
+		w = &pl.w[i];
+		set_knob(t, knob_stale(&pl, w, t->written) ? NULL : s, w->f,
+		    w->v);
 	}
-	set_knob(t, s, KSM_SLEEP_MILLISECS, k->sleep_ms);
-	if (k->advisor == KSM_ADVISOR_SCAN_TIME)
-		apply_advisor(t, s, out);
-	else {
-		/*
-		 * pages_to_scan refuses writes while the advisor is on, and
-		 * switching it off resets pages_to_scan: the sample is stale.
-		 */
-		before = t->written[KSM_ADVISOR_MODE];
-		set_knob(t, s, KSM_ADVISOR_MODE, k->advisor);
-		set_knob(t, t->written[KSM_ADVISOR_MODE] != before ? NULL : s,
-		    KSM_PAGES_TO_SCAN, k->pages_to_scan);
-	}
-	set_knob(t, s, KSM_RUN, k->run);
 }
 
-/*
- * The resident mergeable memory, from a walk of /proc.  Walks cost a
- * read per process, so they are done only when anonymous memory grew,
- * or the last one is old, and no more often than the policy asks.
- */
+/* The resident mergeable memory, from a walk of /proc when one is due. */
 static void
 probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
     struct policy_input *in)
 {
-	int	r, due;
+	int	r;
 
-	if (t->walk_unsupported || t->probe_ms == UINT64_MAX)
-		goto out;
-	due = !t->have_walk || t->walk_due || t->probe_ms == 0 ||
-	    now - t->walk_ms >= WALK_MAX_AGE_MS || mi == NULL ||
-	    mi->anon_kb >= t->walk_anon_kb + WALK_ANON_KB ||
-	    mi->anon_kb + WALK_ANON_KB <= t->walk_anon_kb;
-	if (!due || (t->have_walk && now - t->walk_ms < t->probe_ms))
+	if (!walk_due(&t->ws, t->probe_ms, now, mi != NULL,
+	    mi != NULL ? mi->anon_kb : 0))
 		goto out;
 	if ((r = mergeable_scan(&t->walk)) == -ENOTSUP) {
 		log_info("this kernel does not mark mergeable processes "
 		    "(ksm_mergeable in /proc/PID/ksm_stat): memory that "
 		    "comes without an event is seen only as ksmd scans it");
-		t->walk_unsupported = 1;
+		t->ws.off = 1;
 		goto out;
 	} else if (r < 0) {
 		if (!t->walk_failing) {
@@ -257,12 +192,9 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 	t->walk_failing = 0;
 	if (t->walk.truncated)
 		log_debug("mergeable: stopped after %u processes", t->walk.seen);
-	t->have_walk = 1;
-	t->walk_due = 0;
-	t->walk_ms = now;
-	t->walk_anon_kb = mi != NULL ? mi->anon_kb : 0;
+	walk_done(&t->ws, now, mi != NULL, mi != NULL ? mi->anon_kb : 0);
 out:
-	in->have_mergeable = t->have_walk;
+	in->have_mergeable = t->ws.have;
 	in->mergeable_pages = t->walk.pages;
 }
 
@@ -345,7 +277,7 @@ static void
 throttle_on_event(void *arg, const struct vm_event *ev)
 {
 	struct throttle	*t = arg;
-	uint64_t	 now;
+	uint64_t	 now, delay;
 
 	if (t->off)
 		return;
@@ -361,16 +293,16 @@ throttle_on_event(void *arg, const struct vm_event *ev)
 	case VM_DESTROYING:
 	case VM_DESTROYED:
 		t->destroyed++;
-		t->walk_due = 1;
+		t->ws.vm_went = 1;
 		return;		/* nothing to merge: the next step will see */
 	default:
 		return;
 	}
 	now = daemon_now(t->d);
-	if (now - t->last_step_ms >= EVENT_STEP_MIN_MS)
+	if ((delay = event_step_delay(t->last_step_ms, now)) == 0)
 		throttle_step(t);
 	else
-		arm(t, EVENT_STEP_MIN_MS - (now - t->last_step_ms));
+		arm(t, delay);
 }
 
 static void
@@ -435,11 +367,11 @@ errors_json(const struct throttle *t, cJSON *o)
 	for (f = 0; f < KSM_FILE_MAX; f++) {
 		if (t->werr[f] == 0 || xsnprintf(path, sizeof(path), "%s/%s",
 		    KSM_DIR, ksm_file_name(f)) < 0 ||
-		    cJSON_GetObjectItemCaseSensitive(o, path) != NULL)
-			continue;
-		snprintf(what, sizeof(what), "cannot write %s: %s",
+		    cJSON_GetObjectItemCaseSensitive(o, path) != NULL ||
+		    xsnprintf(what, sizeof(what), "cannot write %s: %s",
 		    ksm_value_str(f, t->wval[f], buf, sizeof(buf)),
-		    strerror(-t->werr[f]));
+		    strerror(-t->werr[f])) < 0)
+			continue;
 		cJSON_AddStringToObject(o, path, what);
 	}
 	if (t->meminfo_err != 0)
@@ -463,7 +395,7 @@ throttle_status(void *arg, cJSON *root)
 		return;
 	}
 	policy_json(t->pol, daemon_now(t->d), p);
-	if (t->have_walk)
+	if (t->ws.have)
 		cJSON_AddNumberToObject(p, "mergeable_processes",
 		    (double)t->walk.procs);
 	errors_json(t, cJSON_AddObjectToObject(p, "errors"));

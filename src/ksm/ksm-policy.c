@@ -10,7 +10,8 @@
  *    event, or when the idle trickle found pages to merge, sizing the
  *    scan rate so that a pass over the set ksmd actually scans (measured
  *    as pages_scanned per full scan, and as the resident mergeable
- *    memory) takes boost_pass_ms, within the CPU it may use;
+ *    memory) takes boost_pass_ms, within the CPU it may use (the knobs
+ *    for a rate are sized in ksm-sizing.c);
  *  - keeps boosting while a pass shows merging or the set growing;
  *  - settles after settle_scans passes without growth, and then trickles
  *    at no more than the kernel's default rate;
@@ -27,29 +28,9 @@
 #include <string.h>
 
 #include "ksm-policy.h"
+#include "ksm-sizing.h"
 #include "util.h"
 
-/* The kernel's default, 100 pages every 20 ms: the trickle's ceiling. */
-#define DEFAULT_PAGES		100
-#define DEFAULT_SLEEP_MS	20
-/* Idle: five wake-ups a second instead of the kernel's fifty. */
-#define IDLE_SLEEP_MS		200
-/* Floor of the trickle, pages per ms: a small set is still looked at. */
-#define IDLE_MIN_RATE		1.0
-/*
- * And a ceiling on its CPU: a quarter of a percent of a core.  The
- * kernel's default costs about 0.4 % on a few GiB of guests (measured,
- * 6.18), more where merged zero pages make long chains of duplicates,
- * whose every page costs a walk of the chain when rescanned.
- */
-#define IDLE_CPU_FRAC		0.0025
-/* Boost batches end with a nap of 5 jiffies (HZ=250): little rounding. */
-#define BOOST_SLEEP_MS		20
-/* At this share of a core, sleep 0 and let ksmd run flat out. */
-#define FULL_SPEED_FRAC		0.97
-/* Batch between ksmd's checks for work when it never sleeps. */
-#define FULL_SPEED_PAGES	20000
-#define PAGES_MAX		4000000
 /* Until ksmd shows its speed: pages per CPU ms on fresh pages (x86). */
 #define SPEED_INIT		400.0
 #define SPEED_MIN		10.0
@@ -167,26 +148,6 @@ static uint64_t
 max64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
-}
-
-static double
-clampd(double v, double lo, double hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-/* Keep 4 significant bits: small drifts in speed do not rewrite knobs. */
-static int64_t
-quantize(double v)
-{
-	uint64_t	x, step = 1;
-
-	if (v < 1)
-		return 1;
-	x = v > (double)PAGES_MAX ? PAGES_MAX : (uint64_t)v;
-	while ((x >> 4) >= step)
-		step <<= 1;
-	return (int64_t)(x / step * step);
 }
 
 static uint64_t
@@ -566,75 +527,38 @@ allowed_frac(const struct policy *p)
 	    p->par.boost_cpu_pct) / 100.0;
 }
 
-/* pages_to_scan for a share of a core at a given nap between batches. */
-static int64_t
-pages_for(double frac, double speed, double sleep_ms)
+/* What the knobs are sized from, but for the pass and the CPU allowed. */
+static void
+sizing_from(const struct policy *p, struct sizing *sz)
 {
-	return quantize(speed * sleep_ms * frac / (1 - frac));
+	memset(sz, 0, sizeof(*sz));
+	sz->speed = p->speed;
+	sz->set_pages = set_pages(p);
+	sz->budget_cpu_pct = p->par.budget_cpu_pct;
+	sz->advisor = use_advisor(p);
+	sz->has_advisor = p->has_advisor;
 }
 
 static void
 actuate_fast(struct policy *p, struct policy_knobs *k)
 {
-	double	set, need, frac;
+	struct sizing	sz;
 
-	set = (double)max64(set_pages(p), p->boost_floor);
-	need = set / (double)p->par.boost_pass_ms / p->speed;
-	frac = need < allowed_frac(p) ? need : allowed_frac(p);
-	p->target_frac = frac;
-	k->run = 1;
-	if (use_advisor(p)) {
-		k->advisor = KSM_ADVISOR_SCAN_TIME;
-		k->sleep_ms = DEFAULT_SLEEP_MS;
-		k->adv_target_s = (int64_t)((p->par.boost_pass_ms + 999) / 1000);
-		k->adv_max_cpu = (int64_t)(allowed_frac(p) * 100);
-		k->adv_min_pages = pages_for(frac > FULL_SPEED_FRAC ?
-		    FULL_SPEED_FRAC : frac, p->speed, DEFAULT_SLEEP_MS);
-		k->adv_max_pages = k->adv_min_pages * 4;
-		return;
-	}
-	if (p->has_advisor)
-		k->advisor = KSM_ADVISOR_NONE;
-	if (frac >= FULL_SPEED_FRAC) {
-		k->pages_to_scan = FULL_SPEED_PAGES;
-		k->sleep_ms = 0;
-	} else {
-		k->pages_to_scan = pages_for(frac, p->speed, BOOST_SLEEP_MS);
-		k->sleep_ms = BOOST_SLEEP_MS;
-	}
+	sizing_from(p, &sz);
+	sz.set_pages = max64(sz.set_pages, p->boost_floor);
+	sz.pass_ms = p->par.boost_pass_ms;
+	sz.allowed_frac = allowed_frac(p);
+	p->target_frac = size_boost(&sz, k);
 }
 
-/* The trickle: one pass per idle_pass_ms, never above the default rate. */
 static void
 actuate_idle(struct policy *p, struct policy_knobs *k)
 {
-	double	rate, cpu_frac;
+	struct sizing	sz;
 
-	rate = (double)set_pages(p) / (double)p->par.idle_pass_ms;
-	rate = clampd(rate, IDLE_MIN_RATE,
-	    (double)DEFAULT_PAGES / DEFAULT_SLEEP_MS);
-	cpu_frac = (double)p->par.budget_cpu_pct / 100.0;
-	if (cpu_frac > IDLE_CPU_FRAC)
-		cpu_frac = IDLE_CPU_FRAC;
-	if (rate > cpu_frac * p->speed)
-		rate = cpu_frac * p->speed;
-	p->target_frac = rate / p->speed;
-	k->run = 1;
-	if (use_advisor(p)) {
-		k->advisor = KSM_ADVISOR_SCAN_TIME;
-		k->sleep_ms = DEFAULT_SLEEP_MS;
-		k->adv_target_s = (int64_t)(p->par.idle_pass_ms / 1000);
-		k->adv_max_cpu = (int64_t)p->par.budget_cpu_pct;
-		k->adv_min_pages = quantize(rate * DEFAULT_SLEEP_MS);
-		k->adv_max_pages = DEFAULT_PAGES;
-		if (k->adv_max_pages < k->adv_min_pages)
-			k->adv_max_pages = k->adv_min_pages;
-		return;
-	}
-	if (p->has_advisor)
-		k->advisor = KSM_ADVISOR_NONE;
-	k->pages_to_scan = quantize(rate * IDLE_SLEEP_MS);
-	k->sleep_ms = IDLE_SLEEP_MS;
+	sizing_from(p, &sz);
+	sz.pass_ms = p->par.idle_pass_ms;
+	p->target_frac = size_trickle(&sz, k);
 }
 
 static uint64_t
@@ -660,15 +584,22 @@ next_sample_ms(const struct policy *p)
 	}
 }
 
+/* Every knob left alone. */
+void
+policy_knobs_none(struct policy_knobs *k)
+{
+	k->run = k->pages_to_scan = k->sleep_ms = k->advisor = -1;
+	k->adv_target_s = k->adv_max_cpu = k->adv_min_pages = -1;
+	k->adv_max_pages = -1;
+}
+
 static void
 actuate(struct policy *p, uint64_t now, struct policy_out *out)
 {
 	struct policy_knobs	*k = &out->knobs;
 	int			 fast;
 
-	k->run = k->pages_to_scan = k->sleep_ms = k->advisor = -1;
-	k->adv_target_s = k->adv_max_cpu = k->adv_min_pages = -1;
-	k->adv_max_pages = -1;
+	policy_knobs_none(k);
 	fast = p->state == POLICY_BOOSTING || p->state == POLICY_SETTLING;
 	if (fast)
 		actuate_fast(p, k);

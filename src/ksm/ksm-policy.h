@@ -5,7 +5,7 @@
  * mergeable memory, free memory), the events seen since the last step
  * and an injected clock.  It returns the knobs ksmd should have, when it
  * wants to look again, and why it is in the state it is in.  No I/O: the
- * engine in throttle.c reads, calls and writes; unit tests call it
+ * engine in ksm-engine.c reads, calls and writes; unit tests call it
  * directly over recorded sequences.
  */
 #ifndef KT_THROTTLE_POLICY_H
@@ -87,5 +87,6 @@ uint64_t	 policy_transitions(const struct policy *);
 const char	*policy_transition(const struct policy *, uint64_t,
 		    enum policy_state *, enum policy_state *);
 void		 policy_json(const struct policy *, uint64_t, cJSON *);
+void		 policy_knobs_none(struct policy_knobs *);
 
 #endif

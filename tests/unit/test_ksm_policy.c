@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ksm-policy.h"
+#include "ksm-sizing.h"
 
 struct sim {
 	struct policy		*p;
@@ -510,6 +511,90 @@ test_status_json(void **unused)
 	sim_free(sm);
 }
 
+static void
+test_sizing_boost(void **unused)
+{
+	struct sizing		sz;
+	struct policy_knobs	k;
+	double			frac;
+
+	memset(&sz, 0, sizeof(sz));
+	sz.speed = 400;
+	sz.pass_ms = 200;
+	sz.allowed_frac = 1.0;
+	/* 2 GiB in 200 ms is more than a core: flat out. */
+	sz.set_pages = 524288;
+	policy_knobs_none(&k);
+	frac = size_boost(&sz, &k);
+	assert_true(frac == 1.0);
+	assert_int_equal(k.run, 1);
+	assert_int_equal(k.sleep_ms, 0);
+	assert_int_equal(k.pages_to_scan, 20000);
+	assert_int_equal(k.advisor, -1);
+	/* 64 MiB: 20 % of a core, batches between 20 ms naps. */
+	sz.set_pages = 16000;
+	sz.has_advisor = 1;
+	policy_knobs_none(&k);
+	frac = size_boost(&sz, &k);
+	assert_true(frac > 0.19 && frac < 0.21);
+	assert_int_equal(k.sleep_ms, 20);
+	assert_int_equal(k.advisor, KSM_ADVISOR_NONE);
+	assert_int_equal(k.pages_to_scan, 1920);	/* 2000, 4 bits kept */
+	/* Held to the budget's share. */
+	sz.allowed_frac = 0.1;
+	policy_knobs_none(&k);
+	assert_true(size_boost(&sz, &k) == 0.1);
+	/* The advisor: bounds around the rate, its target the pass. */
+	sz.advisor = 1;
+	policy_knobs_none(&k);
+	size_boost(&sz, &k);
+	assert_int_equal(k.advisor, KSM_ADVISOR_SCAN_TIME);
+	assert_int_equal(k.pages_to_scan, -1);
+	assert_int_equal(k.adv_target_s, 1);
+	assert_int_equal(k.adv_max_cpu, 10);
+	assert_int_equal(k.adv_max_pages, 4 * k.adv_min_pages);
+}
+
+static void
+test_sizing_trickle(void **unused)
+{
+	struct sizing		sz;
+	struct policy_knobs	k;
+
+	memset(&sz, 0, sizeof(sz));
+	sz.speed = 400;
+	sz.pass_ms = 120000;
+	sz.budget_cpu_pct = 10;
+	/* A huge set: the kernel's default rate at most, 5 naps a second. */
+	sz.speed = 4000;
+	sz.set_pages = 100000000;
+	policy_knobs_none(&k);
+	assert_true(size_trickle(&sz, &k) == 5.0 / 4000);
+	assert_int_equal(k.sleep_ms, 200);
+	assert_int_equal(k.pages_to_scan, 960);	/* 1000, 4 bits kept */
+	/* Slower: a quarter of a percent of a core at most. */
+	sz.speed = 400;
+	policy_knobs_none(&k);
+	assert_true(size_trickle(&sz, &k) == 1.0 / 400);
+	assert_int_equal(k.pages_to_scan, 192);
+	/* A small set: one page per ms at least. */
+	sz.speed = 4000;
+	sz.set_pages = 1000;
+	policy_knobs_none(&k);
+	size_trickle(&sz, &k);
+	assert_int_equal(k.pages_to_scan, 192);
+	sz.speed = 400;
+	/* The advisor: the default batch as its ceiling. */
+	sz.advisor = 1;
+	policy_knobs_none(&k);
+	size_trickle(&sz, &k);
+	assert_int_equal(k.advisor, KSM_ADVISOR_SCAN_TIME);
+	assert_int_equal(k.adv_target_s, 120);
+	assert_int_equal(k.adv_max_cpu, 10);
+	assert_int_equal(k.adv_min_pages, 20);
+	assert_int_equal(k.adv_max_pages, 100);
+}
+
 int
 main(void)
 {
@@ -527,6 +612,8 @@ main(void)
 		cmocka_unit_test(test_free_memory_gate),
 		cmocka_unit_test(test_advisor_actuator),
 		cmocka_unit_test(test_status_json),
+		cmocka_unit_test(test_sizing_boost),
+		cmocka_unit_test(test_sizing_trickle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
