@@ -293,6 +293,25 @@ daemon_status(struct daemon *d)
 }
 
 /* A running module's state, by its name; NULL if none runs. */
+/*
+ * A module that samples (the KSM engine) publishes what it saw; the
+ * modules that render the summary hear of it only when it changed.
+ */
+void
+daemon_summarise(struct daemon *d, const struct daemon_summary *sum)
+{
+	size_t	i;
+
+	if (sum->ksm_available == d->summary.ksm_available &&
+	    sum->pages_sharing == d->summary.pages_sharing &&
+	    sum->policy_state == d->summary.policy_state)
+		return;
+	d->summary = *sum;
+	for (i = 0; i < d->nmodules; i++)
+		if (d->modules[i].running && d->modules[i].ops->on_summary)
+			d->modules[i].ops->on_summary(d->modules[i].state);
+}
+
 void *
 daemon_module(struct daemon *d, const char *name)
 {

@@ -22,6 +22,18 @@ struct conf;
 struct ksm;
 struct module;
 
+/*
+ * The read model's headline, as the KSM engine last sampled it: what KSM
+ * saves and what its policy is doing.  Views that show only this (the
+ * sd_notify STATUS line) render from it, never from the status JSON,
+ * and are told by daemon_changed() when it moves.
+ */
+struct daemon_summary {
+	int		 ksm_available;		/* pages_sharing was read */
+	uint64_t	 pages_sharing;
+	const char	*policy_state;		/* a static name; NULL: none yet */
+};
+
 struct daemon {
 	struct event_base	*base;
 	struct conf		*conf;
@@ -36,9 +48,12 @@ struct daemon {
 	struct module		*modules;	/* one per table entry */
 	size_t			 nmodules;
 	struct event		*sig[4];
+	struct daemon_summary	 summary;
 };
 
 uint64_t	 daemon_now(const struct daemon *);
+void		 daemon_summarise(struct daemon *,
+		    const struct daemon_summary *);
 void		 daemon_reconfigure(struct daemon *, struct conf *);
 cJSON		*daemon_status(struct daemon *);
 void		*daemon_module(struct daemon *, const char *);

@@ -48,6 +48,8 @@ struct module_ops {
 	void		(*reconfigure)(void *, const struct conf *,
 			    const struct conf *);
 	void		(*status)(void *, cJSON *);
+	/* The daemon's summary changed (struct daemon_summary). */
+	void		(*on_summary)(void *);
 	void		(*shutdown)(void *);
 };
 

@@ -227,6 +227,22 @@ meminfo_sample(struct throttle *t, struct meminfo *mi)
 	return 0;
 }
 
+/* Publish what the daemon's summary shows: the savings, the state. */
+static void
+publish(struct throttle *t, const struct ksm_sample *s)
+{
+	struct daemon_summary	sum;
+
+	memset(&sum, 0, sizeof(sum));
+	if (s != NULL && KSM_HAVE(s, KSM_PAGES_SHARING)) {
+		sum.ksm_available = 1;
+		sum.pages_sharing = (uint64_t)s->v[KSM_PAGES_SHARING];
+	}
+	sum.policy_state = t->off || t->pol == NULL ? "off" :
+	    policy_state_name(policy_state(t->pol));
+	daemon_summarise(t->d, &sum);
+}
+
 static void
 throttle_step(struct throttle *t)
 {
@@ -263,6 +279,7 @@ throttle_step(struct throttle *t)
 			log_debug("ksm: %s -> %s: %s", policy_state_name(from),
 			    policy_state_name(to), why);
 	apply(t, in.ksm, &out);
+	publish(t, in.ksm);
 	t->probe_ms = out.probe_ms;
 	arm(t, out.next_ms > now ? out.next_ms - now : 0);
 }
@@ -309,6 +326,7 @@ static void
 throttle_configure(struct throttle *t)
 {
 	struct policy_params	par;
+	struct ksm_sample	s;
 	const struct conf	*c = t->d->conf;
 
 	if (!c->ksm_enabled || !ksm_available(t->d->ksm)) {
@@ -320,6 +338,7 @@ throttle_configure(struct throttle *t)
 		log_debug("ksm: off: %s", t->off_reason);
 		evtimer_del(t->timer);
 		forget_written(t);
+		publish(t, ksm_sample(t->d->ksm, &s) == 0 ? &s : NULL);
 		return;
 	}
 	params_from_conf(c, &par);

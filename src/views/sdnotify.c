@@ -2,7 +2,8 @@
 /*
  * The service manager's view of the daemon (sd_notify(3)): READY=1 once
  * start-up is done, STATUS= with what KSM saves and what the policy is
- * doing, WATCHDOG=1 from the event loop itself (so a wedged loop is
+ * doing (the daemon's summary, sent when the line it makes changes, so
+ * an idle daemon sends nothing), WATCHDOG=1 from the event loop itself (so a wedged loop is
  * noticed), STOPPING=1 on the way out.  Built without libsystemd, or run
  * without $NOTIFY_SOCKET, every call here does nothing and no timer runs.
  */
@@ -25,18 +26,11 @@
 #include "sdnotify.h"
 #include "util.h"
 
-/*
- * How often `systemctl status` gets a fresh line.  KSM savings move on the
- * scale of full scans (seconds to minutes); 10 s is fresh enough for a
- * person and costs one sysfs sample.
- */
-#define NOTIFY_STATUS_MS	10000
-
 struct notify {
 	struct daemon	*d;
 	struct event	*watchdog_ev;
-	struct event	*status_ev;
 	uint64_t	 watchdog_ms;	/* half of WatchdogSec= */
+	int		 notifying;	/* $NOTIFY_SOCKET is set */
 	char		 status_last[256];
 };
 
@@ -69,54 +63,41 @@ watchdog_ping(evutil_socket_t fd, short what, void *arg)
 	timer_arm(n->watchdog_ev, n->watchdog_ms);
 }
 
-/* "KSM saves 1234 MiB, policy idle" from what `status --json` shows. */
+/* "KSM saves 1234 MiB, policy idle", from the daemon's summary. */
 static void
-status_line(struct daemon *d, char *buf, size_t len)
+status_line(const struct daemon_summary *sum, char *buf, size_t len)
 {
-	cJSON		*st, *ksm, *policy, *sharing, *state;
+	const char	*state = sum->policy_state ? sum->policy_state :
+			    "unknown";
 	long		 page;
-	double		 mib = -1;
 
-	st = daemon_status(d);
-	ksm = cJSON_GetObjectItemCaseSensitive(st, "ksm");
-	policy = cJSON_GetObjectItemCaseSensitive(st, "policy");
-	sharing = cJSON_GetObjectItemCaseSensitive(ksm, "pages_sharing");
-	state = cJSON_GetObjectItemCaseSensitive(policy, "state");
 	if ((page = sysconf(_SC_PAGESIZE)) <= 0)
 		page = 4096;
-	if (cJSON_IsNumber(sharing))
-		mib = sharing->valuedouble * (double)page / (1024.0 * 1024.0);
-	if (mib >= 0)
-		snprintf(buf, len, "KSM saves %.0f MiB, policy %s", mib,
-		    cJSON_IsString(state) ? state->valuestring : "unknown");
+	/* Cut at worst: a status line. */
+	if (sum->ksm_available)
+		(void)snprintf(buf, len, "KSM saves %.0f MiB, policy %s",
+		    (double)sum->pages_sharing * (double)page /
+		    (1024.0 * 1024.0), state);
 	else
-		snprintf(buf, len, "KSM not available, policy %s",
-		    cJSON_IsString(state) ? state->valuestring : "unknown");
-	cJSON_Delete(st);
+		(void)snprintf(buf, len, "KSM not available, policy %s",
+		    state);
 }
 
+/* The summary moved: a new STATUS= if the line it makes is new. */
 static void
-notify_status(const char *line)
-{
-	char	 msg[512];
-
-	/* May cut: a status line. */
-	(void)snprintf(msg, sizeof(msg), "STATUS=%s", line);
-	notify_send(msg);
-}
-
-static void
-status_tick(evutil_socket_t fd, short what, void *arg)
+notify_summary(void *arg)
 {
 	struct notify	*n = arg;
-	char		 line[sizeof(n->status_last)];
+	char		 line[sizeof(n->status_last)], msg[sizeof(line) + 8];
 
-	status_line(n->d, line, sizeof(line));
-	if (strcmp(line, n->status_last) != 0) {
-		notify_status(line);
-		memcpy(n->status_last, line, sizeof(n->status_last));
-	}
-	timer_arm(n->status_ev, NOTIFY_STATUS_MS);
+	if (n == NULL || !n->notifying)
+		return;
+	status_line(&n->d->summary, line, sizeof(line));
+	if (strcmp(line, n->status_last) == 0)
+		return;
+	memcpy(n->status_last, line, sizeof(n->status_last));
+	(void)snprintf(msg, sizeof(msg), "STATUS=%s", line);
+	notify_send(msg);
 }
 
 static void
@@ -133,9 +114,8 @@ notify_timers(struct notify *n)
 		log_debug("systemd watchdog: pinging every %llu ms",
 		    (unsigned long long)n->watchdog_ms);
 	}
-	if ((n->status_ev = evtimer_new(n->d->base, status_tick, n)) == NULL)
-		fatalx("evtimer_new");
-	status_tick(-1, 0, n);
+	n->notifying = 1;
+	notify_summary(n);
 }
 
 /* Last in the module table: everything else has started. */
@@ -161,8 +141,6 @@ notify_shutdown(void *arg)
 	notify_send("STOPPING=1");
 	if (n->watchdog_ev != NULL)
 		event_free(n->watchdog_ev);
-	if (n->status_ev != NULL)
-		event_free(n->status_ev);
 	free(n);
 }
 
@@ -180,10 +158,16 @@ notify_shutdown(void *arg)
 {
 }
 
+static void
+notify_summary(void *arg)
+{
+}
+
 #endif
 
 const struct module_ops sdnotify_module = {
 	.name = "sdnotify",
 	.init = notify_init,
+	.on_summary = notify_summary,
 	.shutdown = notify_shutdown,
 };
