@@ -18,10 +18,14 @@
 
 extern const struct input_ops	input_inotify;
 extern const struct input_ops	input_socket;
+extern const struct input_ops	input_libvirt;
 
 const struct input_ops *input_table[] = {
 	&input_inotify,
 	&input_socket,
+#ifdef HAVE_LIBVIRT
+	&input_libvirt,
+#endif
 	NULL
 };
 
