@@ -45,6 +45,13 @@
  */
 #define RECONNECT_MIN_MS	500
 #define RECONNECT_MAX_MS	30000
+/*
+ * A second look, this long after every connect.  A libvirtd just started
+ * lists a domain whose QEMU died while it was away as running until its
+ * reconnect thread finds the monitor gone, and then drops the domain
+ * without a lifecycle event.
+ */
+#define SETTLE_MS		5000
 /* Where libvirtd's QEMU driver (system instance) writes NAME.pid. */
 #define QEMU_PID_DIR		"/run/libvirt/qemu"
 /* <metadata><ksm-throttler:class xmlns:ksm-throttler=...>NAME</...> */
@@ -78,6 +85,7 @@ struct libvirt_input {
 	virConnectPtr		 conn;
 	int			 cb_id;		/* lifecycle callback, -1 */
 	struct event		*retry;
+	struct event		*settle;
 	int			 delay_ms;	/* last reconnect delay */
 	int			 quiet;		/* failures logged already */
 	uint64_t		 connects;
@@ -412,8 +420,10 @@ lv_closed(virConnectPtr conn, int reason, void *arg)
 
 	if (conn != li->conn || li->state != LV_CONNECTED)
 		return;
-	log_warnx("libvirt: lost the connection to %s (reason %d), "
-	    "reconnecting", li->uri, reason);
+	log_warnx("libvirt: lost the connection to %s (%s), reconnecting",
+	    li->uri, reason == VIR_CONNECT_CLOSE_REASON_EOF ? "end of file" :
+	    reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE ? "keepalive" :
+	    "error");
 	li->quiet = 1;
 	li->delay_ms = 0;
 	lv_retry_later(li);
@@ -428,6 +438,8 @@ lv_closed(virConnectPtr conn, int reason, void *arg)
 static void
 lv_try(struct libvirt_input *li)
 {
+	struct timeval	tv;
+
 	lv_disconnect(li);
 	if ((li->conn = virConnectOpenReadOnly(li->uri)) == NULL) {
 		lv_failed(li, "cannot connect");
@@ -451,6 +463,9 @@ lv_try(struct libvirt_input *li)
 		return;
 	}
 	li->state = LV_CONNECTED;
+	tv.tv_sec = SETTLE_MS / 1000;
+	tv.tv_usec = (SETTLE_MS % 1000) * 1000;
+	evtimer_add(li->settle, &tv);
 	if (li->connects++ > 0)
 		li->reconnects++;
 	li->delay_ms = 0;
@@ -464,6 +479,16 @@ static void
 lv_retry(evutil_socket_t fd, short what, void *arg)
 {
 	lv_try(arg);
+}
+
+/* A failure is a connection lost: the close callback follows. */
+static void
+lv_settle(evutil_socket_t fd, short what, void *arg)
+{
+	struct libvirt_input	*li = arg;
+
+	if (li->state == LV_CONNECTED)
+		(void)lv_rescan(li);
 }
 
 /* libvirt's own reports go nowhere: this input logs what it decides. */
@@ -486,7 +511,13 @@ lv_start(struct event_base *base, const char *uri, struct libvirt_input **out)
 	li = xcalloc(1, sizeof(*li));
 	li->uri = xstrdup(uri);
 	li->cb_id = -1;
-	if ((li->retry = evtimer_new(base, lv_retry, li)) == NULL) {
+	li->retry = evtimer_new(base, lv_retry, li);
+	li->settle = evtimer_new(base, lv_settle, li);
+	if (li->retry == NULL || li->settle == NULL) {
+		if (li->retry != NULL)
+			event_free(li->retry);
+		if (li->settle != NULL)
+			event_free(li->settle);
 		free(li->uri);
 		free(li);
 		return -ENOMEM;
@@ -502,6 +533,7 @@ lv_stop(struct libvirt_input *li)
 	/* libvirt's connection objects go now, with the loop still there. */
 	lvloop_flush();
 	event_free(li->retry);
+	event_free(li->settle);
 	vmset_clear(&li->known);
 	free(li->doms);
 	free(li->uri);
