@@ -179,8 +179,9 @@ lv_class(virDomainPtr dom, char *out, size_t len)
 	if (xml == NULL)
 		return -ENOENT;
 	p = xml + strspn(xml, " \t\r\n");
-	if (strncmp(p, "<class>", 7) == 0 || strncmp(p, "<class ", 7) == 0) {
-		p = strchr(p, '>') + 1;
+	if ((strncmp(p, "<class>", 7) == 0 || strncmp(p, "<class ", 7) == 0) &&
+	    (p = strchr(p, '>')) != NULL) {
+		p++;
 		p += strspn(p, " \t\r\n");
 		end = p + strcspn(p, "< \t\r\n");
 		*end = '\0';
@@ -381,17 +382,23 @@ lv_disconnect(struct libvirt_input *li)
 }
 
 static void
-lv_retry_later(struct libvirt_input *li)
+lv_timer_in(struct event *ev, int ms)
 {
 	struct timeval	tv;
 
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+static void
+lv_retry_later(struct libvirt_input *li)
+{
 	li->state = LV_CONNECTING;
 	li->delay_ms = li->delay_ms == 0 ? RECONNECT_MIN_MS :
 	    li->delay_ms >= RECONNECT_MAX_MS / 2 ? RECONNECT_MAX_MS :
 	    li->delay_ms * 2;
-	tv.tv_sec = li->delay_ms / 1000;
-	tv.tv_usec = (li->delay_ms % 1000) * 1000;
-	evtimer_add(li->retry, &tv);
+	lv_timer_in(li->retry, li->delay_ms);
 }
 
 static void
@@ -438,8 +445,6 @@ lv_closed(virConnectPtr conn, int reason, void *arg)
 static void
 lv_try(struct libvirt_input *li)
 {
-	struct timeval	tv;
-
 	lv_disconnect(li);
 	if ((li->conn = virConnectOpenReadOnly(li->uri)) == NULL) {
 		lv_failed(li, "cannot connect");
@@ -463,9 +468,7 @@ lv_try(struct libvirt_input *li)
 		return;
 	}
 	li->state = LV_CONNECTED;
-	tv.tv_sec = SETTLE_MS / 1000;
-	tv.tv_usec = (SETTLE_MS % 1000) * 1000;
-	evtimer_add(li->settle, &tv);
+	lv_timer_in(li->settle, SETTLE_MS);
 	if (li->connects++ > 0)
 		li->reconnects++;
 	li->delay_ms = 0;
