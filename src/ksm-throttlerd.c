@@ -50,6 +50,9 @@ extern const struct module_ops	engine_metrics;
 extern const struct module_ops	engine_memcg;
 extern const struct module_ops	engine_compact;
 extern const struct module_ops	input_inotify;
+#ifdef HAVE_LIBVIRT
+extern const struct module_ops	input_libvirt;
+#endif
 
 /*
  * Everything the daemon runs.  Started in this order (the required ones,
@@ -64,6 +67,9 @@ static const struct module_ops *const modules[] = {
 	&engine_compact,
 	&conffile_module,
 	&input_inotify,
+#ifdef HAVE_LIBVIRT
+	&input_libvirt,
+#endif
 	&control_module,	/* the input "socket" too */
 	&sdnotify_module,	/* last: ready once the others are */
 	NULL

@@ -87,6 +87,10 @@ const struct conf_key conf_table[] = {
 	  .defstr = "/run/vc/vm/{vm}/pid,/run/vc/sbs/{vm}/pid",
 	  .help = "where runtimes record a VM's VMM pid ({vm}: the VM id); "
 	  "the first that names a live process gives the VM's KSM savings" },
+	BOOL("inputs.libvirt.enabled", libvirt_enabled, 1,
+	    "follow the domains libvirtd runs (where built with libvirt)"),
+	STR("inputs.libvirt.uri", libvirt_uri, "qemu:///system",
+	    "the libvirt connection, opened read-only; a local libvirtd"),
 
 	BOOL("memcg.disabled", memcg_disabled, 0,
 	    "turn the memcg reclaim engine off"),

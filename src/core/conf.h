@@ -56,6 +56,8 @@ struct conf {
 	int		 inotify_enabled;
 	struct strlist	 inotify_dirs;
 	struct strlist	 inotify_pid_files;
+	int		 libvirt_enabled;
+	char		*libvirt_uri;
 
 	/* memcg, as mem-agent spells it */
 	int		 memcg_disabled;
