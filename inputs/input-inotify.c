@@ -179,12 +179,28 @@ wdir_free(struct wdir *w)
 	free(w->suffix);
 }
 
+/* Is name one that inputs.inotify.ignore says is never a VM? */
+static int
+name_ignored(const struct inotify_input *ii, const char *name)
+{
+	const struct strlist	*l = &bus_conf(ii->port)->inotify_ignore;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* The VM a name in w stands for, or NULL: not one of w's names. */
 static const char *
-wdir_vm_id(const struct wdir *w, const char *name, char *id, size_t len)
+wdir_vm_id(const struct inotify_input *ii, const struct wdir *w,
+    const char *name, char *id, size_t len)
 {
 	size_t	n = strlen(name), pl, sl;
 
+	if (name_ignored(ii, name))
+		return NULL;
 	if (w->prefix == NULL)
 		return name;
 	pl = strlen(w->prefix);
@@ -317,13 +333,13 @@ is_kind(const struct wdir *w, int dfd, const struct dirent *de)
 
 /* A name in a scan of w that is a VM there now: its id to *id. */
 static int
-wdir_has_vm(const struct wdir *w, int dfd, const struct dirent *de,
-    char *id, size_t len)
+wdir_has_vm(const struct inotify_input *ii, const struct wdir *w, int dfd,
+    const struct dirent *de, char *id, size_t len)
 {
 	const char	*vm;
 
 	if (!is_kind(w, dfd, de) ||
-	    (vm = wdir_vm_id(w, de->d_name, id, len)) == NULL)
+	    (vm = wdir_vm_id(ii, w, de->d_name, id, len)) == NULL)
 		return 0;
 	if (vm != id)
 		(void)xsnprintf(id, len, "%s", vm);
@@ -332,7 +348,8 @@ wdir_has_vm(const struct wdir *w, int dfd, const struct dirent *de,
 
 /* What is there now; -errno if the scan could not be completed. */
 static int
-wdir_read(const struct wdir *w, struct vmset *seen)
+wdir_read(const struct inotify_input *ii, const struct wdir *w,
+    struct vmset *seen)
 {
 	struct dirent	*de;
 	DIR		*dir;
@@ -347,7 +364,7 @@ wdir_read(const struct wdir *w, struct vmset *seen)
 		return err;
 	}
 	for (errno = 0; (de = readdir(dir)) != NULL; errno = 0)
-		if (wdir_has_vm(w, dirfd(dir), de, id, sizeof(id)))
+		if (wdir_has_vm(ii, w, dirfd(dir), de, id, sizeof(id)))
 			vmset_append(seen, id);
 	err = -errno;
 	closedir(dir);
@@ -367,7 +384,7 @@ wdir_scan(struct inotify_input *ii, struct wdir *w)
 	size_t		n;
 	int		r;
 
-	if ((r = wdir_read(w, &seen)) < 0) {
+	if ((r = wdir_read(ii, w, &seen)) < 0) {
 		/* Gone already: IN_IGNORED follows, and we wait again. */
 		if (r != -ENOENT) {
 			errno = -r;
@@ -471,7 +488,8 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 	}
 	memset(&ev, 0, sizeof(ev));
 	if (w->state != WDIR_WATCHING || isdir != (w->prefix == NULL) ||
-	    (id = wdir_vm_id(w, ie->name, ev.vm_id, sizeof(ev.vm_id))) == NULL)
+	    (id = wdir_vm_id(ii, w, ie->name, ev.vm_id, sizeof(ev.vm_id))) ==
+	    NULL)
 		return;
 	/* NAME_MAX fits: VM_ID_MAX is NAME_MAX + 1. */
 	if (id != ev.vm_id)

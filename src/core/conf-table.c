@@ -82,6 +82,10 @@ const struct conf_key conf_table[] = {
 	  .help = "directories holding one subdirectory per VM, or, where "
 	  "the last component is a pattern with one * (DIR/*.pid), one pid "
 	  "file per VM" },
+	{ .name = "inputs.inotify.ignore", .type = CONF_STRLIST,
+	  .offset = O(inotify_ignore), .defstr = "driver.pid",
+	  .help = "names in those directories that are never VMs (libvirt "
+	  "keeps its own pid, driver.pid, beside its guests')" },
 	{ .name = "inputs.inotify.pid_files", .type = CONF_STRLIST,
 	  .offset = O(inotify_pid_files),
 	  .defstr = "/run/vc/vm/{vm}/pid,/run/vc/sbs/{vm}/pid",

@@ -56,6 +56,7 @@ struct conf {
 	int		 inotify_enabled;
 	struct strlist	 inotify_dirs;
 	struct strlist	 inotify_pid_files;
+	struct strlist	 inotify_ignore;
 	int		 libvirt_enabled;
 	char		*libvirt_uri;
 

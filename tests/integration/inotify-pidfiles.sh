@@ -19,6 +19,7 @@ echo 4101 > "$LV/guest1.pid"
 echo 4102 > "$LV/guest2.pid"
 echo "<domstatus/>" > "$LV/guest1.xml"
 echo 9999 > "$LV/stale.pid"		# no such process
+echo 4101 > "$LV/driver.pid"		# libvirtd's own: inputs.inotify.ignore
 mkdir "$LV/dir.pid"			# a directory is not a pid file
 cat > "$T/conf.json" <<'JSON'
 { "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/run/libvirt/qemu/*.pid",
@@ -39,10 +40,11 @@ expect 2 0
 assert_eq "guest1's pid" 4101 "$(vm guest1)"
 assert_eq "guest2's pid" 4102 "$(vm guest2)"
 assert_eq "a dead pid is no VM" none "$(vm stale)"
+assert_eq "driver.pid is ignored" none "$(vm driver)"
 assert_eq "libvirt dir" "watching pidfiles 2" \
     "$(st '.inputs.inotify.dirs[1] | "\(.state) \(.kind) \(.vms)"')"
 assert_eq "Proxmox dir, not there yet" waiting "$(st '.inputs.inotify.dirs[2].state')"
-ok "pid files at start: live pids are VMs with their pid; dead pids, other files, directories are not"
+ok "pid files at start: live pids are VMs with their pid; dead pids, ignored names, other files, directories are not"
 
 # libvirt creates the file, then writes the pid into it.
 : > "$LV/guest3.pid"

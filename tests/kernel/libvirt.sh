@@ -141,7 +141,7 @@ merging() {
 	done
 	echo $n
 }
-vms_known() { [ "$(st '[.vms[] | select(.input == "libvirt")] | length')" = "$1" ]; }
+vms_known() { [ "$(st '[.vms | keys[] | select(startswith("kt-lv-"))] | length')" = "$1" ]; }
 connected() { [ "$(st .inputs.libvirt.state)" = connected ] && [ "$(st .inputs.libvirt.reconnects)" = "$1" ]; }
 
 # ---- libvirtd --------------------------------------------------------
@@ -163,7 +163,8 @@ ok "libvirtd runs on $LV"
 
 # ---- the daemon, and three guests --------------------------------------
 PORT=$(kt_port)
-printf '{"inputs": {"libvirt": {"uri": "%s"}}, "metrics": {"listen": "127.0.0.1:%s"}}\n' \
+# The inotify input watches libvirt's pid files too: the same VMs.
+printf '{"inputs": {"libvirt": {"uri": "%s"}, "inotify": {"dirs": ["/run/libvirt/qemu/*.pid"]}}, "metrics": {"listen": "127.0.0.1:%s"}}\n' \
     "$URI" "$PORT" > "$T/kt.json"
 KNOBS_BEFORE=$(ksm_knobs)
 SHARING_BEFORE=$(cat "$KSMD/pages_sharing")
@@ -177,6 +178,7 @@ for n in $NAMES; do
 	QPIDS="$QPIDS $(qpid "$n")"
 done
 wait_for 20 vms_known 3 || fail "the daemon knows $(st '.vms | keys | join(",")'), wanted $NAMES"
+assert_eq "VMs the daemon knows" "$NAMES" "$(st '.vms | keys | join(" ")')"
 for n in $NAMES; do
 	p=$(qpid "$n")
 	assert_eq "$n: pid" "$p" "$(st ".vms[\"$n\"].pid")"
@@ -186,6 +188,10 @@ for n in $NAMES; do
 done
 assert_eq "created events" 3 "$(ev created)"
 ok "three domains are VMs by name, with their QEMU pids, cgroups, memory and class"
+wait_for 10 eval '[ "$(st ".inputs.inotify.dirs[0].vms")" = 3 ]' ||
+    fail "the pid files in /run/libvirt/qemu gave $(st .inputs.inotify.dirs[0].vms) VMs, wanted 3"
+assert_eq "VMs created from pid files" 3 "$(st .inputs.inotify.events.created)"
+ok "the inotify input sees the same three VMs from libvirt's pid files"
 
 # 3 x 8192 identical pages of tmpfs; more of the guests' kernels.
 wait_for 120 eval '[ "$(merging)" -ge 16384 ]' ||
@@ -231,7 +237,9 @@ wait_for 10 vms_known 0 || fail "destroyed domains still known: $(st '.vms | key
 assert_eq "created at the end" 3 "$(ev created)"
 assert_eq "destroyed at the end" 3 "$(ev destroyed)"
 assert_eq "domains known" 0 "$(st .inputs.libvirt.domains_known)"
-ok "virsh destroy: the VMs went away"
+wait_for 10 eval '[ "$(st ".inputs.inotify.dirs[0].vms")" = 0 ]' ||
+    fail "pid files still give $(st .inputs.inotify.dirs[0].vms) VMs"
+ok "virsh destroy: the VMs went away (libvirt events and pid files alike)"
 
 kt_stop
 assert_eq "knobs after stop" "$KNOBS_BEFORE" "$(ksm_knobs)"
