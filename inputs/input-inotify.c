@@ -37,6 +37,7 @@
 #include "conf.h"
 #include "bus.h"
 #include "log.h"
+#include "proc-cgroup.h"
 #include "module.h"
 #include "rootfs.h"
 #include "util.h"
@@ -302,6 +303,17 @@ wdir_set(struct inotify_input *ii, struct wdir *w, enum wdir_state s, int wd,
 		    "it in %s", w->path, path_shown(w, w->anc));
 }
 
+/* Emit ev, with the cgroup of a VMM that a pid file named. */
+static void
+vm_emit(struct inotify_input *ii, struct vm_event *ev)
+{
+	char	cgroup[PATH_MAX];
+
+	if (ev->pid > 0 && proc_cgroup(ev->pid, cgroup, sizeof(cgroup)) >= 0)
+		ev->cgroup = cgroup;
+	bus_emit(ii->port, ev);
+}
+
 static void
 wdir_report(void *arg, const char *id, int appeared)
 {
@@ -313,7 +325,7 @@ wdir_report(void *arg, const char *id, int appeared)
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
 	if (appeared)
 		ev.pid = wdir_vm_pid(ii->scanning, id);
-	bus_emit(ii->port, &ev);
+	vm_emit(ii, &ev);
 }
 
 /* A subdirectory, or for pid files a regular file: the kind w wants. */
@@ -503,7 +515,7 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 		ev.type = VM_DESTROYED;
 	else
 		return;		/* known already, or not known: no news */
-	bus_emit(ii->port, &ev);
+	vm_emit(ii, &ev);
 }
 
 static void

@@ -35,6 +35,7 @@
 #include "input-socket.h"
 #include "libvirt-loop.h"
 #include "log.h"
+#include "proc-cgroup.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -56,8 +57,6 @@
 #define QEMU_PID_DIR		"/run/libvirt/qemu"
 /* <metadata><ksm-throttler:class xmlns:ksm-throttler=...>NAME</...> */
 #define CLASS_NS		"https://ksm-throttler/1"
-/* /proc/PID/cgroup: a line per hierarchy, a dozen on a v1 host. */
-#define CGROUP_FILE_MAX		(64 * 1024)
 
 enum lv_state {
 	LV_CONNECTING,
@@ -100,67 +99,16 @@ static void	lv_closed(virConnectPtr, int, void *);
 
 /* ---- what a CREATED event says of a domain --------------------------- */
 
-/*
- * The cgroup of a process from its /proc/PID/cgroup: the memory
- * controller's line on cgroup v1 ("N:...,memory,...:/path"), else the
- * unified one ("0::/path").  The root cgroup is no VM's: not reported.
- */
-static int
-lv_cgroup_parse(char *text, char *out, size_t len)
-{
-	char	*line, *ctl, *path, *save = NULL;
-	char	 v2[PATH_MAX] = "";
-	char	*tok, *tsave;
-
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if ((ctl = strchr(line, ':')) == NULL ||
-		    (path = strchr(++ctl, ':')) == NULL)
-			continue;
-		*path++ = '\0';
-		if (strcmp(line, "0:") == 0 && *ctl == '\0') {
-			(void)xsnprintf(v2, sizeof(v2), "%s", path);
-			continue;
-		}
-		for (tok = strtok_r(ctl, ",", &tsave); tok != NULL;
-		    tok = strtok_r(NULL, ",", &tsave))
-			if (strcmp(tok, "memory") == 0)
-				return *path == '/' && path[1] != '\0' ?
-				    xsnprintf(out, len, "%s", path) : -ENOENT;
-	}
-	if (v2[0] != '/' || v2[1] == '\0')
-		return -ENOENT;
-	return xsnprintf(out, len, "%s", v2);
-}
-
-static int
-lv_cgroup(pid_t pid, char *out, size_t len)
-{
-	char	 path[64], *text;
-	size_t	 n;
-	int	 r;
-
-	if (xsnprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid) < 0)
-		return -ENAMETOOLONG;
-	if ((r = rootfs_read_alloc(path, &text, &n, CGROUP_FILE_MAX)) < 0)
-		return r;
-	r = lv_cgroup_parse(text, out, len);
-	free(text);
-	return r;
-}
-
 /* libvirt writes the QEMU pid before it reports the domain started. */
 static pid_t
 lv_pid(const char *name)
 {
-	char		path[PATH_MAX];
-	uint64_t	pid;
+	char	path[PATH_MAX];
 
 	if (strchr(name, '/') != NULL || xsnprintf(path, sizeof(path),
-	    "%s/%s.pid", QEMU_PID_DIR, name) < 0 ||
-	    rootfs_read_u64(path, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+	    "%s/%s.pid", QEMU_PID_DIR, name) < 0)
 		return 0;
-	return (pid_t)pid;
+	return rootfs_read_pid(path);
 }
 
 /*
@@ -252,7 +200,7 @@ lv_created(struct libvirt_input *li, virDomainPtr dom)
 	if (virDomainGetUUIDString(dom, ld->uuid) < 0)
 		ld->uuid[0] = '\0';
 	ld->pid = ev.pid = lv_pid(name);
-	if (ev.pid > 0 && lv_cgroup(ev.pid, cgroup, sizeof(cgroup)) >= 0)
+	if (ev.pid > 0 && proc_cgroup(ev.pid, cgroup, sizeof(cgroup)) >= 0)
 		ev.cgroup = cgroup;
 	if (virDomainGetInfo(dom, &info) == 0)
 		ev.memory_bytes = (uint64_t)info.maxMem * 1024;

@@ -16,6 +16,8 @@ LV="$ROOT/run/libvirt/qemu"
 PX="$ROOT/run/qemu-server"
 mkdir -p "$LV" "$ROOT/proc/4101" "$ROOT/proc/4102" "$ROOT/proc/4201"
 echo 4101 > "$LV/guest1.pid"
+printf '0::/machine.slice/machine-qemu\\x2d1\\x2dguest1.scope\n' > "$ROOT/proc/4101/cgroup"
+printf '12:pids:/x\n4:cpu,memory:/machine/qemu-2-guest2.libvirt-qemu\n0::/\n' > "$ROOT/proc/4102/cgroup"
 echo 4102 > "$LV/guest2.pid"
 echo "<domstatus/>" > "$LV/guest1.xml"
 echo 9999 > "$LV/stale.pid"		# no such process
@@ -39,12 +41,14 @@ vm() { st ".vms[\"$1\"].pid // \"none\""; }
 expect 2 0
 assert_eq "guest1's pid" 4101 "$(vm guest1)"
 assert_eq "guest2's pid" 4102 "$(vm guest2)"
+assert_eq "guest1's cgroup (v2)" '/machine.slice/machine-qemu\x2d1\x2dguest1.scope' "$(st '.vms.guest1.cgroup')"
+assert_eq "guest2's cgroup (v1)" /machine/qemu-2-guest2.libvirt-qemu "$(st '.vms.guest2.cgroup')"
 assert_eq "a dead pid is no VM" none "$(vm stale)"
 assert_eq "driver.pid is ignored" none "$(vm driver)"
 assert_eq "libvirt dir" "watching pidfiles 2" \
     "$(st '.inputs.inotify.dirs[1] | "\(.state) \(.kind) \(.vms)"')"
 assert_eq "Proxmox dir, not there yet" waiting "$(st '.inputs.inotify.dirs[2].state')"
-ok "pid files at start: live pids are VMs with their pid; dead pids, ignored names, other files, directories are not"
+ok "pid files at start: live pids are VMs with their pid and cgroup; dead pids, ignored names, other files, directories are not"
 
 # libvirt creates the file, then writes the pid into it.
 : > "$LV/guest3.pid"
@@ -54,6 +58,7 @@ mkdir -p "$ROOT/proc/4103"
 echo 4103 > "$LV/guest3.pid"
 expect 3 0
 assert_eq "guest3's pid" 4103 "$(vm guest3)"
+assert_eq "no cgroup file, no cgroup" null "$(st '.vms.guest3.cgroup')"
 echo 4103 > "$LV/guest3.pid"
 touch "$LV/guest4.xml"
 sleep 0.3
