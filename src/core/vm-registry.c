@@ -33,6 +33,8 @@
  * each time.
  */
 #define PID_LOOKUP_MS	1000
+/* Likewise a VM's KSM savings are read at most this often. */
+#define KSM_STAT_FRESH_MS	1000
 
 struct vm {
 	char		 id[VM_ID_MAX];		/* first: the index's key */
@@ -46,6 +48,9 @@ struct vm {
 	const char	*input;
 	int		 destroying;
 	int		 ksm_stat_warned;
+	struct ksm_stat	 stat;			/* last read, if stat_r is 0 */
+	int		 stat_r;
+	uint64_t	 stat_ms;		/* when; 0: never */
 };
 
 TAILQ_HEAD(vm_list, vm);
@@ -265,8 +270,15 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 	 * that cannot be read is said once, for a daemon short of a
 	 * capability shows nothing else.
 	 */
-	if (vm->pid > 0)
-		r = ksm_stat_read(vm->pid, &st);
+	if (vm->pid > 0 && vm->stat_ms != 0 &&
+	    now - vm->stat_ms < KSM_STAT_FRESH_MS) {
+		r = vm->stat_r;
+		st = vm->stat;
+	} else if (vm->pid > 0) {
+		r = vm->stat_r = ksm_stat_read(vm->pid, &st);
+		vm->stat = st;
+		vm->stat_ms = now;
+	}
 	if (r < 0 && r != -ENOENT && r != -ESRCH && !vm->ksm_stat_warned) {
 		log_warnx("vms: %s: /proc/%d/ksm_stat: %s%s", vm->id,
 		    (int)vm->pid, strerror(-r), r == -EACCES ? " (another "

@@ -24,6 +24,11 @@
 #include "util.h"
 
 #define PAGE_KB			4
+/*
+ * Status and scrapes show the engine's last sample, taken anew when it
+ * is older than this: a burst of requests reads sysfs once at most.
+ */
+#define STATUS_FRESH_MS		1000
 
 struct throttle {
 	struct daemon		*d;
@@ -49,6 +54,9 @@ struct throttle {
 	int			 werr[KSM_FILE_MAX];	/* last write's -errno */
 	int64_t			 wval[KSM_FILE_MAX];	/* ... writing this */
 	int			 meminfo_err;
+
+	struct ksm_sample	 last;		/* what status shows */
+	uint64_t		 last_ms;	/* 0: none yet */
 };
 
 static void	throttle_step(struct throttle *);
@@ -259,6 +267,8 @@ throttle_step(struct throttle *t)
 	in.now_ms = t->last_step_ms = now;
 	if (ksm_sample(t->d->ksm, &s) == 0)
 		in.ksm = &s;
+	t->last = s;
+	t->last_ms = now;
 	if ((have_mi = meminfo_sample(t, &mi))) {
 		in.have_mem = 1;
 		in.mem_total_kb = mi.total_kb;
@@ -398,15 +408,26 @@ errors_json(const struct throttle *t, cJSON *o)
 		    read_strerror(t->meminfo_err));
 }
 
+/* The last sample, taken anew if it is not fresh. */
+static const struct ksm_sample *
+last_sample(struct throttle *t)
+{
+	uint64_t	now = daemon_now(t->d);
+
+	if (t->last_ms == 0 || now - t->last_ms >= STATUS_FRESH_MS) {
+		(void)ksm_sample(t->d->ksm, &t->last);
+		t->last_ms = now;
+	}
+	return &t->last;
+}
+
 static void
 throttle_status(void *arg, cJSON *root)
 {
 	struct throttle		*t = arg;
-	struct ksm_sample	 s;
 	cJSON			*p;
 
-	ksm_sample(t->d->ksm, &s);
-	cJSON_AddItemToObject(root, "ksm", ksm_sample_json(&s));
+	cJSON_AddItemToObject(root, "ksm", ksm_sample_json(last_sample(t)));
 	p = cJSON_AddObjectToObject(root, "policy");
 	if (t->off || t->pol == NULL) {
 		cJSON_AddStringToObject(p, "state", "off");

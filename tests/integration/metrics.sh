@@ -29,8 +29,10 @@ grep -q '^ksm_throttler_process_resident_bytes [1-9]' "$T/m1" || fail "daemon RS
 ok "a scrape shows the fake sysfs values, policy state and the daemon's RSS"
 
 echo 4321 > "$K/pages_sharing"
-curl -sf "$URL" | grep -qx 'ksm_throttler_ksm_pages_sharing 4321' ||
-    fail "a second scrape does not follow sysfs"
+# A scrape shows a sample at most a second old.
+scraped() { curl -sf "$URL" | grep -qx "$1"; }
+wait_for 3 scraped 'ksm_throttler_ksm_pages_sharing 4321' ||
+    fail "a later scrape does not follow sysfs"
 ok "values follow sysfs from one scrape to the next"
 
 if command -v promtool >/dev/null; then
