@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "input.h"
 #include "ksm-sysfs.h"
+#include "ledger.h"
 #include "log.h"
 #include "sdnotify.h"
 #include "rootfs.h"
@@ -336,7 +337,9 @@ main(int argc, char *argv[])
 	/* Before any knob is touched: failing here leaves the host as it is. */
 	if ((d.control = control_open(&d, err, sizeof(err))) == NULL)
 		fatalx("control socket: %s", err);
-	d.ksm = ksm_open(d.rundirfd, d.rundir);
+	d.ledger = ledger_open(d.rundirfd, d.rundir);
+	d.ksm = ksm_open(d.ledger);
+	ledger_replay(d.ledger);
 	engines_start(&d);
 	inputs_start(&d);
 	log_info("ksm-throttlerd %s started (root %s, run directory %s)",
@@ -350,8 +353,9 @@ main(int argc, char *argv[])
 	inputs_stop(&d);
 	control_close(d.control);
 	engines_stop(&d);
-	ksm_restore(d.ksm);
+	ledger_restore_all(d.ledger);
 	ksm_close(d.ksm);
+	ledger_close(d.ledger);
 	for (i = 0; i < nitems(d.sig); i++)
 		if (d.sig[i] != NULL)
 			event_free(d.sig[i]);

@@ -18,6 +18,7 @@ struct conf;
 struct control;
 struct input;
 struct ksm;
+struct ledger;
 
 enum vm_event_type {
 	VM_CREATING,
@@ -72,6 +73,7 @@ struct daemon {
 	char			 rundir[PATH_MAX];
 	int			 rundirfd;	/* checked: ours, not a symlink */
 	char			 pidfile[PATH_MAX];
+	struct ledger		*ledger;	/* host settings' originals */
 	struct ksm		*ksm;
 	uint64_t		 started_ms;
 	void			*engine[ENGINE_MAX];
