@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * State files, as the KSM model and the memcg engine keep them: the
+ * State files, as the host ledger (ledger.c) keeps them: the
  * host's original values, saved before the first write so that a clean
  * exit, and a start after a crash, put them back.  A state file is
  * written whole as a new file, synced, and renamed into place: a crash

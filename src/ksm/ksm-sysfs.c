@@ -388,17 +388,23 @@ legacy_parse(const char *text, ledger_add_fn add, void *addarg, void *arg)
 	return 0;
 }
 
+/*
+ * The saved original of a knob.  errno is left as it was: callers ask
+ * while they put a failed write's errno into words.
+ */
 int
 ksm_saved(const struct ksm *k, enum ksm_file f, int64_t *v)
 {
 	const char	*orig;
 	char		 path[128];
+	int		 saved_errno = errno, r = 0;
 
 	if (!ksm_file_is_knob(f) || ksm_path(path, sizeof(path), f) < 0 ||
 	    (orig = ledger_original(k->ledger, path)) == NULL ||
 	    ksm_value_parse(f, orig, v) < 0)
-		return -ENOENT;
-	return 0;
+		r = -ENOENT;
+	errno = saved_errno;
+	return r;
 }
 
 /* Say once that the knobs could not be saved, and once that they are. */
