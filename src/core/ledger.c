@@ -40,14 +40,6 @@
 #define DOMAINS_MAX	8
 #define LEGACY_MAX	4
 
-/* glibc's sys/queue.h lacks the BSDs' safe iterator. */
-#ifndef TAILQ_FOREACH_SAFE
-#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
-	for ((var) = TAILQ_FIRST(head);					\
-	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
-	    (var) = (tvar))
-#endif
-
 struct entry {
 	TAILQ_ENTRY(entry)	 link;
 	char			*path;
@@ -177,34 +169,33 @@ value_ok(const char *value)
  * kernel setting in normal form, no line at all, or add refusing one
  * makes the whole file -EINVAL.
  */
+struct parse {
+	ledger_add_fn	 add;
+	void		*arg;
+};
+
+static int
+parse_line(void *arg, char *line)
+{
+	struct parse	*ps = arg;
+	char		*path, *value;
+
+	if (unquote(&line, &path) < 0 || *line++ != ' ' ||
+	    unquote(&line, &value) < 0 || *line != '\0' ||
+	    !path_ok(path) || !value_ok(value))
+		return -EINVAL;
+	return ps->add(ps->arg, path, value);
+}
+
 int
 ledger_state_parse(const char *text, ledger_add_fn add, void *arg)
 {
-	char	*copy, *p, *line, *path, *value;
-	int	 r = 0, first = 1, n = 0;
+	struct parse	ps = { add, arg };
+	int		n;
 
-	copy = xstrdup(text);
-	for (p = copy; r == 0 && (line = strsep(&p, "\n")) != NULL;) {
-		if (first) {
-			first = 0;
-			if (strcmp(line, STATE_MAGIC) != 0)
-				r = -EINVAL;
-			continue;
-		}
-		if (*line == '\0' && p == NULL)
-			break;		/* the end of the last line */
-		if (unquote(&line, &path) < 0 || *line++ != ' ' ||
-		    unquote(&line, &value) < 0 || *line != '\0' ||
-		    !path_ok(path) || !value_ok(value) ||
-		    add(arg, path, value) < 0)
-			r = -EINVAL;
-		else
-			n++;
-	}
-	free(copy);
-	if (r == 0 && n == 0)
-		r = -EINVAL;	/* never written so */
-	return r;
+	if ((n = statefile_lines(text, STATE_MAGIC, parse_line, &ps)) < 0)
+		return n;
+	return n == 0 ? -EINVAL : 0;	/* none: never written so */
 }
 
 /* ---- entries -------------------------------------------------------- */
@@ -364,10 +355,12 @@ restore_domain(struct ledger *l, struct domain *dom, int *held)
 	l->batch++;
 	if (dom != NULL && dom->restore != NULL)
 		err = dom->restore(l, dom->arg);
-	TAILQ_FOREACH_SAFE(e, &l->entries, link, tmp)
+	for (e = TAILQ_FIRST(&l->entries); e != NULL; e = tmp) {
+		tmp = TAILQ_NEXT(e, link);
 		if (!e->tried && entry_domain(l, e) == dom &&
 		    (r = entry_restore(l, e)) < 0)
 			err = r;
+	}
 	l->batch--;
 	return err;
 }
@@ -572,11 +565,13 @@ adopt_now(struct ledger *l)
 
 	stale_said(l, NULL);
 	l->batch++;
-	TAILQ_FOREACH_SAFE(e, &l->entries, link, tmp)
+	for (e = TAILQ_FIRST(&l->entries); e != NULL; e = tmp) {
+		tmp = TAILQ_NEXT(e, link);
 		if (e->stale) {
 			e->stale = 0;
 			entry_restore(l, e);
 		}
+	}
 	l->batch--;
 	if (sync_later(l) == 0)
 		legacy_remove(l);
@@ -750,10 +745,12 @@ ledger_restore_below(struct ledger *l, const char *prefix)
 			    l->domains[i].what);
 	} else {
 		l->batch++;
-		TAILQ_FOREACH_SAFE(e, &l->entries, link, tmp)
+		for (e = TAILQ_FIRST(&l->entries); e != NULL; e = tmp) {
+			tmp = TAILQ_NEXT(e, link);
 			if (strncmp(e->path, prefix, strlen(prefix)) == 0 &&
 			    (r = entry_restore(l, e)) < 0)
 				err = r;
+		}
 		l->batch--;
 	}
 	sync_later(l);

@@ -96,6 +96,36 @@ statefile_read(int dirfd, const char *name, size_t max, char **text,
 	return r;
 }
 
+/*
+ * A state file's text, line by line: the first must be MAGIC, each one
+ * after it (a newline at the end makes no empty last one) is handed to
+ * fn, which may cut it up.  The number of lines handed over, or -EINVAL
+ * at a wrong first line or the first one fn refuses.
+ */
+int
+statefile_lines(const char *text, const char *magic,
+    int (*fn)(void *, char *), void *arg)
+{
+	char	*copy, *p, *line;
+	int	 r = 0, n = 0;
+
+	copy = xstrdup(text);
+	p = copy;
+	line = strsep(&p, "\n");
+	if (strcmp(line, magic) != 0)
+		r = -EINVAL;
+	while (r == 0 && (line = strsep(&p, "\n")) != NULL) {
+		if (*line == '\0' && p == NULL)
+			break;		/* the end of the last line */
+		if (fn(arg, line) < 0)
+			r = -EINVAL;
+		else
+			n++;
+	}
+	free(copy);
+	return r < 0 ? r : n;
+}
+
 /* The state file is done with: 0, also when there was none, or -errno. */
 int
 statefile_remove(int dirfd, const char *name)

@@ -21,9 +21,10 @@
 #include <unistd.h>
 
 #include "ksm-sysfs.h"
+#include "ledger.h"
 #include "log.h"
 #include "rootfs.h"
-#include "ledger.h"
+#include "statefile.h"
 #include "util.h"
 
 /* The previous release's state file, replayed at start. */
@@ -328,44 +329,47 @@ ksm_sample(struct ksm *k, struct ksm_sample *s)
 	return KSM_HAVE(s, KSM_RUN) ? 0 : -EIO;
 }
 
+struct legacy_vals {
+	int64_t		*vals;
+	uint32_t	*have;
+};
+
+/* "KNOB VALUE", each knob once; blank lines and comments pass. */
+static int
+state_line(void *arg, char *line)
+{
+	struct legacy_vals	*lv = arg;
+	char			*sp;
+	int64_t			 v;
+	int			 f;
+
+	if (*line == '\0' || *line == '#')
+		return 0;
+	if ((sp = strchr(line, ' ')) == NULL)
+		return -EINVAL;
+	*sp++ = '\0';
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if (ksm_files[f].knob && strcmp(line, ksm_files[f].name) == 0)
+			break;
+	if (f == KSM_FILE_MAX || (*lv->have & (1U << f)) ||
+	    ksm_value_parse(f, sp, &v) < 0)
+		return -EINVAL;
+	lv->vals[f] = v;
+	*lv->have |= 1U << f;
+	return 0;
+}
+
+/* The previous release's ksm.state: LEGACY_MAGIC, then run at least. */
 int
 ksm_state_parse(const char *text, int64_t *vals, uint32_t *have)
 {
-	char	*copy, *p, *line, *sp;
-	int64_t	 v;
-	int	 f, r = 0, first = 1;
+	struct legacy_vals	lv = { vals, have };
+	int			r;
 
 	*have = 0;
-	copy = xstrdup(text);
-	for (p = copy; r == 0 && (line = strsep(&p, "\n")) != NULL;) {
-		if (first) {
-			first = 0;
-			if (strcmp(line, LEGACY_MAGIC) != 0)
-				r = -EINVAL;
-			continue;
-		}
-		if (*line == '\0' || *line == '#')
-			continue;
-		if ((sp = strchr(line, ' ')) == NULL) {
-			r = -EINVAL;
-			break;
-		}
-		*sp++ = '\0';
-		for (f = 0; f < KSM_FILE_MAX; f++)
-			if (ksm_files[f].knob && strcmp(line, ksm_files[f].name) == 0)
-				break;
-		if (f == KSM_FILE_MAX || (*have & (1U << f)) ||
-		    ksm_value_parse(f, sp, &v) < 0)
-			r = -EINVAL;
-		if (r == 0) {
-			vals[f] = v;
-			*have |= 1U << f;
-		}
-	}
-	free(copy);
-	if (r == 0 && (first || !(*have & (1U << KSM_RUN))))
-		r = -EINVAL;
-	return r;
+	if ((r = statefile_lines(text, LEGACY_MAGIC, state_line, &lv)) < 0)
+		return r;
+	return (*have & (1U << KSM_RUN)) ? 0 : -EINVAL;
 }
 
 /* The previous release's ksm.state, handed to the ledger knob by knob. */
