@@ -289,14 +289,21 @@ sync_later(struct ledger *l)
 	return r;
 }
 
+/* A setting's value as read, N bytes: the kernel ends it with a newline. */
+static void
+chomp(char *buf, ssize_t n)
+{
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
 /* The setting now is its original: the kernel's choice files say "[a] b". */
 static int
-value_matches(char *now, const char *orig)
+value_matches(const char *now, const char *orig)
 {
 	const char	*p;
 	size_t		 len = strlen(orig);
 
-	now[strcspn(now, "\n")] = '\0';
 	if (strcmp(now, orig) == 0)
 		return 1;
 	for (p = now; (p = strchr(p, '[')) != NULL; p++)
@@ -319,6 +326,7 @@ entry_restore(struct ledger *l, struct entry *e)
 
 	e->tried = 1;
 	n = rootfs_read(e->path, now, sizeof(now));
+	chomp(now, n);
 	if (n == -ENOENT || n == -ENODEV)
 		r = (int)n;
 	else if (n < 0 || !value_matches(now, e->orig))
@@ -691,7 +699,7 @@ ledger_set(struct ledger *l, const char *path, const char *value)
 	if (ledger_original(l, path) == NULL) {
 		if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
 			return (int)n;
-		buf[strcspn(buf, "\n")] = '\0';
+		chomp(buf, n);
 		if ((r = ledger_save(l, 1, &p, &v)) < 0)
 			return r;
 	}
