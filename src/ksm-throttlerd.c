@@ -27,6 +27,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "ksm-sysfs.h"
+#include "ledger.h"
 #include "log.h"
 #include "module.h"
 #include "rootfs.h"
@@ -336,7 +337,9 @@ main(int argc, char *argv[])
 	/* Before any knob is touched: failing here leaves the host as it is. */
 	if (daemon_open(&d, modules) < 0)
 		fatalx("cannot start, the host is left as it was");
-	d.ksm = ksm_open(d.rundirfd, d.rundir);
+	d.ledger = ledger_open(d.rundirfd, d.rundir);
+	d.ksm = ksm_open(d.ledger);
+	ledger_replay(d.ledger);
 	daemon_start(&d);
 	log_info("ksm-throttlerd %s started (root %s, run directory %s)",
 	    PACKAGE_VERSION, rootfs_root(), d.rundir);
@@ -344,8 +347,9 @@ main(int argc, char *argv[])
 	event_base_dispatch(d.base);
 
 	daemon_stop(&d);
-	ksm_restore(d.ksm);
+	ledger_restore_all(d.ledger);
 	ksm_close(d.ksm);
+	ledger_close(d.ledger);
 	for (i = 0; i < nitems(d.sig); i++)
 		if (d.sig[i] != NULL)
 			event_free(d.sig[i]);

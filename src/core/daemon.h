@@ -20,13 +20,14 @@ struct event_base;
 struct event;
 struct conf;
 struct ksm;
+struct ledger;
 struct module;
 
 /*
  * The read model's headline, as the KSM engine last sampled it: what KSM
  * saves and what its policy is doing.  Views that show only this (the
  * sd_notify STATUS line) render from it, never from the status JSON,
- * and are told by daemon_changed() when it moves.
+ * and are told by daemon_summarise() when it moves.
  */
 struct daemon_summary {
 	int		 ksm_available;		/* pages_sharing was read */
@@ -41,6 +42,7 @@ struct daemon {
 	char			 rundir[PATH_MAX];
 	int			 rundirfd;	/* checked: ours, not a symlink */
 	char			 pidfile[PATH_MAX];
+	struct ledger		*ledger;	/* host settings' originals */
 	struct ksm		*ksm;
 	uint64_t		 started_ms;
 	/* Milliseconds, monotonic; NULL: now_ms().  Tests put theirs. */

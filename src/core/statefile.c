@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * State files, as the KSM model and the memcg engine keep them: the
+ * State files, as the host ledger (ledger.c) keeps them: the
  * host's original values, saved before the first write so that a clean
  * exit, and a start after a crash, put them back.  A state file is
  * written whole as a new file, synced, and renamed into place: a crash
@@ -94,6 +94,36 @@ statefile_read(int dirfd, const char *name, size_t max, char **text,
 		*why = r == -EFBIG ? "too big" : strerror(-r);
 	}
 	return r;
+}
+
+/*
+ * A state file's text, line by line: the first must be MAGIC, each one
+ * after it (a newline at the end makes no empty last one) is handed to
+ * fn, which may cut it up.  The number of lines handed over, or -EINVAL
+ * at a wrong first line or the first one fn refuses.
+ */
+int
+statefile_lines(const char *text, const char *magic,
+    int (*fn)(void *, char *), void *arg)
+{
+	char	*copy, *p, *line;
+	int	 r = 0, n = 0;
+
+	copy = xstrdup(text);
+	p = copy;
+	line = strsep(&p, "\n");
+	if (strcmp(line, magic) != 0)
+		r = -EINVAL;
+	while (r == 0 && (line = strsep(&p, "\n")) != NULL) {
+		if (*line == '\0' && p == NULL)
+			break;		/* the end of the last line */
+		if (fn(arg, line) < 0)
+			r = -EINVAL;
+		else
+			n++;
+	}
+	free(copy);
+	return r < 0 ? r : n;
 }
 
 /* The state file is done with: 0, also when there was none, or -errno. */

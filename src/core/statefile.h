@@ -11,5 +11,7 @@
 int	statefile_write(int, const char *, const char *, size_t);
 int	statefile_read(int, const char *, size_t, char **, const char **);
 int	statefile_remove(int, const char *);
+int	statefile_lines(const char *, const char *, int (*)(void *, char *),
+	    void *);
 
 #endif

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The KSM model.  Reads every file of /sys/kernel/mm/ksm this kernel has,
- * finds ksmd and its CPU time, and writes the knobs.  Before the first
- * write the host's original knob values are saved, in memory and in a
- * state file, so that a clean exit, and a start after a crash, put them
- * back.  A knob is never changed when its original could not be saved.
- * The state file lives in the run directory (statefile.c).  A file this kernel has that cannot be read is
- * said once, and again once it can be.
+ * finds ksmd and its CPU time, and writes the knobs through the host
+ * ledger (ledger.c), which keeps their originals.  Before the first
+ * write every knob's original is saved there at once; a knob is never
+ * changed when its original could not be saved.  The ledger puts them
+ * back in KSM's order (restore_values), at exit and after a crash, and
+ * replays a state file of the previous release, ksm.state.  A file this
+ * kernel has that cannot be read is said once, and again once it can be.
  */
 #include "config.h"
 
@@ -20,15 +21,17 @@
 #include <unistd.h>
 
 #include "ksm-sysfs.h"
+#include "ledger.h"
 #include "log.h"
 #include "rootfs.h"
 #include "statefile.h"
 #include "util.h"
 
-#define STATE_NAME	"ksm.state"
-#define STATE_MAGIC	"ksm-throttler-state 1"
-/* A state file is a handful of short lines; anything bigger is not ours. */
-#define STATE_MAX	4096
+/* The previous release's state file, replayed at start. */
+#define LEGACY_NAME	"ksm.state"
+#define LEGACY_MAGIC	"ksm-throttler-state 1"
+/* It is a handful of short lines; anything bigger is not ours. */
+#define LEGACY_MAX	4096
 
 struct ksm_file_desc {
 	const char	*name;
@@ -83,12 +86,8 @@ static const enum ksm_file restore_order[] = {
 
 struct ksm {
 	int		 available;
-	int		 dirfd;		/* the run directory */
-	char		*statefile;	/* its path, for logs */
-	int		 saved_valid;
-	uint32_t	 saved_have;
-	int64_t		 saved[KSM_FILE_MAX];
-	int		 save_err;	/* the state file's last error, logged */
+	struct ledger	*ledger;
+	int		 save_err;	/* the last save's error, logged */
 	uint32_t	 known;		/* files this kernel has shown */
 	uint32_t	 failing;	/* known files whose last read failed */
 	int		 read_err[KSM_FILE_MAX];
@@ -108,7 +107,8 @@ ksm_value_str(enum ksm_file f, int64_t v, char *buf, size_t len)
 {
 	if (f == KSM_ADVISOR_MODE && v >= 0 && v < KSM_ADVISOR_MAX)
 		return ksm_advisor_names[v];
-	snprintf(buf, len, "%lld", (long long)v);
+	if (xsnprintf(buf, len, "%lld", (long long)v) < 0)
+		return "?";
 	return buf;
 }
 
@@ -143,6 +143,20 @@ ksm_parse_advisor(const char *s, int64_t *mode)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+/* A knob's value as the kernel spells it, back to a number. */
+static int
+ksm_value_parse(enum ksm_file f, const char *s, int64_t *v)
+{
+	char	br[32];
+
+	if (f == KSM_ADVISOR_MODE)
+		return xsnprintf(br, sizeof(br), "[%s]", s) < 0 ? -EINVAL :
+		    ksm_parse_advisor(br, v);
+	if (parse_i64(s, v) < 0 || *v < 0)
+		return -EINVAL;
+	return 0;
 }
 
 /*
@@ -181,23 +195,19 @@ ksm_read(struct ksm *k, enum ksm_file f, int64_t *v)
 	return r;
 }
 
+/* Through the ledger, which writes no knob whose original it lacks. */
 static int
-ksm_write(enum ksm_file f, int64_t v)
+ksm_write(struct ksm *k, enum ksm_file f, int64_t v)
 {
 	char	path[128], buf[32];
 	int	r;
 
 	if ((r = ksm_path(path, sizeof(path), f)) < 0)
 		return r;
-	if (f == KSM_ADVISOR_MODE) {
-		if (v < 0 || v >= KSM_ADVISOR_MAX)
-			return -EINVAL;
-		return rootfs_write(path, ksm_advisor_names[v]);
-	}
-	if (v < 0)
+	if (v < 0 || (f == KSM_ADVISOR_MODE && v >= KSM_ADVISOR_MAX))
 		return -EINVAL;
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	return rootfs_write(path, buf);
+	return ledger_set(k->ledger, path, ksm_value_str(f, v, buf,
+	    sizeof(buf)));
 }
 
 /*
@@ -245,7 +255,8 @@ proc_cpu_ms(pid_t pid, char *comm, size_t commlen, uint64_t *ms)
 	ssize_t		n;
 	int		r;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((r = xsnprintf(path, sizeof(path), "/proc/%d/stat", (int)pid)) < 0)
+		return r;
 	if ((n = rootfs_read(path, buf, sizeof(buf))) < 0)
 		return (int)n;
 	if ((r = ksm_parse_proc_stat(buf, comm, commlen, &ticks)) < 0)
@@ -270,8 +281,8 @@ find_ksmd(void)
 	while (found == 0 && (de = readdir(d)) != NULL) {
 		if (parse_u64(de->d_name, &pid) < 0 || pid > INT_MAX)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if (rootfs_read(path, comm, sizeof(comm)) < 0)
+		if (xsnprintf(path, sizeof(path), "/proc/%s/comm",
+		    de->d_name) < 0 || rootfs_read(path, comm, sizeof(comm)) < 0)
 			continue;
 		if (strcmp(comm, "ksmd\n") == 0)
 			found = (pid_t)pid;
@@ -318,124 +329,137 @@ ksm_sample(struct ksm *k, struct ksm_sample *s)
 	return KSM_HAVE(s, KSM_RUN) ? 0 : -EIO;
 }
 
+struct legacy_vals {
+	int64_t		*vals;
+	uint32_t	*have;
+};
+
+/* "KNOB VALUE", each knob once; blank lines and comments pass. */
+static int
+state_line(void *arg, char *line)
+{
+	struct legacy_vals	*lv = arg;
+	char			*sp;
+	int64_t			 v;
+	int			 f;
+
+	if (*line == '\0' || *line == '#')
+		return 0;
+	if ((sp = strchr(line, ' ')) == NULL)
+		return -EINVAL;
+	*sp++ = '\0';
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if (ksm_files[f].knob && strcmp(line, ksm_files[f].name) == 0)
+			break;
+	if (f == KSM_FILE_MAX || (*lv->have & (1U << f)) ||
+	    ksm_value_parse(f, sp, &v) < 0)
+		return -EINVAL;
+	lv->vals[f] = v;
+	*lv->have |= 1U << f;
+	return 0;
+}
+
+/* The previous release's ksm.state: LEGACY_MAGIC, then run at least. */
 int
 ksm_state_parse(const char *text, int64_t *vals, uint32_t *have)
 {
-	char	*copy, *p, *line, *sp;
-	int64_t	 v;
-	int	 f, r = 0, first = 1;
+	struct legacy_vals	lv = { vals, have };
+	int			r;
 
 	*have = 0;
-	copy = xstrdup(text);
-	for (p = copy; r == 0 && (line = strsep(&p, "\n")) != NULL;) {
-		if (first) {
-			first = 0;
-			if (strcmp(line, STATE_MAGIC) != 0)
-				r = -EINVAL;
-			continue;
-		}
-		if (*line == '\0' || *line == '#')
-			continue;
-		if ((sp = strchr(line, ' ')) == NULL) {
-			r = -EINVAL;
-			break;
-		}
-		*sp++ = '\0';
-		for (f = 0; f < KSM_FILE_MAX; f++)
-			if (ksm_files[f].knob && strcmp(line, ksm_files[f].name) == 0)
-				break;
-		if (f == KSM_FILE_MAX || (*have & (1U << f)))
-			r = -EINVAL;
-		else if (f == KSM_ADVISOR_MODE) {
-			char	br[32];
-
-			if (xsnprintf(br, sizeof(br), "[%s]", sp) < 0 ||
-			    ksm_parse_advisor(br, &v) < 0)
-				r = -EINVAL;
-		} else if (parse_i64(sp, &v) < 0 || v < 0)
-			r = -EINVAL;
-		if (r == 0) {
-			vals[f] = v;
-			*have |= 1U << f;
-		}
-	}
-	free(copy);
-	if (r == 0 && (first || !(*have & (1U << KSM_RUN))))
-		r = -EINVAL;
-	return r;
+	if ((r = statefile_lines(text, LEGACY_MAGIC, state_line, &lv)) < 0)
+		return r;
+	return (*have & (1U << KSM_RUN)) ? 0 : -EINVAL;
 }
 
+/* The previous release's ksm.state, handed to the ledger knob by knob. */
 static int
-state_write(const struct ksm *k)
+legacy_parse(const char *text, ledger_add_fn add, void *addarg, void *arg)
 {
-	char	 buf[STATE_MAX];
-	size_t	 off = 0;
-	int	 f;
+	int64_t		vals[KSM_FILE_MAX];
+	uint32_t	have;
+	char		path[128], buf[32];
+	int		f, r;
 
-	off = (size_t)snprintf(buf, sizeof(buf), "%s\n", STATE_MAGIC);
-	for (f = 0; f < KSM_FILE_MAX; f++) {
-		if (!(k->saved_have & (1U << f)))
-			continue;
-		if (f == KSM_ADVISOR_MODE)
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-			    "%s %s\n", ksm_files[f].name,
-			    ksm_advisor_names[k->saved[f]]);
-		else
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-			    "%s %lld\n", ksm_files[f].name,
-			    (long long)k->saved[f]);
-	}
-	return statefile_write(k->dirfd, STATE_NAME, buf, off);
+	if ((r = ksm_state_parse(text, vals, &have)) < 0)
+		return r;
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if ((have & (1U << f)) &&
+		    ((r = ksm_path(path, sizeof(path), f)) < 0 ||
+		    (r = add(addarg, path, ksm_value_str(f, vals[f], buf,
+		    sizeof(buf)))) < 0))
+			return r;
+	return 0;
 }
 
 /*
- * Save the originals of the knobs not saved yet, in memory and in the
- * state file: before the first write every knob there is, later those
- * that could not be read then.  We have not written those since, so
- * what they hold is still the host's.  Knobs the state file could not
- * take stay unsaved, and are not written.  0 once something is saved.
+ * The saved original of a knob.  errno is left as it was: callers ask
+ * while they put a failed write's errno into words.
+ */
+int
+ksm_saved(const struct ksm *k, enum ksm_file f, int64_t *v)
+{
+	const char	*orig;
+	char		 path[128];
+	int		 saved_errno = errno, r = 0;
+
+	if (!ksm_file_is_knob(f) || ksm_path(path, sizeof(path), f) < 0 ||
+	    (orig = ledger_original(k->ledger, path)) == NULL ||
+	    ksm_value_parse(f, orig, v) < 0)
+		r = -ENOENT;
+	errno = saved_errno;
+	return r;
+}
+
+/* Say once that the knobs could not be saved, and once that they are. */
+static int
+save_said(struct ksm *k, int r, int some)
+{
+	if (r < 0 && k->save_err != r) {
+		errno = -r;
+		log_warn("%s: cannot save the host's KSM settings, leaving %s "
+		    "untouched until it can", ledger_statefile(k->ledger),
+		    some ? "the knobs it lacks" : "KSM");
+	} else if (r == 0 && k->save_err != 0)
+		log_info("%s: the host's KSM settings are saved",
+		    ledger_statefile(k->ledger));
+	k->save_err = r;
+	return some ? 0 : r;
+}
+
+/*
+ * Save the originals of the knobs not saved yet, all at once: before the
+ * first write every knob there is, later those that could not be read
+ * then.  We have not written those since, so what they hold is still
+ * the host's.  0 once run at least is saved.
  */
 int
 ksm_save(struct ksm *k)
 {
-	uint32_t	had;
-	int64_t		v;
-	int		f, r;
+	char		 paths[KSM_FILE_MAX][128], vals[KSM_FILE_MAX][32];
+	const char	*pv[KSM_FILE_MAX], *vv[KSM_FILE_MAX];
+	size_t		 n = 0;
+	int64_t		 v;
+	int		 f, some, run = 0;
 
 	if (!k->available)
 		return -ENODEV;
-	if (!k->saved_valid)
-		k->saved_have = 0;
-	had = k->saved_have;
+	some = ksm_saved(k, KSM_RUN, &v) == 0;
 	for (f = 0; f < KSM_FILE_MAX; f++) {
-		if (!ksm_files[f].knob || (had & (1U << f)) ||
+		if (!ksm_files[f].knob || ksm_saved(k, f, &v) == 0 ||
+		    ksm_path(paths[n], sizeof(paths[n]), f) < 0 ||
 		    ksm_read(k, f, &v) < 0)
 			continue;
-		k->saved[f] = v;
-		k->saved_have |= 1U << f;
+		pv[n] = paths[n];
+		vv[n] = ksm_value_str(f, v, vals[n], sizeof(vals[n]));
+		run |= f == KSM_RUN;
+		n++;
 	}
-	if (!(k->saved_have & (1U << KSM_RUN))) {
-		k->saved_have = had;
+	if (!some && !run)
 		return -EIO;
-	}
-	if (k->saved_valid && k->saved_have == had)
+	if (n == 0)
 		return 0;
-	if ((r = state_write(k)) < 0) {
-		k->saved_have = had;
-		if (k->save_err != r) {
-			errno = -r;
-			log_warn("%s: cannot save the host's KSM settings, "
-			    "leaving %s untouched until it can", k->statefile,
-			    k->saved_valid ? "the knobs it lacks" : "KSM");
-		}
-		k->save_err = r;
-		return k->saved_valid ? 0 : r;
-	}
-	if (k->save_err != 0)
-		log_info("%s: the host's KSM settings are saved", k->statefile);
-	k->save_err = 0;
-	k->saved_valid = 1;
-	return 0;
+	return save_said(k, ledger_save(k->ledger, n, pv, vv), some);
 }
 
 /* Write a knob, never one whose original is not saved. */
@@ -443,20 +467,21 @@ int
 ksm_set(struct ksm *k, enum ksm_file f, int64_t v)
 {
 	uint32_t	bit = 1U << f;
+	int64_t		orig;
 	int		r;
 
 	if (!ksm_file_is_knob(f))
 		return -EINVAL;
 	if (!k->available)
 		return -ENODEV;
-	if (!k->saved_valid || !(k->saved_have & bit)) {
+	if (ksm_saved(k, KSM_RUN, &orig) < 0 || ksm_saved(k, f, &orig) < 0) {
 		if ((r = ksm_save(k)) < 0)
 			return r;
-		if (!(k->saved_have & bit))
+		if (ksm_saved(k, f, &orig) < 0)
 			return k->save_err != 0 ? k->save_err :
 			    (k->failing & bit) ? k->read_err[f] : -ENOENT;
 	}
-	return ksm_write(f, v);
+	return ksm_write(k, f, v);
 }
 
 /* Files that fail now, and the state file, by path: what and why. */
@@ -472,32 +497,20 @@ ksm_errors_json(const struct ksm *k, cJSON *o)
 			cJSON_AddStringToObject(o, path,
 			    read_strerror(k->read_err[f]));
 	if (k->save_err != 0)
-		cJSON_AddStringToObject(o, k->statefile,
+		cJSON_AddStringToObject(o, ledger_statefile(k->ledger),
 		    strerror(-k->save_err));
 }
 
-int
-ksm_saved(const struct ksm *k, enum ksm_file f, int64_t *v)
-{
-	if (!k->saved_valid || !(k->saved_have & (1U << f)))
-		return -ENOENT;
-	*v = k->saved[f];
-	return 0;
-}
-
+/* Put one knob back through the ledger, unless it holds its original. */
 static int
-restore_one(struct ksm *k, enum ksm_file f, int64_t v)
+restore_one(struct ksm *k, enum ksm_file f)
 {
-	int64_t	cur;
+	char	path[128];
 	int	r;
 
-	if (ksm_read(k, f, &cur) == 0 && cur == v)
-		return 0;
-	if ((r = ksm_write(f, v)) < 0) {
-		errno = -r;
-		log_warn("%s/%s: cannot restore", KSM_DIR, ksm_files[f].name);
-	}
-	return r;
+	if ((r = ksm_path(path, sizeof(path), f)) < 0)
+		return r;
+	return ledger_restore(k->ledger, path);
 }
 
 /*
@@ -515,7 +528,7 @@ restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
 	int	f, r, err = 0, stopped = 0;
 
 	if ((have & (1U << KSM_RUN)) && vals[KSM_RUN] != 1) {
-		err = restore_one(k, KSM_RUN, vals[KSM_RUN]);
+		err = restore_one(k, KSM_RUN);
 		stopped = 1;
 	}
 	if ((have & (1U << KSM_PAGES_TO_SCAN)) &&
@@ -523,88 +536,69 @@ restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
 	    cur != KSM_ADVISOR_NONE &&
 	    ksm_read(k, KSM_PAGES_TO_SCAN, &cur) == 0 &&
 	    cur != vals[KSM_PAGES_TO_SCAN])
-		ksm_write(KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
+		ksm_write(k, KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
 	for (i = 0; i < nitems(restore_order); i++) {
 		f = restore_order[i];
 		if (!(have & (1U << f)) || (f == KSM_RUN && stopped))
 			continue;
-		if ((r = restore_one(k, f, vals[f])) < 0)
+		if ((r = restore_one(k, f)) < 0)
 			err = r;
 	}
 	return err;
 }
 
-/* Put the host's original knobs back; the state file goes once they are. */
+/* The ledger's restore function for KSM's domain: the originals it holds. */
+static int
+ksm_put_back(struct ledger *l, void *arg)
+{
+	struct ksm	*k = arg;
+	int64_t		 vals[KSM_FILE_MAX];
+	uint32_t	 have = 0;
+	int		 f;
+
+	for (f = 0; f < KSM_FILE_MAX; f++)
+		if (ksm_saved(k, f, &vals[f]) == 0)
+			have |= 1U << f;
+	return restore_values(k, vals, have);
+}
+
+static const struct ledger_domain ksm_domain = {
+	.what = "KSM settings",
+	.prefix = KSM_DIR "/",
+	.restore = ksm_put_back,
+};
+
+static const struct ledger_legacy ksm_legacy = {
+	.name = LEGACY_NAME,
+	.what = "KSM settings",
+	.max = LEGACY_MAX,
+	.parse = legacy_parse,
+};
+
+/* Put the host's original knobs back; the ledger forgets them once they are. */
 int
 ksm_restore(struct ksm *k)
 {
-	int	r;
-
-	if (!k->saved_valid)
-		return 0;
-	if ((r = restore_values(k, k->saved, k->saved_have)) < 0)
-		return r;
-	if ((r = statefile_remove(k->dirfd, STATE_NAME)) < 0) {
-		errno = -r;
-		log_warn("%s", k->statefile);
-	}
-	k->saved_valid = 0;
-	log_info("KSM settings restored to the host's originals");
-	return 0;
+	return ledger_restore_below(k->ledger, KSM_DIR "/");
 }
 
-/* A state file at start means the last run did not exit cleanly. */
-static void
-ksm_recover(struct ksm *k)
-{
-	const char	*why = NULL;
-	char		*text;
-	int		 r;
-
-	r = statefile_read(k->dirfd, STATE_NAME, STATE_MAX, &text, &why);
-	if (r == -ELOOP || r == -EINVAL) {
-		log_warnx("%s: %s, removing it: the current KSM settings are "
-		    "taken as the host's", k->statefile, why);
-		statefile_remove(k->dirfd, STATE_NAME);
-		return;
-	}
-	if (r == -ENOENT)
-		return;
-	/* One too big to be ours is corrupt, not unreadable. */
-	if (r < 0 && r != -EFBIG) {
-		log_warnx("%s: cannot read, ignoring it: %s", k->statefile,
-		    why);
-		return;
-	}
-	if (r == 0) {
-		r = ksm_state_parse(text, k->saved, &k->saved_have);
-		free(text);
-	}
-	if (r < 0) {
-		log_warnx("%s: corrupt state file, ignoring it: the current "
-		    "KSM settings are taken as the host's", k->statefile);
-		statefile_remove(k->dirfd, STATE_NAME);
-		k->saved_have = 0;
-		return;
-	}
-	log_info("%s: restoring the KSM settings a previous run left "
-	    "changed", k->statefile);
-	k->saved_valid = 1;
-	restore_values(k, k->saved, k->saved_have);
-}
-
-/* dirfd: the directory that keeps the state file, dir its path. */
+/*
+ * The KSM model, its knobs kept by the ledger L, which puts them back in
+ * KSM's order until ledger_close; a ksm.state the previous release left
+ * goes back with what L replays.
+ */
 struct ksm *
-ksm_open(int dirfd, const char *dir)
+ksm_open(struct ledger *l)
 {
 	struct ksm	*k;
 	char		 path[128];
 	int		 f;
 
 	k = xcalloc(1, sizeof(*k));
-	k->dirfd = dirfd;
-	if (asprintf(&k->statefile, "%s/%s", dir, STATE_NAME) == -1)
-		fatal("asprintf");
+	k->ledger = l;
+	if (ledger_domain_add(l, &ksm_domain, k) < 0)
+		fatalx("ksm: the ledger has a KSM domain already");
+	ledger_adopt(l, &ksm_legacy, k);
 	k->available = rootfs_exists(KSM_DIR "/run");
 	if (!k->available) {
 		log_info("%s/run not found (kernel without CONFIG_KSM?): "
@@ -614,16 +608,12 @@ ksm_open(int dirfd, const char *dir)
 	for (f = 0; f < KSM_FILE_MAX; f++)
 		if (ksm_path(path, sizeof(path), f) == 0 && rootfs_exists(path))
 			k->known |= 1U << f;
-	ksm_recover(k);
 	return k;
 }
 
 void
 ksm_close(struct ksm *k)
 {
-	if (k == NULL)
-		return;
-	free(k->statefile);
 	free(k);
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The KSM model: what /sys/kernel/mm/ksm and ksmd's /proc/<pid>/stat
- * say, and the knobs, written only after the host's original values are
- * saved (in memory and in a state file) so that they can be put back.
+ * say, and the knobs, written through the host ledger only after the
+ * host's original values are saved there, so that they can be put back.
  */
 #ifndef KT_KSM_H
 #define KT_KSM_H
@@ -59,8 +59,9 @@ struct ksm_sample {
 #define KSM_HAVE(s, f)	(((s)->have >> (f)) & 1)
 
 struct ksm;
+struct ledger;
 
-struct ksm	*ksm_open(int, const char *);
+struct ksm	*ksm_open(struct ledger *);
 void		 ksm_close(struct ksm *);
 int		 ksm_available(const struct ksm *);
 int		 ksm_sample(struct ksm *, struct ksm_sample *);

@@ -3,8 +3,8 @@
  * libFuzzer: the small kernel-file parsers.  The first byte picks the
  * parser, the rest is the file: /proc/<pid>/stat, PSI, ksm_stat (as
  * status reads it, and as the walk for mergeable processes does), the
- * KSM state file, numbers from sysfs and pid files, advisor_mode,
- * /proc/<pid>/statm.
+ * KSM state file of the previous release, numbers from sysfs and pid
+ * files, advisor_mode, /proc/<pid>/statm, the host ledger's state file.
  */
 #include "config.h"
 
@@ -13,12 +13,23 @@
 #include <string.h>
 
 #include "ksm-sysfs.h"
+#include "ledger.h"
 #include "mergeable.h"
 #include "psi.h"
 #include "util.h"
 #include "vm-registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Each setting the ledger's parser hands over must be a C string. */
+static int
+ledger_add(void *arg, const char *path, const char *value)
+{
+	size_t	*n = arg;
+
+	*n += strlen(path) + strlen(value);
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -29,12 +40,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t	 u64;
 	uint32_t	 have;
 	char		*text, comm[32];
+	size_t		 n = 0;
 
 	if (size == 0 || (text = malloc(size)) == NULL)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0: ksm_parse_proc_stat(text, comm, sizeof(comm), &u64); break;
 	case 1: psi_parse(text, &some, &full); break;
 	case 2: ksm_stat_parse(text, &st); break;
@@ -43,6 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 5: ksm_parse_advisor(text, &i64); break;
 	case 6: ksm_stat_mergeable(text); break;
 	case 7: statm_anon_pages(text, &u64); break;
+	case 8: ledger_state_parse(text, ledger_add, &n); break;
 	}
 	free(text);
 	return 0;

@@ -46,10 +46,10 @@ before=$(kt_fake_knobs)
 mv "$K/sleep_millisecs" "$T/sleep_millisecs"
 kt_start --root "$ROOT" -c "$T/conf.json"
 wait_for 5 grep -qx 1 "$K/run" || fail "run not written"
-grep -q "^sleep_millisecs" "$T/run/ksm.state" && fail "state file has a knob that was not there"
+grep -qF '"/sys/kernel/mm/ksm/sleep_millisecs"' "$T/run/host.state" && fail "state file has a knob that was not there"
 mv "$T/sleep_millisecs" "$K/sleep_millisecs"
-wait_for 5 grep -qx "sleep_millisecs 45" "$T/run/ksm.state" ||
-    fail "the knob that came back was not saved: $(cat "$T/run/ksm.state")"
+wait_for 5 grep -qxF '"/sys/kernel/mm/ksm/sleep_millisecs" "45"' "$T/run/host.state" ||
+    fail "the knob that came back was not saved: $(cat "$T/run/host.state")"
 wait_for 5 grep -qx 200 "$K/sleep_millisecs" || fail "sleep_millisecs not written once back"
 ok "a knob missing at start is saved when it appears, before it is written"
 

@@ -80,7 +80,7 @@ chmod 0444 "$K/sleep_millisecs"
 kt_stop
 kt_log_has "$KS/sleep_millisecs: cannot restore: Permission denied" ||
     fail "refused restore not logged"
-grep -qx "sleep_millisecs 45" "$T/run/ksm.state" || fail "state file gone with a knob not restored"
+grep -qxF "\"$KS/sleep_millisecs\" \"45\"" "$T/run/host.state" || fail "state file gone with a knob not restored"
 assert_eq "run restored" 0 "$(cat "$K/run")"
 chmod 0644 "$K/sleep_millisecs"
 kt_start --root "$ROOT" -c "$T/conf.json"

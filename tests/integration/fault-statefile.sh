@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The state file (<rundir>/ksm.state), on a fake /sys.  Corrupt at start
-# in every way (beyond ksm-fake.sh's wrong header): not trusted, said,
-# nothing restored from it, the knobs as found after stop.  A full disk
+# The host ledger's state file (<rundir>/host.state), on a fake /sys.
+# Corrupt at start in every way (beyond ksm-fake.sh's wrong header), and
+# so the previous release's ksm.state: not trusted, said, nothing
+# restored from it, the knobs as found after stop.  A full disk
 # (the run directory on a tiny tmpfs, filled): the daemon refuses to
 # write any knob whose original it could not save, says so once, shows
 # it in the status, keeps running, and tunes KSM once there is room.
@@ -13,37 +14,53 @@ kt_setup
 command -v jq >/dev/null || skip "jq is not installed"
 K="$ROOT/sys/kernel/mm/ksm"
 KS=/sys/kernel/mm/ksm
-STATE="$T/run/ksm.state"
+STATE="$T/run/host.state"
+LEGACY="$T/run/ksm.state"
+saved() { grep -qxF "\"$KS/$1\" \"$2\"" "$STATE"; }
 echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
 before=$(kt_fake_knobs)
 echo '{ "ksm": { "detect_interval_ms": 200 } }' > "$T/conf.json"
 
-# corrupt WHAT CONTENTS-COMMAND: a state file from CONTENTS-COMMAND
+# corrupt FILE WHAT CONTENTS-COMMAND: FILE from CONTENTS-COMMAND
 corrupt() {
-	local what=$1
-	shift
-	"$@" > "$STATE"
+	local file=$1 what=$2
+	shift 2
+	"$@" > "$file"
 	kt_start --root "$ROOT" -c "$T/conf.json"
-	kt_log_has "corrupt state file, ignoring it|$STATE: cannot read, ignoring it" ||
+	kt_log_has "$file: corrupt state file, ignoring it|$file: cannot read, ignoring it" ||
 	    fail "$what: not reported"
-	kt_log_has "restoring the KSM settings" && fail "$what: restored from"
+	kt_log_has "restoring the (KSM )?settings" && fail "$what: restored from"
 	wait_for 5 grep -qx 1 "$K/run" || fail "$what: KSM not tuned after"
-	grep -qx "pages_to_scan 123" "$STATE" || fail "$what: originals not saved anew"
+	saved pages_to_scan 123 || fail "$what: originals not saved anew"
 	kt_stop
 	assert_eq "knobs after a $what state file" "$before" "$(kt_fake_knobs)"
 	[ -e "$STATE" ] && fail "$what: state file left after stop"
+	[ -e "$LEGACY" ] && fail "$what: ksm.state left after stop"
 	true
 }
-corrupt "header-only" printf 'ksm-throttler-state 1\n'
-corrupt "no run line" printf 'ksm-throttler-state 1\npages_to_scan 5\n'
-corrupt "garbage line" printf 'ksm-throttler-state 1\nrun 1\npages_to_scan 5\n%%$#@!\n'
-corrupt "unknown knob" printf 'ksm-throttler-state 1\nrun 1\npages_shared 5\n'
-corrupt "huge number" printf 'ksm-throttler-state 1\nrun 99999999999999999999999\n'
-corrupt "negative" printf 'ksm-throttler-state 1\nrun 1\nsleep_millisecs -3\n'
-corrupt "binary" head -c 300 /dev/urandom
-corrupt "oversized" sh -c 'printf "ksm-throttler-state 1\nrun 1\n"; head -c 10000 /dev/zero | tr "\0" "#"'
-corrupt "empty" true
+M='ksm-throttler-host-state 1'
+R="\"$KS/run\""
+corrupt "$STATE" "header-only" printf '%s\n' "$M"
+corrupt "$STATE" "no value" printf '%s\n%s\n' "$M" "$R"
+corrupt "$STATE" "garbage line" printf '%s\n%s "1"\n%%$#@!\n' "$M" "$R"
+corrupt "$STATE" "not a setting" printf '%s\n"/etc/passwd" "1"\n' "$M"
+corrupt "$STATE" "escape" printf '%s\n"/sys/../etc/passwd" "1"\n' "$M"
+corrupt "$STATE" "twice" printf '%s\n%s "1"\n%s "0"\n' "$M" "$R" "$R"
+corrupt "$STATE" "binary" head -c 300 /dev/urandom
+corrupt "$STATE" "oversized" sh -c "printf '%s\n%s \"1\"\n' '$M' '$R'; head -c 1100000 /dev/zero | tr '\0' '#'"
+corrupt "$STATE" "empty" true
 ok "corrupt state files (9 kinds): said, not trusted, originals saved anew, knobs as found"
+
+corrupt "$LEGACY" "header-only" printf 'ksm-throttler-state 1\n'
+corrupt "$LEGACY" "no run line" printf 'ksm-throttler-state 1\npages_to_scan 5\n'
+corrupt "$LEGACY" "garbage line" printf 'ksm-throttler-state 1\nrun 1\npages_to_scan 5\n%%$#@!\n'
+corrupt "$LEGACY" "unknown knob" printf 'ksm-throttler-state 1\nrun 1\npages_shared 5\n'
+corrupt "$LEGACY" "huge number" printf 'ksm-throttler-state 1\nrun 99999999999999999999999\n'
+corrupt "$LEGACY" "negative" printf 'ksm-throttler-state 1\nrun 1\nsleep_millisecs -3\n'
+corrupt "$LEGACY" "binary" head -c 300 /dev/urandom
+corrupt "$LEGACY" "oversized" sh -c 'printf "ksm-throttler-state 1\nrun 1\n"; head -c 10000 /dev/zero | tr "\0" "#"'
+corrupt "$LEGACY" "empty" true
+ok "corrupt ksm.state of the previous release (9 kinds): the same"
 
 # A directory in its place: the state cannot be saved, so KSM is left
 # alone; the daemon runs.
@@ -80,7 +97,7 @@ ok "disk full at the first save: no knob written, said once, in the status, daem
 rm "$T/run/fill"
 wait_for 5 kt_log_has "$STATE: the host's KSM settings are saved" || fail "not saved once there was room"
 wait_for 5 grep -qx 1 "$K/run" || fail "KSM not tuned once saved"
-grep -qx "pages_to_scan 123" "$STATE" || fail "state file: $(cat "$STATE")"
+saved pages_to_scan 123 || fail "state file: $(cat "$STATE")"
 assert_eq "status once saved" - "$(err "$STATE")"
 kt_stop
 assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
@@ -100,9 +117,9 @@ wait_for 5 kt_log_has "$KS/sleep_millisecs: cannot write 200 before its original
 ctl kick >/dev/null
 sleep 0.5
 assert_eq "late knob, unsaved" 45 "$(cat "$K/sleep_millisecs")"
-grep -q "^sleep_millisecs" "$STATE" && fail "state file has the unsaved knob"
+grep -qF "\"$KS/sleep_millisecs\"" "$STATE" && fail "state file has the unsaved knob"
 rm "$T/run/fill"
-wait_for 5 grep -qx "sleep_millisecs 45" "$STATE" || fail "late knob not saved once there was room"
+wait_for 5 saved sleep_millisecs 45 || fail "late knob not saved once there was room"
 written() { [ "$(cat "$K/sleep_millisecs")" != 45 ]; }
 wait_for 5 written || fail "late knob not written once saved"
 kt_stop

@@ -8,17 +8,19 @@ kt_setup
 "$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
 K="$ROOT/sys/kernel/mm/ksm"
 knobs() { echo "$(cat "$K/run") $(cat "$K/pages_to_scan") $(cat "$K/sleep_millisecs") $(cat "$K/advisor_mode")"; }
+STATE="$T/run/host.state"
 
 echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
 before=$(knobs)
 kt_start --root "$ROOT"
 wait_for 5 grep -qx 1 "$K/run" || fail "daemon did not start ksmd"
-[ -f "$T/run/ksm.state" ] || fail "no state file after the first write"
-grep -qx "pages_to_scan 123" "$T/run/ksm.state" || fail "state file lacks the original pages_to_scan"
+[ -f "$STATE" ] || fail "no state file after the first write"
+grep -qxF '"/sys/kernel/mm/ksm/pages_to_scan" "123"' "$STATE" ||
+    fail "state file lacks the original pages_to_scan: $(cat "$STATE")"
 ok "originals saved to the state file before the first write"
 kt_stop
 assert_eq "knobs after SIGTERM" "$before" "$(knobs)"
-[ -e "$T/run/ksm.state" ] && fail "state file left behind after a clean exit"
+[ -e "$STATE" ] && fail "state file left behind after a clean exit"
 [ -e "$T/run/ksm-throttlerd.pid" ] && fail "pid file left behind"
 ok "SIGTERM restores every knob and removes the state file"
 
@@ -32,6 +34,20 @@ kt_log_has "restoring the KSM settings a previous run left" ||
 kt_stop
 assert_eq "knobs after crash and restart" "$before" "$(knobs)"
 ok "after SIGKILL a restart puts the originals back"
+
+# The previous release's ksm.state, left by a crash: replayed, removed.
+echo 1 > "$K/run"; echo 5000 > "$K/pages_to_scan"; echo 0 > "$K/sleep_millisecs"
+printf 'ksm-throttler-state 1\nrun 0\npages_to_scan 123\nsleep_millisecs 45\n' > "$T/run/ksm.state"
+echo '{ "ksm": { "enabled": false } }' > "$T/off.json"
+kt_start --root "$ROOT" -c "$T/off.json"
+kt_log_has "ksm.state: restoring the KSM settings a previous run left changed" ||
+    fail "legacy ksm.state not replayed"
+assert_eq "knobs from a legacy ksm.state" "$before" "$(knobs)"
+[ -e "$T/run/ksm.state" ] && fail "legacy ksm.state left once replayed"
+[ -e "$STATE" ] && fail "host.state left with nothing to keep"
+kt_stop
+assert_eq "knobs after stop" "$before" "$(knobs)"
+ok "a ksm.state of the previous release is replayed and removed"
 
 kt_start --root "$ROOT"
 "$KTD" -f --socket "$SOCK" --root "$ROOT" > "$T/second.log" 2>&1 &&
@@ -56,12 +72,15 @@ ok "garbage, huge numbers, empty and vanished files: logged, daemon runs"
 kt_stop
 assert_eq "knobs after hostile run" "$before" "$(knobs)"
 
-# A state file that is not ours is not trusted.
-echo "run 1" > "$T/run/ksm.state"
-kt_start --root "$ROOT"
-kt_log_has "corrupt state file" || fail "corrupt state file not reported"
-kt_stop
-assert_eq "knobs after corrupt state file" "$before" "$(knobs)"
+# A state file that is not ours is not trusted, nor one of the previous
+# release.
+for f in "$STATE" "$T/run/ksm.state"; do
+	echo "run 1" > "$f"
+	kt_start --root "$ROOT"
+	kt_log_has "$f: corrupt state file" || fail "corrupt $f not reported"
+	kt_stop
+	assert_eq "knobs after corrupt $f" "$before" "$(knobs)"
+done
 ok "a corrupt state file is reported and ignored"
 
 # No CONFIG_KSM: the daemon still runs.

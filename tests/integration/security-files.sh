@@ -49,32 +49,37 @@ assert_eq "file behind the pid file's symlink" precious "$(cat "$T/elsewhere/fil
 ok "symlinks at the socket and at the pid file: refused, their targets untouched"
 
 # A state file elsewhere, as a crashed run would leave it; a symlink to
-# it, and one at the name the state file is written under first.
-printf 'ksm-throttler-state 1\nrun 1\nsleep_millisecs 7\n' > "$T/elsewhere/state"
+# it, and one at the name the state file is written under first; the
+# previous release's ksm.state a symlink too.
+printf 'ksm-throttler-host-state 1\n"/sys/kernel/mm/ksm/run" "1"\n"/sys/kernel/mm/ksm/sleep_millisecs" "7"\n' > "$T/elsewhere/state"
+printf 'ksm-throttler-state 1\nrun 1\nsleep_millisecs 7\n' > "$T/elsewhere/legacy"
 cp "$T/elsewhere/state" "$T/elsewhere/state.orig"
-ln -s "$T/elsewhere/state" "$T/run/ksm.state"
-ln -s "$T/elsewhere/file" "$T/run/ksm.state.tmp"
+ln -s "$T/elsewhere/state" "$T/run/host.state"
+ln -s "$T/elsewhere/file" "$T/run/host.state.tmp"
+ln -s "$T/elsewhere/legacy" "$T/run/ksm.state"
 kt_start --root "$ROOT"
-kt_log_has "ksm.state: a symlink, removing it" || fail "symlinked state file not reported"
-kt_log_has "restoring the KSM settings" && fail "restored from a symlinked state file"
+kt_log_has "host.state: a symlink, removing it" || fail "symlinked state file not reported"
+kt_log_has "ksm.state: a symlink, removing it" || fail "symlinked ksm.state not reported"
+kt_log_has "restoring the (KSM )?settings" && fail "restored from a symlinked state file"
 wait_for 5 grep -qx 1 "$K/run" || fail "the daemon did not start ksmd"
-[ -f "$T/run/ksm.state" ] && [ ! -L "$T/run/ksm.state" ] ||
+[ -f "$T/run/host.state" ] && [ ! -L "$T/run/host.state" ] ||
     fail "the state file is not a regular file: $(ls -l "$T/run")"
-[ -e "$T/run/ksm.state.tmp" ] && fail "ksm.state.tmp left behind"
+[ -e "$T/run/host.state.tmp" ] && fail "host.state.tmp left behind"
+[ -e "$T/run/ksm.state" ] && fail "ksm.state symlink left behind"
 cmp -s "$T/elsewhere/state" "$T/elsewhere/state.orig" || fail "the state file's target was changed"
-assert_eq "file behind ksm.state.tmp" precious "$(cat "$T/elsewhere/file")"
+assert_eq "file behind host.state.tmp" precious "$(cat "$T/elsewhere/file")"
 kt_stop
 assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
-ok "symlinks at ksm.state and ksm.state.tmp: not read, not written through, replaced"
+ok "symlinks at host.state, host.state.tmp and ksm.state: not read, not written through, replaced"
 
-mkfifo "$T/run/ksm.state"
+mkfifo "$T/run/host.state"
 kt_start --root "$ROOT"
-kt_log_has "ksm.state: not a regular file, removing it" || fail "FIFO state file not reported"
+kt_log_has "host.state: not a regular file, removing it" || fail "FIFO state file not reported"
 wait_for 5 grep -qx 1 "$K/run" || fail "the daemon did not start ksmd"
-[ -f "$T/run/ksm.state" ] || fail "no state file in place of the FIFO"
+[ -f "$T/run/host.state" ] || fail "no state file in place of the FIFO"
 kt_stop
 assert_eq "knobs after stop" "$before" "$(kt_fake_knobs)"
-ok "a FIFO as ksm.state: not waited on, replaced"
+ok "a FIFO as host.state: not waited on, replaced"
 
 # A runtime's directory for a VM whose pid file is a FIFO: read, it
 # would block the loop.
@@ -107,10 +112,10 @@ for mask in 000 077; do
 	umask $mask
 	kt_start --root "$ROOT" -c "$T/conf.json"
 	umask 022
-	wait_for 5 test -f "$T/fresh/ksm.state" || fail "no state file (umask $mask)"
+	wait_for 5 test -f "$T/fresh/host.state" || fail "no state file (umask $mask)"
 	assert_eq "modes under umask $mask" \
 	    "root root 755|root $group 660|root root 644|root root 600" \
-	    "$(cd "$T/fresh" && stat -c '%U %G %a' . ksm-throttler.sock ksm-throttlerd.pid ksm.state | paste -sd'|')"
+	    "$(cd "$T/fresh" && stat -c '%U %G %a' . ksm-throttler.sock ksm-throttlerd.pid host.state | paste -sd'|')"
 	setpriv --reuid=65534 --regid="$gid" --clear-groups "$KTCTL" -s "$SOCK" kick ||
 	    fail "a member of $group cannot kick (umask $mask)"
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$KTCTL" -s "$SOCK" status \

@@ -77,7 +77,7 @@ wait_for 5 kt_log_has "pages_to_scan: cannot write" || fail "no refusal the seco
 kt_stop
 kt_log_has "$KSMD/advisor_mode: cannot restore: Read-only file system" ||
     fail "refused restore not logged"
-[ -f "$T/run/ksm.state" ] || fail "state file removed though the restore failed"
+[ -f "$T/run/host.state" ] || fail "state file removed though the restore failed"
 kt_start -c "$T/conf.json"
 kt_log_has "restoring the KSM settings a previous run left changed" ||
     fail "next start did not restore"

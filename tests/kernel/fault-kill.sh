@@ -60,7 +60,7 @@ while [ $SECONDS -lt $end ]; do
 	kt_stop
 	assert_eq "knobs after a kill during $what and a restart (host: $host)" \
 	    "$before" "$(ksm_knobs)"
-	[ -e "$T/run/ksm.state" ] && fail "state file left after a clean stop ($what)"
+	[ -e "$T/run/host.state" ] && fail "state file left after a clean stop ($what)"
 	rounds[$what]=$(( ${rounds[$what]:-0} + 1 ))
 done
 for what in start boost restore; do

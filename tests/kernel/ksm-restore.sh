@@ -28,7 +28,7 @@ for host in "0 100 20" "0 1234 57" "1 321 200"; do
 
 	kt_start
 	# Make sure the daemon changed something before it dies.
-	wait_for 5 test -f "$T/run/ksm.state" || fail "no state file"
+	wait_for 5 test -f "$T/run/host.state" || fail "no state file"
 	echo 777 > "$KSMD/pages_to_scan"
 	kt_kill
 	kt_start

@@ -18,16 +18,20 @@
 
 #include "faketree.h"
 #include "ksm-sysfs.h"
+#include "ledger.h"
 #include "log.h"
 #include "rootfs.h"
 
 #define K	"/sys/kernel/mm/ksm/"
 
 struct fx {
-	char	*root;
-	int	 dirfd;		/* the state file's directory: the root */
-	char	 state[PATH_MAX];
+	char		*root;
+	int		 dirfd;		/* the state file's directory: the root */
+	char		 state[PATH_MAX];
+	struct ledger	*ledger;
 };
+
+#define RUN_LINE	"\"/sys/kernel/mm/ksm/run\" "
 
 static void
 put_ksm(const char *root)
@@ -58,7 +62,7 @@ setup(void **state)
 
 	fx->root = faketree_new();
 	put_ksm(fx->root);
-	snprintf(fx->state, sizeof(fx->state), "%s/ksm.state", fx->root);
+	snprintf(fx->state, sizeof(fx->state), "%s/host.state", fx->root);
 	fx->dirfd = open(fx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fx->dirfd >= 0);
 	assert_int_equal(rootfs_init(fx->root), 0);
@@ -66,11 +70,33 @@ setup(void **state)
 	return 0;
 }
 
+/* As the daemon starts: the ledger, the model, what a crash left put back. */
+static struct ksm *
+start(struct fx *fx)
+{
+	struct ksm	*k;
+
+	fx->ledger = ledger_open(fx->dirfd, fx->root);
+	k = ksm_open(fx->ledger);
+	ledger_replay(fx->ledger);
+	return k;
+}
+
+/* A crash: nothing put back, nothing said. */
+static void
+crash(struct fx *fx, struct ksm *k)
+{
+	ksm_close(k);
+	ledger_close(fx->ledger);
+	fx->ledger = NULL;
+}
+
 static int
 teardown(void **state)
 {
 	struct fx	*fx = *state;
 
+	ledger_close(fx->ledger);
 	rootfs_close();
 	close(fx->dirfd);
 	faketree_free(fx->root);
@@ -82,7 +108,7 @@ static void
 test_sample(void **state)
 {
 	struct fx		*fx = *state;
-	struct ksm		*k = ksm_open(fx->dirfd, fx->root);
+	struct ksm		*k = start(fx);
 	struct ksm_sample	 s;
 
 	assert_true(ksm_available(k));
@@ -102,7 +128,7 @@ static void
 test_garbage(void **state)
 {
 	struct fx		*fx = *state;
-	struct ksm		*k = ksm_open(fx->dirfd, fx->root);
+	struct ksm		*k = start(fx);
 	struct ksm_sample	 s;
 
 	faketree_put(fx->root, K "pages_sharing", "lots\n");
@@ -122,7 +148,7 @@ static void
 test_set_saves_then_restores(void **state)
 {
 	struct fx	*fx = *state;
-	struct ksm	*k = ksm_open(fx->dirfd, fx->root);
+	struct ksm	*k = start(fx);
 	char		*v;
 
 	assert_int_equal(access(fx->state, F_OK), -1);
@@ -153,14 +179,14 @@ static void
 test_crash_recovery(void **state)
 {
 	struct fx	*fx = *state;
-	struct ksm	*k = ksm_open(fx->dirfd, fx->root);
+	struct ksm	*k = start(fx);
 	char		*v;
 
 	assert_int_equal(ksm_set(k, KSM_SLEEP_MILLISECS, 0), 0);
 	assert_int_equal(ksm_set(k, KSM_RUN, 1), 0);
 	/* The daemon dies here: no restore.  A new one starts. */
-	ksm_close(k);
-	k = ksm_open(fx->dirfd, fx->root);
+	crash(fx, k);
+	k = start(fx);
 	v = faketree_get(fx->root, K "sleep_millisecs");
 	assert_string_equal(v, "20");
 	free(v);
@@ -185,9 +211,10 @@ test_corrupt_state(void **state)
 	char		*v;
 
 	f = fopen(fx->state, "w");
-	fputs("ksm-throttler-state 1\nrun 1\npages_to_scan banana\n", f);
+	fputs("ksm-throttler-host-state 1\n" RUN_LINE "\"1\"\n"
+	    "\"/sys/kernel/mm/ksm/pages_to_scan\" banana\n", f);
 	fclose(f);
-	k = ksm_open(fx->dirfd, fx->root);
+	k = start(fx);
 	/* Nothing was written from a file we cannot trust. */
 	v = faketree_get(fx->root, K "run");
 	assert_string_equal(v, "0\n");
@@ -211,22 +238,22 @@ test_state_symlinks(void **state)
 	snprintf(other, sizeof(other), "%s/other", fx->root);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", fx->state);
 	f = fopen(other, "w");
-	fputs("ksm-throttler-state 1\nrun 1\nsleep_millisecs 7\n", f);
+	fputs("ksm-throttler-host-state 1\n" RUN_LINE "\"1\"\n", f);
 	fclose(f);
 	assert_int_equal(symlink(other, fx->state), 0);
 	assert_int_equal(symlink(other, tmp), 0);
-	k = ksm_open(fx->dirfd, fx->root);
+	k = start(fx);
 	v = faketree_get(fx->root, K "sleep_millisecs");
 	assert_string_equal(v, "20\n");
 	free(v);
 	assert_int_equal(access(fx->state, F_OK), -1);	/* the link is gone */
 	assert_int_equal(ksm_set(k, KSM_RUN, 1), 0);
 	v = faketree_get(fx->root, "/other");
-	assert_string_equal(v, "ksm-throttler-state 1\nrun 1\n"
-	    "sleep_millisecs 7\n");
+	assert_string_equal(v, "ksm-throttler-host-state 1\n" RUN_LINE
+	    "\"1\"\n");
 	free(v);
-	v = faketree_get(fx->root, "/ksm.state");
-	assert_non_null(strstr(v, "\nrun 0\n"));
+	v = faketree_get(fx->root, "/host.state");
+	assert_non_null(strstr(v, "\n" RUN_LINE "\"0\"\n"));
 	free(v);
 	assert_int_equal(access(tmp, F_OK), -1);
 	assert_int_equal(ksm_restore(k), 0);
@@ -280,14 +307,17 @@ static void
 test_no_ksm(void **state)
 {
 	char		*root = faketree_new();
+	struct ledger	*l;
 	struct ksm	*k;
 
 	faketree_put(root, "/proc/1/comm", "init\n");
 	assert_int_equal(rootfs_init(root), 0);
-	k = ksm_open(-1, "/nonexistent");
+	l = ledger_open(-1, "/nonexistent");
+	k = ksm_open(l);
 	assert_false(ksm_available(k));
 	assert_int_equal(ksm_set(k, KSM_RUN, 1), -ENODEV);
 	ksm_close(k);
+	ledger_close(l);
 	faketree_free(root);
 }
 
@@ -305,8 +335,10 @@ test_unsaved_not_written(void **state)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
 	assert_int_equal(rmdir(dir), 0);
-	snprintf(path, sizeof(path), "%s/ksm.state", dir);
-	k = ksm_open(dfd, dir);
+	snprintf(path, sizeof(path), "%s/host.state", dir);
+	fx->ledger = ledger_open(dfd, dir);
+	k = ksm_open(fx->ledger);
+	ledger_replay(fx->ledger);
 	assert_int_equal(ksm_set(k, KSM_RUN, 1), -ENOENT);
 	assert_int_equal(ksm_set(k, KSM_RUN, 1), -ENOENT);
 	v = faketree_get(fx->root, K "run");
@@ -326,7 +358,7 @@ static void
 test_late_knob(void **state)
 {
 	struct fx	*fx = *state;
-	struct ksm	*k = ksm_open(fx->dirfd, fx->root);
+	struct ksm	*k = start(fx);
 	cJSON		*o;
 	char		*v;
 
@@ -342,8 +374,9 @@ test_late_knob(void **state)
 	/* ... and back with the host's value: saved before it is written. */
 	faketree_put(fx->root, K "sleep_millisecs", "33\n");
 	assert_int_equal(ksm_set(k, KSM_SLEEP_MILLISECS, 5), 0);
-	v = faketree_get(fx->root, "/ksm.state");
-	assert_non_null(strstr(v, "sleep_millisecs 33\n"));
+	v = faketree_get(fx->root, "/host.state");
+	assert_non_null(strstr(v, "\"/sys/kernel/mm/ksm/sleep_millisecs\" "
+	    "\"33\"\n"));
 	free(v);
 	assert_int_equal(ksm_restore(k), 0);
 	v = faketree_get(fx->root, K "sleep_millisecs");
