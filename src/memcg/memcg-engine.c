@@ -278,7 +278,7 @@ memcg_init(struct daemon *d, struct bus_port *port, void **statep)
 	m = xcalloc(1, sizeof(*m));
 	m->d = d;
 	TAILQ_INIT(&m->cgs);
-	m->hostset = memcg_hostset_new(&m->host, d->rundirfd, d->rundir);
+	m->hostset = memcg_hostset_new(&m->host, d->ledger);
 	if ((m->timer = evtimer_new(d->base, memcg_tick, m)) == NULL ||
 	    (m->watch = evtimer_new(d->base, memcg_job_watch, m)) == NULL ||
 	    (m->probe = evtimer_new(d->base, memcg_probe, m)) == NULL)

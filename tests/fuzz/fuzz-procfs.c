@@ -15,6 +15,7 @@
 #include "ksm-sysfs.h"
 #include "ledger.h"
 #include "mergeable.h"
+#include "proc-cgroup.h"
 #include "psi.h"
 #include "util.h"
 #include "vm-registry.h"
@@ -39,14 +40,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t		 vals[KSM_FILE_MAX], i64;
 	uint64_t	 u64;
 	uint32_t	 have;
-	char		*text, comm[32];
+	char		*text, comm[32], cg[256];
 	size_t		 n = 0;
 
 	if (size == 0 || (text = malloc(size)) == NULL)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 9) {
+	switch (data[0] % 10) {
 	case 0: ksm_parse_proc_stat(text, comm, sizeof(comm), &u64); break;
 	case 1: psi_parse(text, &some, &full); break;
 	case 2: ksm_stat_parse(text, &st); break;
@@ -56,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 6: ksm_stat_mergeable(text); break;
 	case 7: statm_anon_pages(text, &u64); break;
 	case 8: ledger_state_parse(text, ledger_add, &n); break;
+	case 9: proc_cgroup_parse(text, cg, sizeof(cg)); break;
 	}
 	free(text);
 	return 0;

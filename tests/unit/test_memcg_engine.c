@@ -4,8 +4,8 @@
  * tree, without a socket: a VM's cgroup under its class from CREATED
  * until DESTROYED (allowswap on memory.swap.max, put back after), live
  * changes to tracked cgroups, and no timer when there is nothing to do;
- * memory.swap.max's originals in <rundir>/memcg.state, put back at the
- * start after a crash.
+ * memory.swap.max's originals held by the host ledger, and an earlier
+ * release's memcg.state put back at start.
  */
 #include "config.h"
 
@@ -28,6 +28,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "faketree.h"
+#include "ledger.h"
 #include "rootfs.h"
 
 extern const struct module_ops	engine_memcg;
@@ -61,6 +62,8 @@ daemon_init(struct daemon *d, const char *root)
 	assert_true(d->rundirfd >= 0);
 	d->base = event_base_new();
 	d->conf = conf_new();
+	d->ledger = ledger_open(d->rundirfd, d->rundir);
+	ledger_replay(d->ledger);
 }
 
 static cJSON *
@@ -191,6 +194,7 @@ test_vm_class_binding(void **state)
 	engine_memcg.shutdown(m);
 	conf_free(d.conf);
 	event_base_free(d.base);
+	ledger_close(d.ledger);
 	close(d.rundirfd);
 	rootfs_close();
 	faketree_free(root);
@@ -215,15 +219,17 @@ test_no_controller(void **state)
 	engine_memcg.shutdown(m);
 	conf_free(d.conf);
 	event_base_free(d.base);
+	ledger_close(d.ledger);
 	close(d.rundirfd);
 	rootfs_close();
 	faketree_free(root);
 }
 
 /*
- * memory.swap.max's original is in memcg.state before it is changed.  A
- * run that dies leaves it there, and the next start puts it back, drops
- * the cgroups that are gone, and removes the file; a clean stop too.
+ * memory.swap.max's original is held by the ledger before it is changed,
+ * and put back by a clean stop.  A memcg.state an earlier release's run
+ * left is put back at start, the cgroups gone since dropped, and removed;
+ * a corrupt one is removed with nothing written from it.
  */
 static void
 test_swap_max_crash(void **state)
@@ -248,19 +254,18 @@ test_swap_max_crash(void **state)
 	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
 	assert_string_equal(v, "0");
 	free(v);
-	v = faketree_get(root, "/run/memcg.state");
-	assert_string_equal(v, "ksm-throttler-memcg-state 1\n"
-	    "/machine/vm1 1234567\n");
-	free(v);
+	assert_string_equal(ledger_original(d.ledger,
+	    CG "/machine/vm1/memory.swap.max"), "1234567");
 
 	/* A clean stop: the original back, no state file. */
 	engine_memcg.shutdown(m);
 	v = faketree_get(root, CG "/machine/vm1/memory.swap.max");
 	assert_string_equal(v, "1234567");
 	free(v);
-	assert_int_equal(faccessat(d.rundirfd, "memcg.state", F_OK, 0), -1);
+	assert_null(ledger_original(d.ledger,
+	    CG "/machine/vm1/memory.swap.max"));
 
-	/* As a run that died leaves it, with a cgroup gone since. */
+	/* As an earlier release's run that died leaves it. */
 	faketree_put(root, CG "/machine/vm1/memory.swap.max", "0\n");
 	faketree_put(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
 	    "/machine/vm1 1234567\n/machine/gone max\n");
@@ -284,6 +289,7 @@ test_swap_max_crash(void **state)
 
 	conf_free(d.conf);
 	event_base_free(d.base);
+	ledger_close(d.ledger);
 	close(d.rundirfd);
 	rootfs_close();
 	faketree_free(root);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests: the memcg engine's host settings over a fake tree: each
- * original saved before the first write (memory.swap.max's in
- * memcg.state), put back one at a time or all at exit, MGLRU's switch
- * turned on and back off.
+ * Unit tests: the memcg engine's host settings over a fake tree, through
+ * the host ledger: each original saved before the first write (in
+ * host.state), put back one at a time or all when the engine lets go,
+ * MGLRU's switch turned on and back off; an earlier release's
+ * memcg.state handed to the ledger and put back.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 
 #include "faketree.h"
+#include "ledger.h"
 #include "memcg-backend.h"
 #include "memcg-hostset.h"
 #include "rootfs.h"
@@ -44,6 +46,7 @@ test_hostset(void **state)
 	char			*root = faketree_new(), rundir[512];
 	struct memcg_host	 h;
 	struct memcg_hostset	*hs;
+	struct ledger		*l;
 	int			 fd;
 
 	faketree_put(root, CG "/cgroup.controllers", "memory\n");
@@ -59,7 +62,9 @@ test_hostset(void **state)
 	assert_int_equal(memcg_cgroup_v2.detect(&h), 0);
 	h.hier = &memcg_cgroup_v2;
 	h.method = &memcg_reclaim;
-	hs = memcg_hostset_new(&h, fd, rundir);
+	l = ledger_open(fd, rundir);
+	ledger_replay(l);
+	hs = memcg_hostset_new(&h, l);
 
 	assert_int_equal(memcg_hostset_set(hs, MEMCG_KNOB_LRU_GEN, NULL, "y"),
 	    0);
@@ -72,8 +77,11 @@ test_hostset(void **state)
 	assert_int_equal(memcg_hostset_set(hs, MEMCG_KNOB_SWAP_MAX, "/vm1",
 	    "max"), 0);
 	assert_file(root, CG "/vm1/memory.swap.max", "max");
-	assert_file(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
-	    "/vm1 1234567\n/vm2 max\n");
+	assert_file(root, "/run/" LEDGER_STATE_NAME,
+	    "ksm-throttler-host-state 1\n"
+	    "\"" MEMCG_LRU_GEN_ENABLED "\" \"0x0000\"\n"
+	    "\"" CG "/vm1/memory.swap.max\" \"1234567\"\n"
+	    "\"" CG "/vm2/memory.swap.max\" \"max\"\n");
 	/* A cgroup that is not there: nothing saved, nothing written. */
 	assert_true(memcg_hostset_set(hs, MEMCG_KNOB_SWAP_MAX, "/gone",
 	    "0") < 0);
@@ -81,25 +89,31 @@ test_hostset(void **state)
 	/* One put back: out of the state file too. */
 	memcg_hostset_restore(hs, MEMCG_KNOB_SWAP_MAX, "/vm1");
 	assert_file(root, CG "/vm1/memory.swap.max", "1234567");
-	assert_file(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
-	    "/vm2 max\n");
+	assert_null(ledger_original(l, CG "/vm1/memory.swap.max"));
+	assert_string_equal(ledger_original(l, CG "/vm2/memory.swap.max"),
+	    "max");
 	memcg_hostset_restore(hs, MEMCG_KNOB_SWAP_MAX, "/vm1");
 
 	/* At exit, all: no state file left, MGLRU as it was. */
 	memcg_hostset_restore_all(hs);
 	assert_file(root, CG "/vm2/memory.swap.max", "max");
 	assert_file(root, MEMCG_LRU_GEN_ENABLED, "0x0000");
-	assert_int_equal(faccessat(fd, "memcg.state", F_OK, 0), -1);
+	assert_null(ledger_original(l, MEMCG_LRU_GEN_ENABLED));
 	memcg_hostset_free(hs);
+	ledger_close(l);
 
-	/* After a crash: what the state file kept is put back. */
+	/* An earlier release's memcg.state: put back, and removed. */
 	faketree_put(root, "/run/memcg.state", "ksm-throttler-memcg-state 1\n"
 	    "/vm2 77\n");
-	hs = memcg_hostset_new(&h, fd, rundir);
+	l = ledger_open(fd, rundir);
+	ledger_replay(l);
+	hs = memcg_hostset_new(&h, l);
 	memcg_hostset_recover(hs);
 	assert_file(root, CG "/vm2/memory.swap.max", "77");
 	assert_int_equal(faccessat(fd, "memcg.state", F_OK, 0), -1);
 	memcg_hostset_free(hs);
+	ledger_restore_all(l);
+	ledger_close(l);
 
 	close(fd);
 	rootfs_close();
