@@ -50,9 +50,8 @@
  */
 #define REPLIES_HIGH		(8 * 1024 * 1024)
 #define REPLIES_LOW		(4 * 1024 * 1024)
-/* Bad requests before a client is dropped, and how many are logged. */
+/* Bad requests before a client is dropped. */
 #define CLIENT_ERRORS_MAX	32
-#define CLIENT_ERRORS_LOGGED	5
 
 static void	client_process(struct client *);
 static void	client_close(struct client *);
@@ -182,23 +181,6 @@ reply_send(struct client *c, struct reply *rep)
 	rep->json = NULL;
 }
 
-void
-client_reject(struct client *c, struct reply *rep, enum reject why,
-    Ksmt__Reply__Code code, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rep->message, sizeof(rep->message), fmt, ap);
-	va_end(ap);
-	rep->code = code;
-	c->ctl->rejected[why]++;
-	if (++c->errors <= CLIENT_ERRORS_LOGGED)
-		log_warnx("control: client %llu (pid %d, uid %u): %s%s", c->id,
-		    (int)c->pid, (unsigned)c->uid, rep->message,
-		    c->errors == CLIENT_ERRORS_LOGGED ?
-		    " (its further errors are only counted)" : "");
-}
 
 /*
  * Handle the frame at the head of the input, if it is whole.  Returns 1

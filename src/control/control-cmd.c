@@ -36,6 +36,28 @@ struct control_cmd {
 				    struct reply *);
 };
 
+/* A client's bad requests logged; the later ones are only counted. */
+#define CLIENT_ERRORS_LOGGED	5
+
+/* A request refused: its reply says why; counted, and logged at first. */
+void
+client_reject(struct client *c, struct reply *rep, enum reject why,
+    Ksmt__Reply__Code code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rep->message, sizeof(rep->message), fmt, ap);
+	va_end(ap);
+	rep->code = code;
+	c->ctl->rejected[why]++;
+	if (++c->errors <= CLIENT_ERRORS_LOGGED)
+		log_warnx("control: client %llu (pid %d, uid %u): %s%s", c->id,
+		    (int)c->pid, (unsigned)c->uid, rep->message,
+		    c->errors == CLIENT_ERRORS_LOGGED ?
+		    " (its further errors are only counted)" : "");
+}
+
 static char *
 json_text(cJSON *j)
 {

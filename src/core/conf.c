@@ -371,7 +371,8 @@ key_parse(struct conf *c, const struct conf_key *k, const cJSON *v, char *err,
 		*FIELD(c, k, int) = i;
 		return 0;
 	case CONF_JSON:
-		if (k->check != NULL && k->check(v, why, sizeof(why)) < 0)
+		if (k->check != NULL &&
+		    k->check(v, conf_find, why, sizeof(why)) < 0)
 			return errf(err, errlen, "%s: %s", k->name, why);
 		key_free(c, k);
 		*FIELD(c, k, cJSON *) = cJSON_Duplicate(v, 1);

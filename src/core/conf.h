@@ -91,6 +91,9 @@ struct conf {
 	char		*metrics_listen;
 };
 
+struct conf_key;
+typedef const struct conf_key	*conf_find_fn(const char *);
+
 struct conf_key {
 	const char		 *name;		/* dotted path: "memcg.period_secs" */
 	enum conf_type		  type;
@@ -102,7 +105,13 @@ struct conf_key {
 	const char * const	 *choices;	/* ENUM, NULL-terminated */
 	const char		 *unit;
 	const char		 *help;
-	int			(*check)(const cJSON *, char *, size_t);
+	/*
+	 * A JSON value's own check: 0, or -EINVAL with why in the buffer.
+	 * It finds the keys it checks values against with the function it
+	 * is given (conf_find), so that it calls nothing here.
+	 */
+	int			(*check)(const cJSON *, conf_find_fn *, char *,
+				    size_t);
 };
 
 extern const struct conf_key	conf_table[];

@@ -25,8 +25,9 @@
 
 #define PAGE_KB			4
 /*
- * Status and scrapes show the engine's last sample, taken anew when it
- * is older than this: a burst of requests reads sysfs once at most.
+ * Status and scrapes show a sample taken anew when the one they showed
+ * last is older than this, or the engine has written knobs since: a
+ * burst of requests reads sysfs once at most.
  */
 #define STATUS_FRESH_MS		1000
 
@@ -267,8 +268,6 @@ throttle_step(struct throttle *t)
 	in.now_ms = t->last_step_ms = now;
 	if (ksm_sample(t->d->ksm, &s) == 0)
 		in.ksm = &s;
-	t->last = s;
-	t->last_ms = now;
 	if ((have_mi = meminfo_sample(t, &mi))) {
 		in.have_mem = 1;
 		in.mem_total_kb = mi.total_kb;
@@ -290,6 +289,7 @@ throttle_step(struct throttle *t)
 			    policy_state_name(to), why);
 	apply(t, in.ksm, &out);
 	publish(t, in.ksm);
+	t->last_ms = 0;		/* the knobs may have changed: status reads */
 	t->probe_ms = out.probe_ms;
 	arm(t, out.next_ms > now ? out.next_ms - now : 0);
 }

@@ -103,53 +103,6 @@ swap_available(struct memcg *m)
 	    memcg_swap_available(kb, m->host.page_size);
 }
 
-struct memcg_sched_params *
-memcg_sched_params(const struct memcg *m, struct memcg_sched_params *p)
-{
-	const struct conf	*c = m->d->conf;
-
-	p->globs = cJSON_GetArraySize(c->memcg_cgroups) > 0;
-	p->cache = *c->cache_reclaim_parent != '\0';
-	p->discovery_ms = c->memcg_period_secs * 1000;
-	p->cache_ms = c->cache_reclaim_interval_secs * 1000;
-	return p;
-}
-
-/* ---- scheduling ----------------------------------------------------- */
-
-void
-memcg_arm(struct memcg *m)
-{
-	struct memcg_sched_params p;
-	struct memcg_cg		*cg;
-	struct timeval		 tv;
-	uint64_t		 next, now = daemon_now(m->d), delay;
-
-	if (m->state == MEMCG_OFF || m->state == MEMCG_DISABLED) {
-		evtimer_del(m->timer);
-		return;
-	}
-	if (m->items != NULL)
-		return;		/* the pass re-arms when it is over */
-	next = memcg_sched_next(&m->sched, memcg_sched_params(m, &p));
-	TAILQ_FOREACH(cg, &m->cgs, entry)
-		if ((cg->src & SRC_PERIOD) && !cg->set.disabled &&
-		    cg->next_due_ms < next)
-			next = cg->next_due_ms;
-	if (next == UINT64_MAX) {
-		evtimer_del(m->timer);
-		m->state = MEMCG_IDLE;
-		m->reason = "nothing to manage";
-		return;
-	}
-	delay = next > now ? next - now : 0;
-	tv.tv_sec = (time_t)(delay / 1000);
-	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
-	evtimer_add(m->timer, &tv);
-	m->state = MEMCG_WAITING;
-	m->reason = "waiting for the next run";
-}
-
 static void
 memcg_tick(evutil_socket_t fd, short what, void *arg)
 {

@@ -5,7 +5,8 @@
  * reclaim method, whose writes run off the event loop (offload_write)
  * one at a time, PSI watched meanwhile: over eviction_psi_percent_limit
  * the write is cancelled and the job stops.  What it reclaimed is
- * measured from memory.stat before and after.
+ * measured from memory.stat before and after.  And when the next pass
+ * is: the engine and a pass that ends alike re-arm the timer here.
  */
 #include "config.h"
 
@@ -14,6 +15,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -412,4 +415,51 @@ memcg_pass_cancel(struct memcg *m)
 	}
 	m->item = m->nitems;
 	pass_end(m);
+}
+
+/* ---- scheduling: when the next pass is ------------------------------ */
+
+struct memcg_sched_params *
+memcg_sched_params(const struct memcg *m, struct memcg_sched_params *p)
+{
+	const struct conf	*c = m->d->conf;
+
+	p->globs = cJSON_GetArraySize(c->memcg_cgroups) > 0;
+	p->cache = *c->cache_reclaim_parent != '\0';
+	p->discovery_ms = c->memcg_period_secs * 1000;
+	p->cache_ms = c->cache_reclaim_interval_secs * 1000;
+	return p;
+}
+
+void
+memcg_arm(struct memcg *m)
+{
+	struct memcg_sched_params p;
+	struct memcg_cg		*cg;
+	struct timeval		 tv;
+	uint64_t		 next, now = daemon_now(m->d), delay;
+
+	if (m->state == MEMCG_OFF || m->state == MEMCG_DISABLED) {
+		evtimer_del(m->timer);
+		return;
+	}
+	if (m->items != NULL)
+		return;		/* the pass re-arms when it is over */
+	next = memcg_sched_next(&m->sched, memcg_sched_params(m, &p));
+	TAILQ_FOREACH(cg, &m->cgs, entry)
+		if ((cg->src & SRC_PERIOD) && !cg->set.disabled &&
+		    cg->next_due_ms < next)
+			next = cg->next_due_ms;
+	if (next == UINT64_MAX) {
+		evtimer_del(m->timer);
+		m->state = MEMCG_IDLE;
+		m->reason = "nothing to manage";
+		return;
+	}
+	delay = next > now ? next - now : 0;
+	tv.tv_sec = (time_t)(delay / 1000);
+	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
+	evtimer_add(m->timer, &tv);
+	m->state = MEMCG_WAITING;
+	m->reason = "waiting for the next run";
 }

@@ -185,8 +185,9 @@ memcg_settings_resolve(const struct conf *c, const char *mount,
 
 /* Where a check says why a value is refused: the caller's buffer. */
 struct why {
-	char	*buf;
-	size_t	 len;
+	char		*buf;
+	size_t		 len;
+	conf_find_fn	*find;		/* the configuration's keys */
 };
 
 static int
@@ -230,7 +231,7 @@ check_field(size_t i, const cJSON *m, const struct why *w)
 		return 0;
 	}
 	snprintf(name, sizeof(name), "memcg.%s", f->name);
-	if ((k = conf_find(name)) == NULL)
+	if ((k = w->find(name)) == NULL)
 		return why(w, "entry %zu: %s: unknown key", i, f->name);
 	if (!cJSON_IsNumber(m) || m->valuedouble != floor(m->valuedouble) ||
 	    m->valuedouble < (double)k->min || m->valuedouble > (double)k->max)
@@ -241,9 +242,10 @@ check_field(size_t i, const cJSON *m, const struct why *w)
 }
 
 int
-memcg_check_cgroups(const cJSON *v, char *buf, size_t len)
+memcg_check_cgroups(const cJSON *v, conf_find_fn *find, char *buf,
+    size_t len)
 {
-	const struct why	 wb = { buf, len }, *w = &wb;
+	const struct why	 wb = { buf, len, find }, *w = &wb;
 	const cJSON	*e;
 	size_t		 i = 0;
 
@@ -294,9 +296,10 @@ check_entries(const cJSON *v, const char *key, const struct why *w)
 }
 
 int
-memcg_check_overrides(const cJSON *v, char *buf, size_t len)
+memcg_check_overrides(const cJSON *v, conf_find_fn *find, char *buf,
+    size_t len)
 {
-	const struct why	 wb = { buf, len }, *w = &wb;
+	const struct why	 wb = { buf, len, find }, *w = &wb;
 	const cJSON	*e, *p;
 	size_t		 i = 0;
 	int		 r;
@@ -314,9 +317,10 @@ memcg_check_overrides(const cJSON *v, char *buf, size_t len)
 }
 
 int
-memcg_check_classes(const cJSON *v, char *buf, size_t len)
+memcg_check_classes(const cJSON *v, conf_find_fn *find, char *buf,
+    size_t len)
 {
-	const struct why	 wb = { buf, len }, *w = &wb;
+	const struct why	 wb = { buf, len, find }, *w = &wb;
 	const cJSON	*e, *n;
 	size_t		 i = 0;
 	int		 r;

@@ -14,8 +14,8 @@
 
 #include <cjson/cJSON.h>
 
-struct conf;
-struct conf_size;
+#include "conf.h"
+
 struct psi_sample;
 
 /* MGLRU keeps this many generations; eviction takes the oldest. */
@@ -80,9 +80,9 @@ int	 memcg_settings_resolve(const struct conf *, const char *, const char *,
 	    const char *, struct memcg_settings *);
 
 /* Check hooks of the structured keys (conf-table.c): why in the buffer. */
-int	 memcg_check_cgroups(const cJSON *, char *, size_t);
-int	 memcg_check_overrides(const cJSON *, char *, size_t);
-int	 memcg_check_classes(const cJSON *, char *, size_t);
+int	 memcg_check_cgroups(const cJSON *, conf_find_fn *, char *, size_t);
+int	 memcg_check_overrides(const cJSON *, conf_find_fn *, char *, size_t);
+int	 memcg_check_classes(const cJSON *, conf_find_fn *, char *, size_t);
 
 /* Paths: "/a/b" relative to the memory controller's mount (util.h). */
 int	 memcg_glob_match(const char *, const char *, const char *);
