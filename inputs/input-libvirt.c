@@ -329,23 +329,13 @@ lv_disconnect(struct libvirt_input *li)
 }
 
 static void
-lv_timer_in(struct event *ev, int ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
-static void
 lv_retry_later(struct libvirt_input *li)
 {
 	li->state = LV_CONNECTING;
 	li->delay_ms = li->delay_ms == 0 ? RECONNECT_MIN_MS :
 	    li->delay_ms >= RECONNECT_MAX_MS / 2 ? RECONNECT_MAX_MS :
 	    li->delay_ms * 2;
-	lv_timer_in(li->retry, li->delay_ms);
+	(void)timer_in(li->retry, (uint64_t)li->delay_ms);
 }
 
 static void
@@ -415,7 +405,7 @@ lv_try(struct libvirt_input *li)
 		return;
 	}
 	li->state = LV_CONNECTED;
-	lv_timer_in(li->settle, SETTLE_MS);
+	(void)timer_in(li->settle, SETTLE_MS);
 	if (li->connects++ > 0)
 		li->reconnects++;
 	li->delay_ms = 0;

@@ -182,14 +182,10 @@ lv_timer_fire(evutil_socket_t fd, short what, void *arg)
 static void
 lv_timer_arm(struct lvitem *it, int timeout)
 {
-	struct timeval	tv;
-
 	event_del(it->ev);
 	if (timeout < 0)
 		return;
-	tv.tv_sec = timeout / 1000;
-	tv.tv_usec = (timeout % 1000) * 1000;
-	if (event_add(it->ev, &tv) == -1)
+	if (timer_in(it->ev, (uint64_t)timeout) == -1)
 		log_warnx("libvirt: cannot arm a timer of %d ms", timeout);
 }
 

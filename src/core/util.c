@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include <event2/event.h>
+
 #include "util.h"
 
 /*
@@ -244,4 +246,15 @@ path_normalize(const char *prefix, const char *in, char *out, size_t len)
 		out[o++] = '/';
 	out[o] = '\0';
 	return 0;
+}
+
+/* Arm a timer to fire in ms milliseconds: 0, or -1 as evtimer_add. */
+int
+timer_in(struct event *ev, uint64_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return evtimer_add(ev, &tv);
 }

@@ -17,11 +17,14 @@ const char *read_strerror(int);
 int	xsnprintf(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	path_normalize(const char *, const char *, char *, size_t);
+struct event;
+
 uint64_t now_ms(void);
 uint64_t now_us(void);
 void	*xcalloc(size_t, size_t);
 char	*xstrdup(const char *);
 int	fd_read_alloc(int, char **, size_t *, size_t);
 int	file_read_alloc(const char *, char **, size_t *, size_t);
+int	timer_in(struct event *, uint64_t);
 
 #endif

@@ -210,11 +210,7 @@ out:
 static void
 arm(struct throttle *t, uint64_t delay_ms)
 {
-	struct timeval	tv;
-
-	tv.tv_sec = (time_t)(delay_ms / 1000);
-	tv.tv_usec = (suseconds_t)(delay_ms % 1000) * 1000;
-	evtimer_add(t->timer, &tv);
+	(void)timer_in(t->timer, delay_ms);
 }
 
 /* Free memory; a failure is said once, and once more when it is over. */

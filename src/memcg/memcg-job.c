@@ -436,8 +436,7 @@ memcg_arm(struct memcg *m)
 {
 	struct memcg_sched_params p;
 	struct memcg_cg		*cg;
-	struct timeval		 tv;
-	uint64_t		 next, now = daemon_now(m->d), delay;
+	uint64_t		 next, now = daemon_now(m->d);
 
 	if (m->state == MEMCG_OFF || m->state == MEMCG_DISABLED) {
 		evtimer_del(m->timer);
@@ -456,10 +455,7 @@ memcg_arm(struct memcg *m)
 		m->reason = "nothing to manage";
 		return;
 	}
-	delay = next > now ? next - now : 0;
-	tv.tv_sec = (time_t)(delay / 1000);
-	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
-	evtimer_add(m->timer, &tv);
+	(void)timer_in(m->timer, next > now ? next - now : 0);
 	m->state = MEMCG_WAITING;
 	m->reason = "waiting for the next run";
 }

@@ -45,22 +45,12 @@ notify_send(const char *msg)
 }
 
 static void
-timer_arm(struct event *ev, uint64_t ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
-static void
 watchdog_ping(evutil_socket_t fd, short what, void *arg)
 {
 	struct notify	*n = arg;
 
 	notify_send("WATCHDOG=1");
-	timer_arm(n->watchdog_ev, n->watchdog_ms);
+	(void)timer_in(n->watchdog_ev, n->watchdog_ms);
 }
 
 /* "KSM saves 1234 MiB, policy idle", from the daemon's summary. */
@@ -110,7 +100,7 @@ notify_timers(struct notify *n)
 		if ((n->watchdog_ev = evtimer_new(n->d->base, watchdog_ping,
 		    n)) == NULL)
 			fatalx("evtimer_new");
-		timer_arm(n->watchdog_ev, n->watchdog_ms);
+		(void)timer_in(n->watchdog_ev, n->watchdog_ms);
 		log_debug("systemd watchdog: pinging every %llu ms",
 		    (unsigned long long)n->watchdog_ms);
 	}
