@@ -56,9 +56,9 @@ VM_GAP_S = 0.5
 # The timelines.  waves: how many, wave_s apart; vms of vm_mib each (0:
 # as many as fit in half of MemTotal), filled over fill_ms; idle_from:
 # the idle stretch, from there to the next wave; args: more simvm options;
-# late_s: when the late block of late-dup is written.
+# late_s: when each guest writes a late block of late_mib, the same in all.
 BASE = dict(waves=2, wave_s=200, vms=4, vm_mib=512, fill_ms=3000,
-            idle_from=25, args=[], late_s=None)
+            idle_from=25, args=[], late_s=None, late_mib=64)
 TIMELINES = {
     # VMs come and go every few minutes, idle stretches between.
     "default": {},
@@ -71,8 +71,7 @@ TIMELINES = {
     # Random contents (encrypted guests): nothing to win.
     "unmergeable": dict(waves=1, wave_s=150, args=["-z", "0", "-s", "0"]),
     # 64 MiB the same in every guest, written 30 s after boot, unannounced.
-    "late-dup": dict(waves=1, wave_s=200, idle_from=100, late_s=30,
-                     args=["-l", "30", "-b", "64"]),
+    "late-dup": dict(waves=1, wave_s=200, idle_from=100, late_s=30),
 }
 DEFAULT_SET = ["default"]
 # --quick: a smoke run, a minute or two per policy and timeline.
@@ -102,8 +101,7 @@ def make_timeline(name, quick=False, waves=None, wave_s=None):
         tl.update(wave_s=QUICK["wave_s"], vm_mib=QUICK["vm_mib"],
                   vms=QUICK["vms"] if tl["vms"] else 0)
         if tl["late_s"] is not None:
-            tl["late_s"] = 10
-            tl["args"] = ["-l", "10", "-b", "16"]
+            tl.update(late_s=10, late_mib=16)
     if waves:
         tl["waves"] = waves
     if wave_s:
@@ -392,10 +390,17 @@ def merged_pages(vms):
     return total
 
 
+def late_args(tl):
+    if tl["late_s"] is None:
+        return []
+    return ["-l", str(tl["late_s"]), "-b", str(tl["late_mib"])]
+
+
 def spawn(simvm, tl, vmid):
     p = subprocess.Popen(
         [simvm, "-m", str(tl["vm_mib"]), "-f", str(tl["fill_ms"]),
-         "-i", vmid[2:]] + tl["args"], stdout=subprocess.PIPE)
+         "-i", vmid[2:]] + tl["args"] + late_args(tl),
+        stdout=subprocess.PIPE)
     os.set_blocking(p.stdout.fileno(), False)
     p.buf = b""
     return p
@@ -478,29 +483,36 @@ def unmerged_gib_s(inside, plateau):
                for s, t in zip(inside, inside[1:]))
 
 
-def late_latency(res, w, tl):
-    """Per policy: seconds from the last late block of wave w written until
-    merged pages reach the best pages merged before it (of any policy)
-    plus 90 % of what the late blocks added to the wave's best plateau."""
+def late_latency(smp, writes, w, tl):
+    """Seconds from the last late block of wave w written until the merged
+    pages grow by 90 % of the late blocks (every guest's pages count: it
+    is what ksm_merging_pages counts), from what they were just before."""
     a, b = wave_window(w, tl)
-    late = {}
-    for name, (smp, writes) in res.items():
-        ts = [t for t, _, what in writes if what == "late" and a <= t < b]
-        late[name] = max(ts) if len(ts) == tl["vms"] else None
-    before = max((max((s[1] for s in smp if late[n] - 5 <= s[0] < late[n]),
-                      default=0)
-                  for n, (smp, _) in res.items() if late[n] is not None),
-                 default=0)
-    after = max(max((s[1] for s in smp if b - 10 <= s[0] < b), default=0)
-                for smp, _ in res.values())
-    goal = before + 0.9 * max(after - before, 0)
-    out = {}
-    for name, (smp, _) in res.items():
-        hit = None if late[name] is None or after <= before else next(
-            (s[0] - late[name] for s in smp
-             if late[name] <= s[0] < b and s[1] >= goal), None)
-        out[name] = None if hit is None else round(hit, 2)
-    return out
+    ts = [t for t, _, what in writes if what == "late" and a <= t < b]
+    if len(ts) < tl["vms"]:
+        return None
+    late = max(ts)
+    before = max((s[1] for s in smp if late - 1 <= s[0] < late), default=0)
+    goal = before + 0.9 * tl["vms"] * tl["late_mib"] * 2**20 / PAGE
+    return next((round(s[0] - late, 2) for s in smp
+                 if late <= s[0] < b and s[1] >= goal), None)
+
+
+def best(res, a, b):
+    """The most pages any policy had merged between a and b."""
+    return max(max((s[1] for s in smp if a <= s[0] < b), default=0)
+               for smp, _ in res.values())
+
+
+def stages(res, w, tl):
+    """Wave w as (from, to, plateau): the best any policy reached in the
+    last 10 s of the stage.  With a late block, the boot stage ends where
+    the first guest writes it; the merge latency is the boot stage's."""
+    a, b = wave_window(w, tl)
+    cut = min((t for _, writes in res.values() for t, _, what in writes
+               if what == "late" and a <= t < b), default=b)
+    marks = [a, cut, b] if cut < b else [a, b]
+    return [(x, y, best(res, y - 10, y)) for x, y in zip(marks, marks[1:])]
 
 
 def analyse(res, others, tl):
@@ -510,20 +522,20 @@ def analyse(res, others, tl):
            for name in res}
     for w in range(tl["waves"]):
         a, b = wave_window(w, tl)
-        plateau = max(max((s[1] for s in smp if b - 10 <= s[0] < b),
-                          default=0) for smp, _ in res.values())
-        late = late_latency(res, w, tl) if tl["late_s"] is not None else {}
-        for name, (smp, _) in res.items():
+        st = stages(res, w, tl)
+        plateau = st[0][2]
+        for name, (smp, writes) in res.items():
             inside = [s for s in smp if a <= s[0] < b]
             hit = None if plateau == 0 else next(
                 (s[0] - a for s in inside if s[1] >= 0.9 * plateau), None)
+            gibs = sum(unmerged_gib_s([s for s in smp if x <= s[0] < y], p)
+                       for x, y, p in st)
             wave = {"plateau_pages": plateau,
                     "latency_s": None if hit is None else round(hit, 2),
-                    "unmerged_gib_s": round(unmerged_gib_s(inside, plateau),
-                                            1),
+                    "unmerged_gib_s": round(gibs, 1),
                     "ksmd_cpu_s": round(cpu_between(smp, a, b), 2)}
-            if late:
-                wave["late_latency_s"] = late[name]
+            if tl["late_s"] is not None:
+                wave["late_latency_s"] = late_latency(smp, writes, w, tl)
             out[name]["waves"].append(wave)
     for name, (smp, _) in res.items():
         idle = sum(cpu_between(smp, wave_window(w, tl)[0] + tl["idle_from"],
