@@ -602,7 +602,7 @@ def targets(out, tl, name):
     if mergeable:
         lat = vm.get("latency")
         rows.append(("merge latency <= 1.15x the fixed maximum's, "
-                     "every wave", ", ".join(fmt(v) for v in lat or []),
+                     "every wave", ", ".join(fmt(v) for v in lat or []) or "-",
                      met(lat, 1.15)))
     cpu = vo.get("cpu_per_wave")
     rows.append((("unmergeable " if not mergeable else "") +

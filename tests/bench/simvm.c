@@ -46,7 +46,7 @@ struct vm {
 	uint64_t	 seed;
 	size_t		*ws;		/* indices of working-set pages */
 	size_t		 nws;
-	uint8_t		*late;		/* the late block, or NULL */
+	uint8_t		*late;		/* late block, or NULL */
 	size_t		 late_pages;
 	unsigned	 late_s;	/* written this long after boot */
 };
@@ -165,7 +165,8 @@ dirty(struct vm *vm, unsigned lifetime_s, uint64_t boot, unsigned id)
 
 	while (!stop && (lifetime_s == 0 || now_ms() - start <
 	    (uint64_t)lifetime_s * 1000)) {
-		if (late_due && now_ms() - boot >= (uint64_t)vm->late_s * 1000) {
+		if (late_due &&
+		    now_ms() - boot >= (uint64_t)vm->late_s * 1000) {
 			write_late(vm, id);
 			late_due = 0;
 		}
@@ -177,23 +178,26 @@ dirty(struct vm *vm, unsigned lifetime_s, uint64_t boot, unsigned id)
 	}
 }
 
-/* Mapped at boot, mergeable, left untouched until it is due. */
-static int
-map_late(struct vm *vm, unsigned mib)
+/* Guest memory: anonymous, mergeable, whole pages only (no transparent
+ * huge pages, as KSM wants).  NULL on failure, said on stderr. */
+static uint8_t *
+map_mergeable(size_t pages)
 {
-	vm->late_pages = (size_t)mib * (1024 * 1024 / PAGE);
-	vm->late = mmap(NULL, vm->late_pages * PAGE, PROT_READ | PROT_WRITE,
+	void	*p;
+
+	p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->late == MAP_FAILED) {
+	if (p == MAP_FAILED) {
 		perror("simvm: mmap");
-		return -1;
+		return NULL;
 	}
-	madvise(vm->late, vm->late_pages * PAGE, MADV_NOHUGEPAGE);
-	if (madvise(vm->late, vm->late_pages * PAGE, MADV_MERGEABLE) == -1) {
+	madvise(p, pages * PAGE, MADV_NOHUGEPAGE);
+	if (madvise(p, pages * PAGE, MADV_MERGEABLE) == -1) {
 		perror("simvm: madvise(MADV_MERGEABLE)");
-		return -1;
+		munmap(p, pages * PAGE);
+		return NULL;
 	}
-	return 0;
+	return p;
 }
 
 static void
@@ -228,8 +232,8 @@ int
 main(int argc, char *argv[])
 {
 	struct vm	vm;
-	unsigned	mib = 256, fill_ms = 3000, ws_mib = 16, life = 0, id = 0;
-	unsigned	late_mib = 0;
+	unsigned	mib = 256, fill_ms = 3000, ws_mib = 16, life = 0;
+	unsigned	id = 0, late_mib = 0;
 	uint64_t	boot = now_ms();
 	int		ch;
 
@@ -259,21 +263,13 @@ main(int argc, char *argv[])
 	vm.seed = mix(((uint64_t)id << 32) ^ (uint64_t)getpid());
 	if ((vm.ws = calloc(vm.ws_pages + 1, sizeof(*vm.ws))) == NULL)
 		return 1;
-	vm.mem = mmap(NULL, vm.pages * PAGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm.mem == MAP_FAILED) {
-		perror("simvm: mmap");
+	/* The late block is mapped at boot, left untouched until due. */
+	vm.late_pages = (size_t)late_mib * (1024 * 1024 / PAGE);
+	if ((vm.mem = map_mergeable(vm.pages)) == NULL || (late_mib > 0 &&
+	    (vm.late = map_mergeable(vm.late_pages)) == NULL)) {
 		free(vm.ws);
 		return 1;
 	}
-	/* Whole pages only: no transparent huge pages, as KSM wants. */
-	madvise(vm.mem, vm.pages * PAGE, MADV_NOHUGEPAGE);
-	if (madvise(vm.mem, vm.pages * PAGE, MADV_MERGEABLE) == -1) {
-		perror("simvm: madvise(MADV_MERGEABLE)");
-		return 1;
-	}
-	if (late_mib > 0 && map_late(&vm, late_mib) == -1)
-		return 1;
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	fill(&vm, fill_ms);
