@@ -305,11 +305,12 @@ class Oracle(Policy):
     def __init__(self):
         self.merged = None      # the live VMs' merged pages: run_policy's
         self.lock = threading.Lock()
-        self.quit = threading.Event()
-        self.left, self.wave_of, self.scan = {}, {}, None
 
     def plan(self, waves, late):
-        """waves: each wave's VM ids; late: whether they write a late block."""
+        """waves: each wave's VM ids; late: whether they write a late block.
+        Before each timeline: what is left of the last one goes."""
+        self.left, self.wave_of, self.scan = {}, {}, None
+        self.quit = threading.Event()
         for w, vmids in enumerate(waves):
             self.left[("filled", w)] = set(vmids)
             if late:
