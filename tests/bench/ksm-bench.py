@@ -44,7 +44,8 @@ import threading
 import time
 
 sys.dont_write_bytecode = True   # nothing left in the source tree
-from benchreport import analyse, ratios, table, target_table, targets  # noqa: E402
+from benchreport import (  # noqa: E402
+    analyse, ratios, table, target_table, targets)
 
 KSM = "/sys/kernel/mm/ksm/"
 LOCK = "/run/lock/ksm-throttler-tests.lock"
