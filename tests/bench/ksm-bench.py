@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""KSM policies side by side on the real kernel, one timeline for all.
+"""KSM policies side by side on the real kernel, the same timelines for all.
 
 Waves of simulated VMs (simvm) are created, left idle, destroyed; each
-policy in turn runs the same timeline while pages_sharing and ksmd's CPU
-time are sampled.  Per wave: the time from the wave's first VM until
-the merged pages of the live VMs (the sum of their ksm_merging_pages: exact,
-unlike pages_sharing, which the kernel updates lazily after a VM goes)
-reach 90 % of the best plateau any policy reached in that wave, and the
-unmerged GiB*s against that plateau; over the run and over
-the idle stretches: ksmd CPU seconds.  And what else kept the machine's
-cores busy meanwhile (neither ksmd nor the benchmark's own processes), since
-ksmd's cost per page rises with contention while the fixed maximum's CPU
-stays capped at one core.  Prints a table, writes JSON.
+policy in turn runs the same timeline while the merged pages of the live
+VMs (the sum of their ksm_merging_pages: exact, unlike pages_sharing,
+which the kernel updates lazily after a VM goes) and ksmd's CPU time are
+sampled.  Per wave: the time from the wave's first VM until the merged
+pages reach 90 % of the best plateau any policy reached in that wave, the
+unmerged GiB*s against that plateau, ksmd's CPU seconds; over the run and
+over the idle stretches: ksmd CPU seconds.  And what else kept the
+machine's cores busy meanwhile (neither ksmd nor the benchmark's own
+processes), since ksmd's cost per page rises with contention while the
+fixed maximum's CPU stays capped at one core.
 
-The default timeline is two waves 200 s apart, the second replacing the
-first: a host where VMs come and go every few minutes, with idle
-stretches between.  `--waves 3 --wave-secs 45` is a churn-heavy one.
+The floor is the oracle, a policy no one can run: the benchmark tells it
+when each guest of a wave has written its memory (simvm prints a line),
+and it runs ksmd at full speed from then until merging stops growing,
+stopped otherwise.  Every policy's ksmd CPU per wave is reported as a
+ratio to the oracle's, beside the ratios to the fixed maximum, and each
+timeline's targets are shown met or not for ksm-throttler.
+
+Timelines (--timeline, --list; doc/benchmark-timelines.md): default,
+churn, slow-boot, scale, unmergeable, late-dup.  --quick shrinks any of
+them to a smoke run of a minute or two per policy.  Prints tables, writes
+JSON.
 
 Needs root and a writable /sys/kernel/mm/ksm.  Holds the test lock while
 each policy runs (kernel tests waiting for it run between two policies)
@@ -32,25 +40,85 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+
+sys.dont_write_bytecode = True   # nothing left in the source tree
+from benchreport import (  # noqa: E402
+    analyse, ratios, table, target_table, targets)
 
 KSM = "/sys/kernel/mm/ksm/"
 LOCK = "/run/lock/ksm-throttler-tests.lock"
 KNOBS = ["run", "pages_to_scan", "sleep_millisecs", "advisor_mode",
          "advisor_max_cpu", "advisor_min_pages_to_scan",
          "advisor_max_pages_to_scan", "advisor_target_scan_time"]
-PAGE = 4096
 SAMPLE_S = 0.1
-# The timeline: waves of VMs, each followed by an idle stretch.  A wave
-# may first destroy the VMs of an earlier wave (churn).
-WAVE_S = 200            # from one wave to the next
-IDLE_FROM_S = 25        # the idle stretch: from here to the next wave
-VMS_PER_WAVE = 4
-VM_MIB = 512
-VM_GAP_S = 0.5          # between two VMs of a wave
-FILL_MS = 3000
+# A wave's VMs are created this far apart; from its second wave on, a
+# timeline destroys the wave before first (churn), 0.1 s apart.
+VM_GAP_S = 0.5
+# The timelines.  waves: how many, wave_s apart; vms of vm_mib each (0:
+# as many as fit in half of MemTotal), filled over fill_ms; idle_from:
+# the idle stretch, from there to the next wave; args: more simvm options;
+# late_s: when each guest writes a late block of late_mib, the same in all.
+BASE = dict(waves=2, wave_s=200, vms=4, vm_mib=512, fill_ms=3000,
+            idle_from=25, args=[], late_s=None, late_mib=64)
+TIMELINES = {
+    # VMs come and go every few minutes, idle stretches between.
+    "default": {},
+    # VMs replaced every 45 s.
+    "churn": dict(waves=4, wave_s=45),
+    # Guests that write their memory over 40 s.
+    "slow-boot": dict(waves=1, wave_s=180, fill_ms=40000, idle_from=70),
+    # As many guests as fit in half the host's memory.
+    "scale": dict(waves=1, wave_s=200, vms=0, idle_from=60),
+    # Random contents (encrypted guests): nothing to win.
+    "unmergeable": dict(waves=1, wave_s=150, args=["-z", "0", "-s", "0"]),
+    # 64 MiB the same in every guest, written 30 s after boot, unannounced.
+    "late-dup": dict(waves=1, wave_s=200, idle_from=100, late_s=30),
+}
+DEFAULT_SET = ["default"]
+# --quick: a smoke run, a minute or two per policy and timeline.
+QUICK = dict(vms=2, vm_mib=128, wave_s=30, idle_from=20)
 # Above this many cores kept busy by others, a policy's run is flagged.
 BUSY_CORES = 0.1
+# The oracle counts a full scan as growth when merging grew by more.
+GROWTH_PAGES = 16
+
+
+def mem_total_mib():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def make_timeline(name, quick=False, waves=None, wave_s=None):
+    """A timeline's parameters, --quick and overrides applied."""
+    tl = dict(BASE, **TIMELINES[name], name=name)
+    tl["args"] = list(tl["args"])
+    if quick:
+        tl["waves"] = min(tl["waves"], 2)
+        tl["fill_ms"] = min(tl["fill_ms"], 10000)
+        tl["idle_from"] = min(tl["idle_from"], QUICK["idle_from"])
+        tl.update(wave_s=QUICK["wave_s"], vm_mib=QUICK["vm_mib"],
+                  vms=QUICK["vms"] if tl["vms"] else 0)
+        if tl["late_s"] is not None:
+            tl.update(late_s=10, late_mib=16)
+    if waves:
+        tl["waves"] = waves
+    if wave_s:
+        tl["wave_s"] = wave_s
+    if tl["vms"] == 0:
+        tl["vms"] = max(mem_total_mib() // 2 // tl["vm_mib"], 1)
+        if quick:
+            tl["vms"] = min(tl["vms"], 4)
+    return tl
+
+
+def run_secs(tl):
+    """One policy's run of a timeline, with what comes around it."""
+    return tl["waves"] * tl["wave_s"] + 3 + 5
 
 
 def own_cpu():
@@ -127,11 +195,18 @@ class Host:
 
 
 class Policy:
-    """One contender: set up before the timeline, told of VMs, torn down."""
+    """One contender: set up before the timeline, told of VMs, torn down.
+    Only the oracle hears when a guest has written its memory."""
     name = "?"
     events = True
 
+    def slug(self):
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+
     def start(self, tmp):
+        pass
+
+    def vm_written(self, vmid, what):
         pass
 
     def vm_created(self, vmid):
@@ -222,30 +297,105 @@ class Throttler(Policy):
         self.log.close()
 
 
-def timeline(waves):
-    """(time, action, wave, vmid): the same for every policy."""
-    acts, live, n = [], [], 0
-    for w in range(waves):
-        t0 = w * WAVE_S
-        if w == waves - 1 and w > 0:
-            # The last wave churns: the first wave's VMs go first.
-            for i, vmid in enumerate(live[:VMS_PER_WAVE]):
-                acts.append((t0 - 2 + i * 0.1, "destroy", w, vmid))
-            live = live[VMS_PER_WAVE:]
-        for i in range(VMS_PER_WAVE):
-            vmid = f"vm{n}"
-            n += 1
-            acts.append((t0 + i * VM_GAP_S, "create", w, vmid))
-            live.append(vmid)
-    end = waves * WAVE_S
-    for vmid in live:
-        acts.append((end, "destroy", waves, vmid))
-    return sorted(acts, key=lambda a: a[0]), end + 3
+class Oracle(Policy):
+    """The floor: ksmd stopped until every guest of a wave has written its
+    memory (or its late block), then at full speed until two full scans
+    in a row merge nothing more and at least three have run, then
+    stopped.  It watches full_scans in a thread of its own, every 20 ms,
+    so that a short scan is not missed between two samples."""
+    name = "oracle"
+
+    def __init__(self):
+        self.merged = None      # the live VMs' merged pages: run_policy's
+        self.lock = threading.Lock()
+
+    def plan(self, waves, late):
+        """waves: each wave's VM ids; late: whether they write a late block.
+        Before each timeline: what is left of the last one goes."""
+        self.left, self.wave_of, self.scan = {}, {}, None
+        self.quit = threading.Event()
+        for w, vmids in enumerate(waves):
+            self.left[("filled", w)] = set(vmids)
+            if late:
+                self.left[("late", w)] = set(vmids)
+            self.wave_of.update((v, w) for v in vmids)
+
+    def start(self, tmp):
+        if os.path.exists(KSM + "advisor_mode"):
+            knob_write("advisor_mode", "none")
+        knob_write("run", 0)
+        knob_write("pages_to_scan", 20000)
+        knob_write("sleep_millisecs", 0)
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def vm_written(self, vmid, what):
+        left = self.left.get((what, self.wave_of.get(vmid)))
+        if left is None or vmid not in left:
+            return
+        left.discard(vmid)
+        if not left:
+            with self.lock:
+                fs = int(knob_read("full_scans"))
+                # first scan, last seen, last that grew, most merged
+                self.scan = [fs, fs, fs, self.merged()]
+                knob_write("run", 1)
+                print(f"# oracle: {what}: ksmd on, full_scans {fs}",
+                      flush=True)
+
+    def _step(self):
+        first, seen, grew, most = self.scan
+        fs = int(knob_read("full_scans"))
+        if fs == seen:
+            return
+        m = self.merged()
+        if m > most + GROWTH_PAGES:
+            grew, most = fs, m
+        self.scan = [first, fs, grew, max(most, m)]
+        if fs - first >= 3 and fs - grew >= 2:
+            knob_write("run", 0)
+            self.scan = None
+            print(f"# oracle: ksmd off, full_scans {fs}, {m} pages merged",
+                  flush=True)
+
+    def _watch(self):
+        warned = False
+        while not self.quit.wait(0.02):
+            with self.lock:
+                if self.scan is not None:
+                    self._step()
+                elif not warned and knob_read("run") != "0":
+                    # Only a process that ignores the test lock does it.
+                    print("# oracle: something else turned ksmd on: "
+                          "its figures are void", flush=True)
+                    warned = True
+
+    def stop(self):
+        self.quit.set()
+        self.thread.join()
+        knob_write("run", 0)
+
+
+def timeline(tl):
+    """(time, action, vmid) for every policy, and each wave's VM ids.
+    From the second wave on, a wave replaces the one before."""
+    acts, waves, n = [], [], 0
+    for w in range(tl["waves"]):
+        t0 = w * tl["wave_s"]
+        for i, vmid in enumerate(waves[-1] if waves else []):
+            acts.append((t0 - 2 + i * 0.1, "destroy", vmid))
+        waves.append([f"vm{n + i}" for i in range(tl["vms"])])
+        n += tl["vms"]
+        acts += [(t0 + i * VM_GAP_S, "create", vmid)
+                 for i, vmid in enumerate(waves[-1])]
+    end = tl["waves"] * tl["wave_s"]
+    acts += [(end, "destroy", vmid) for vmid in waves[-1]]
+    return sorted(acts, key=lambda a: a[0]), waves, end + 3
 
 
 def merged_pages(vms):
     total = 0
-    for p in vms.values():
+    for p in list(vms.values()):    # the oracle's thread reads it too
         try:
             with open(f"/proc/{p.pid}/ksm_merging_pages") as f:
                 total += int(f.read())
@@ -254,132 +404,86 @@ def merged_pages(vms):
     return total
 
 
-def run_policy(host, pol, simvm, waves, tmp):
-    acts, end = timeline(waves)
-    vms, samples = {}, []
+def late_args(tl):
+    if tl["late_s"] is None:
+        return []
+    return ["-l", str(tl["late_s"]), "-b", str(tl["late_mib"])]
+
+
+def spawn(simvm, tl, vmid):
+    p = subprocess.Popen(
+        [simvm, "-m", str(tl["vm_mib"]), "-f", str(tl["fill_ms"]),
+         "-i", vmid[2:]] + tl["args"] + late_args(tl),
+        stdout=subprocess.PIPE)
+    os.set_blocking(p.stdout.fileno(), False)
+    p.buf = b""
+    return p
+
+
+def written(p):
+    """What a simvm says it has written since last asked: filled, late."""
+    try:
+        p.buf += os.read(p.stdout.fileno(), 4096) or b""
+    except BlockingIOError:
+        pass
+    *lines, p.buf = p.buf.split(b"\n")
+    return [w.decode() for line in lines for w in line.split()[2:3]]
+
+
+def reap(p):
+    p.send_signal(signal.SIGTERM)
+    p.wait()
+    p.stdout.close()
+
+
+def run_policy(host, pol, simvm, tl, tmp):
+    """Samples (seconds, merged pages, ksmd CPU s, pages_sharing), the
+    guests' writes (seconds, vmid, filled or late) and the others' load."""
+    acts, waves, end = timeline(tl)
+    vms, samples, writes = {}, [], []
     os.makedirs(os.path.join(tmp, "run"), exist_ok=True)
+    if isinstance(pol, Oracle):
+        pol.merged = lambda: merged_pages(vms)
+        pol.plan(waves, tl["late_s"] is not None)
     pol.start(tmp)
     t0 = time.monotonic()
     c0 = host.cpu()
     busy0, own0 = host.busy(), own_cpu()
     i = 0
-    while True:
-        now = time.monotonic() - t0
-        while i < len(acts) and acts[i][0] <= now:
-            _, what, _, vmid = acts[i]
-            if what == "create":
-                vms[vmid] = subprocess.Popen(
-                    [simvm, "-m", str(VM_MIB), "-f", str(FILL_MS),
-                     "-i", vmid[2:]], stdout=subprocess.DEVNULL)
-                pol.vm_created(vmid)
-            else:
-                vms[vmid].send_signal(signal.SIGTERM)
-                vms.pop(vmid).wait()
-                pol.vm_destroyed(vmid)
-            i += 1
-        samples.append((now, merged_pages(vms), host.cpu() - c0,
-                        int(knob_read("pages_sharing"))))
-        if now >= end:
-            break
-        time.sleep(SAMPLE_S)
-    for p in vms.values():
-        p.send_signal(signal.SIGTERM)
-        p.wait()
-    pol.stop()
+    try:
+        while True:
+            now = time.monotonic() - t0
+            while i < len(acts) and acts[i][0] <= now:
+                _, what, vmid = acts[i]
+                if what == "create":
+                    vms[vmid] = spawn(simvm, tl, vmid)
+                    pol.vm_created(vmid)
+                else:
+                    reap(vms.pop(vmid))
+                    pol.vm_destroyed(vmid)
+                i += 1
+            for vmid, p in list(vms.items()):
+                for what in written(p):
+                    writes.append((round(now, 2), vmid, what))
+                    pol.vm_written(vmid, what)
+            samples.append((now, merged_pages(vms), host.cpu() - c0,
+                            int(knob_read("pages_sharing"))))
+            if now >= end:
+                break
+            time.sleep(SAMPLE_S)
+    finally:
+        for p in vms.values():
+            reap(p)
+        pol.stop()
     others = host.others(busy0, host.cpu() - c0, own0) / (now or 1)
     host.restore()
     knob_write("run", 0)
     time.sleep(2)
-    return samples, others
+    return samples, writes, others
 
 
-def wave_window(w, waves):
-    return w * WAVE_S, (w + 1) * WAVE_S if w < waves - 1 else waves * WAVE_S
-
-
-def cpu_between(samples, a, b):
-    inside = [s for s in samples if a <= s[0] < b]
-    return inside[-1][2] - inside[0][2] if len(inside) > 1 else 0.0
-
-
-def analyse(results, others, waves):
-    """Per wave: the best plateau of any policy, then each one's figures."""
-    out = {name: {"waves": [], "other_load_cores": round(others[name], 2)}
-           for name in results}
-    for w in range(waves):
-        a, b = wave_window(w, waves)
-        plateau = max(max((s[1] for s in smp if b - 10 <= s[0] < b),
-                          default=0) for smp in results.values())
-        for name, smp in results.items():
-            inside = [s for s in smp if a <= s[0] < b]
-            hit = next((s[0] - a for s in inside
-                        if s[1] >= 0.9 * plateau), None)
-            gibs = sum(max(plateau - s[1], 0) * PAGE / 2**30 * SAMPLE_S
-                       for s in inside)
-            out[name]["waves"].append({
-                "plateau_pages": plateau,
-                "latency_s": None if hit is None else round(hit, 2),
-                "unmerged_gib_s": round(gibs, 1)})
-    for name, smp in results.items():
-        idle = sum(cpu_between(smp, w * WAVE_S + IDLE_FROM_S,
-                               wave_window(w, waves)[1])
-                   for w in range(waves))
-        out[name]["ksmd_cpu_s"] = round(smp[-1][2], 2)
-        out[name]["ksmd_idle_cpu_s"] = round(idle, 2)
-    return out
-
-
-def ratios(out, ref="fixed maximum"):
-    if ref not in out:
-        return
-    r = out[ref]
-    for name, o in out.items():
-        o["vs_max"] = {
-            "latency": [None if (x["latency_s"] is None or
-                                 not y["latency_s"]) else
-                        round(x["latency_s"] / y["latency_s"], 2)
-                        for x, y in zip(o["waves"], r["waves"])],
-            "unmerged": [round(x["unmerged_gib_s"] / y["unmerged_gib_s"], 2)
-                         if y["unmerged_gib_s"] else None
-                         for x, y in zip(o["waves"], r["waves"])],
-            "cpu": round(o["ksmd_cpu_s"] / r["ksmd_cpu_s"], 3)
-            if r["ksmd_cpu_s"] else None}
-
-
-def table(out, waves):
-    lat = " | ".join(f"wave {w + 1} 90% (s)" for w in range(waves))
-    gib = " | ".join(f"wave {w + 1} GiB*s" for w in range(waves))
-    lines = [f"| policy | {lat} | {gib} | ksmd CPU s | idle CPU s "
-             "| other load |",
-             "|---" * (2 * waves + 4) + "|"]
-    for name, o in out.items():
-        ls = " | ".join("-" if x["latency_s"] is None else
-                        f'{x["latency_s"]:.1f}' for x in o["waves"])
-        gs = " | ".join(f'{x["unmerged_gib_s"]:.0f}' for x in o["waves"])
-        lines.append(f"| {name} | {ls} | {gs} | {o['ksmd_cpu_s']:.1f} | "
-                     f"{o['ksmd_idle_cpu_s']:.2f} | "
-                     f"{o['other_load_cores']:.2f} |")
-    return "\n".join(lines)
-
-
-def main():
-    global WAVE_S
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--builddir", default="_build")
-    ap.add_argument("--waves", type=int, default=2)
-    ap.add_argument("--wave-secs", type=int, default=WAVE_S,
-                    help="from one wave to the next; the idle stretch is "
-                    f"what follows the first {IDLE_FROM_S} s")
-    ap.add_argument("--only", help="comma-separated policy names")
-    ap.add_argument("--json", default="bench.json")
-    args = ap.parse_args()
-    WAVE_S = args.wave_secs
-    if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
-        print("SKIP: needs root and a writable " + KSM)
-        return 77
-    simvm = os.path.join(args.builddir, "tests/bench/simvm")
-    daemon = os.path.join(args.builddir, "src/ksm-throttlerd")
-    pols = [Fixed("kernel default", 100, 20),
+def policies(daemon):
+    pols = [Oracle(), Fixed("kernel default", 100, 20),
             Fixed("fixed maximum", 20000, 0)]
     if os.path.exists(KSM + "advisor_mode"):
         pols.append(Advisor())
@@ -387,45 +491,114 @@ def main():
         pols.append(Ksmtuned())
     else:
         print("ksmtuned not installed (apt-get install ksmtuned): skipped")
-    pols += [Throttler(daemon, True), Throttler(daemon, False)]
-    if args.only:
-        keep = args.only.split(",")
-        pols = [p for p in pols if p.name in keep]
-    lock = open(LOCK, "w")
-    results, others = {}, {}
+    return pols + [Throttler(daemon, True), Throttler(daemon, False)]
+
+
+def run_timeline(tl, pols, simvm, json_path, lock):
+    """Every policy through one timeline, the lock held for each."""
+    res, others = {}, {}
     for p in pols:
         fcntl.flock(lock, fcntl.LOCK_EX)
         host = Host()
         tmp = tempfile.mkdtemp(prefix="kt-bench.")
-        print(f"# {p.name} ...", flush=True)
+        print(f"# {tl['name']}: {p.name} ...", flush=True)
         try:
-            results[p.name], others[p.name] = run_policy(
-                host, p, simvm, args.waves, tmp)
+            smp, writes, others[p.name] = run_policy(host, p, simvm, tl, tmp)
+            res[p.name] = (smp, writes)
             if others[p.name] > BUSY_CORES:
                 print(f"# {p.name}: the rest of the machine kept "
                       f"{others[p.name]:.2f} cores busy: compare ratios "
                       "with care", flush=True)
             log = os.path.join(tmp, "ksm-throttlerd.log")
             if os.path.exists(log):
-                slug = re.sub(r"[^a-z0-9]+", "-", p.name.lower())
-                shutil.copy(log, f"{args.json}.{slug.strip('-')}.log")
+                shutil.copy(log, f"{json_path}.{tl['name']}.{p.slug()}.log")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
             host.restore()
             fcntl.flock(lock, fcntl.LOCK_UN)
         time.sleep(1)   # a waiting kernel test gets its turn
-    out = analyse(results, others, args.waves)
+    out = analyse(res, others, tl)
     ratios(out)
-    print(table(out, args.waves))
-    with open(args.json, "w") as f:
-        json.dump({"timeline": {"waves": args.waves, "wave_s": WAVE_S,
-                                "idle_from_s": IDLE_FROM_S,
-                                "vms_per_wave": VMS_PER_WAVE,
-                                "vm_mib": VM_MIB, "fill_ms": FILL_MS},
-                   "kernel": os.uname().release, "results": out,
-                   "samples_columns": ["seconds", "merged_pages_of_live_vms",
-                                       "ksmd_cpu_seconds", "pages_sharing"],
-                   "samples": results}, f)
+    print(f"\n## {tl['name']}: {tl['waves']} wave(s) {tl['wave_s']} s apart, "
+          f"{tl['vms']} x {tl['vm_mib']} MiB, fill {tl['fill_ms']} ms\n")
+    print(table(out, tl))
+    tt = target_table(out, tl)
+    if tt:
+        print("\n" + tt)
+    print(flush=True)
+    return {"timeline": tl, "results": out,
+            "targets": {n: [dict(zip(("target", "value", "met"), r))
+                            for r in targets(out, tl, n)]
+                        for n in out if n.startswith("ksm-throttler")},
+            "samples_columns": ["seconds", "merged_pages_of_live_vms",
+                                "ksmd_cpu_seconds", "pages_sharing"],
+            "samples": {n: r[0] for n, r in res.items()},
+            "writes": {n: r[1] for n, r in res.items()}}
+
+
+def pick(names):
+    """Timelines and policies asked for; policies by name or slug."""
+    want = [t for n in names or DEFAULT_SET for t in n.split(",")]
+    if "all" in want:
+        want = list(TIMELINES)
+    bad = [t for t in want if t not in TIMELINES]
+    if bad:
+        raise SystemExit(f"unknown timeline(s): {', '.join(bad)}; "
+                         f"known: {', '.join(TIMELINES)}")
+    return want
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--builddir", default="_build")
+    ap.add_argument("--timeline", action="append", metavar="NAME[,NAME]",
+                    help="timelines to run, or all (default: "
+                    f"{','.join(DEFAULT_SET)}); repeatable")
+    ap.add_argument("--list", action="store_true",
+                    help="print the timelines and their run times, and exit")
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: 2 small VMs, waves 30 s apart")
+    ap.add_argument("--waves", type=int, help="override the timelines' waves")
+    ap.add_argument("--wave-secs", type=int,
+                    help="override the time from one wave to the next")
+    ap.add_argument("--only", help="comma-separated policy names or slugs "
+                    "(oracle, kernel-default, fixed-maximum, kernel-advisor, "
+                    "ksmtuned, ksm-throttler, ksm-throttler-no-events)")
+    ap.add_argument("--json", default="bench.json")
+    args = ap.parse_args()
+    names = pick(args.timeline)
+    tls = [make_timeline(n, args.quick, args.waves, args.wave_secs)
+           for n in names]
+    if args.list:
+        for n in TIMELINES:
+            tl = make_timeline(n, args.quick, args.waves, args.wave_secs)
+            print(f"{n:12} {tl['waves']} x {tl['wave_s']} s, {tl['vms']} x "
+                  f"{tl['vm_mib']} MiB, fill {tl['fill_ms']} ms "
+                  f"{' '.join(tl['args'] + late_args(tl))}: "
+                  f"{run_secs(tl)} s per policy")
+        print(f"{', '.join(names)}: about "
+              f"{sum(map(run_secs, tls)) * 7 / 60:.0f} minutes for all 7 "
+              "policies")
+        return 0
+    if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
+        print("SKIP: needs root and a writable " + KSM)
+        return 77
+    simvm = os.path.join(args.builddir, "tests/bench/simvm")
+    pols = policies(os.path.join(args.builddir, "src/ksm-throttlerd"))
+    if args.only:
+        keep = args.only.split(",")
+        pols = [p for p in pols if p.name in keep or p.slug() in keep]
+    est = sum(run_secs(tl) for tl in tls) * len(pols)
+    print(f"# {', '.join(names)}: {len(pols)} policies, about "
+          f"{est / 60:.0f} minutes", flush=True)
+    lock = open(LOCK, "w")
+    doc = {"kernel": os.uname().release, "quick": args.quick,
+           "timelines": {}}
+    for tl in tls:
+        doc["timelines"][tl["name"]] = run_timeline(tl, pols, simvm,
+                                                    args.json, lock)
+        with open(args.json, "w") as f:
+            json.dump(doc, f)
     print(f"written: {args.json}")
     return 0
 

@@ -6,6 +6,11 @@
  * kernel image: the same contents in every simvm) and pages unique to
  * this guest.  Then it dirties a working set of its unique pages
  * steadily, as a running guest does, until SIGTERM or its lifetime ends.
+ * With -z 0 -s 0 every page is unique, as in an encrypted guest.  With
+ * -l, it writes a late block some seconds after boot (a workload every
+ * guest starts later: the same contents in every simvm).  It prints a
+ * line on stdout when its fill is done and when its late block is
+ * written: the benchmark's oracle waits for them.
  */
 #include "config.h"
 
@@ -27,6 +32,8 @@
 #define TICK_MS		20
 /* Shared contents are the same in every simvm: a fixed seed. */
 #define SHARED_SEED	0x6b736d2d7468726fULL
+/* The late block's: shared too, but unlike anything written at boot. */
+#define LATE_SEED	0x6c6174652d647570ULL
 
 static volatile sig_atomic_t	stop;
 
@@ -39,6 +46,9 @@ struct vm {
 	uint64_t	 seed;
 	size_t		*ws;		/* indices of working-set pages */
 	size_t		 nws;
+	uint8_t		*late;		/* late block, or NULL */
+	size_t		 late_pages;
+	unsigned	 late_s;	/* written this long after boot */
 };
 
 enum kind { ZERO, SHARED, UNIQUE };
@@ -137,18 +147,57 @@ fill(struct vm *vm, unsigned fill_ms)
 }
 
 static void
-dirty(struct vm *vm, unsigned lifetime_s)
+write_late(struct vm *vm, unsigned id)
+{
+	size_t	i;
+
+	for (i = 0; i < vm->late_pages; i++)
+		fill_page(vm->late + i * PAGE, LATE_SEED, i);
+	printf("simvm %u: late %zu MiB\n", id, vm->late_pages * PAGE >> 20);
+	fflush(stdout);
+}
+
+static void
+dirty(struct vm *vm, unsigned lifetime_s, uint64_t boot, unsigned id)
 {
 	uint64_t	start = now_ms(), t, done = 0, due, gen = 1;
+	int		late_due = vm->late != NULL;
 
 	while (!stop && (lifetime_s == 0 || now_ms() - start <
 	    (uint64_t)lifetime_s * 1000)) {
+		if (late_due &&
+		    now_ms() - boot >= (uint64_t)vm->late_s * 1000) {
+			write_late(vm, id);
+			late_due = 0;
+		}
 		t = now_ms() - start;
 		due = t * vm->dirty_rate / 1000;
 		for (; done < due && vm->nws > 0; done++)
 			touch(vm, vm->ws[mix(done ^ vm->seed) % vm->nws], gen++);
 		sleep_until(start + t + TICK_MS);
 	}
+}
+
+/* Guest memory: anonymous, mergeable, whole pages only (no transparent
+ * huge pages, as KSM wants).  NULL on failure, said on stderr. */
+static uint8_t *
+map_mergeable(size_t pages)
+{
+	void	*p;
+
+	p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("simvm: mmap");
+		return NULL;
+	}
+	madvise(p, pages * PAGE, MADV_NOHUGEPAGE);
+	if (madvise(p, pages * PAGE, MADV_MERGEABLE) == -1) {
+		perror("simvm: madvise(MADV_MERGEABLE)");
+		munmap(p, pages * PAGE);
+		return NULL;
+	}
+	return p;
 }
 
 static void
@@ -162,7 +211,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: simvm [-m MiB] [-f fill_ms] [-z zero%%] "
 	    "[-s shared%%] [-w workset_MiB] [-r dirty_pages_per_s] "
-	    "[-i id] [-t lifetime_s]\n");
+	    "[-i id] [-t lifetime_s] [-l late_s -b late_MiB]\n");
 	exit(2);
 }
 
@@ -183,14 +232,16 @@ int
 main(int argc, char *argv[])
 {
 	struct vm	vm;
-	unsigned	mib = 256, fill_ms = 3000, ws_mib = 16, life = 0, id = 0;
+	unsigned	mib = 256, fill_ms = 3000, ws_mib = 16, life = 0;
+	unsigned	id = 0, late_mib = 0;
+	uint64_t	boot = now_ms();
 	int		ch;
 
 	memset(&vm, 0, sizeof(vm));
 	vm.zero_pct = 30;
 	vm.shared_pct = 40;
 	vm.dirty_rate = 256;
-	while ((ch = getopt(argc, argv, "m:f:z:s:w:r:i:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "m:f:z:s:w:r:i:t:l:b:")) != -1) {
 		switch (ch) {
 		case 'm': mib = num(optarg); break;
 		case 'f': fill_ms = num(optarg); break;
@@ -200,6 +251,8 @@ main(int argc, char *argv[])
 		case 'r': vm.dirty_rate = num(optarg); break;
 		case 'i': id = num(optarg); break;
 		case 't': life = num(optarg); break;
+		case 'l': vm.late_s = num(optarg); break;
+		case 'b': late_mib = num(optarg); break;
 		default: usage();
 		}
 	}
@@ -210,17 +263,11 @@ main(int argc, char *argv[])
 	vm.seed = mix(((uint64_t)id << 32) ^ (uint64_t)getpid());
 	if ((vm.ws = calloc(vm.ws_pages + 1, sizeof(*vm.ws))) == NULL)
 		return 1;
-	vm.mem = mmap(NULL, vm.pages * PAGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm.mem == MAP_FAILED) {
-		perror("simvm: mmap");
+	/* The late block is mapped at boot, left untouched until due. */
+	vm.late_pages = (size_t)late_mib * (1024 * 1024 / PAGE);
+	if ((vm.mem = map_mergeable(vm.pages)) == NULL || (late_mib > 0 &&
+	    (vm.late = map_mergeable(vm.late_pages)) == NULL)) {
 		free(vm.ws);
-		return 1;
-	}
-	/* Whole pages only: no transparent huge pages, as KSM wants. */
-	madvise(vm.mem, vm.pages * PAGE, MADV_NOHUGEPAGE);
-	if (madvise(vm.mem, vm.pages * PAGE, MADV_MERGEABLE) == -1) {
-		perror("simvm: madvise(MADV_MERGEABLE)");
 		return 1;
 	}
 	signal(SIGTERM, on_term);
@@ -228,7 +275,9 @@ main(int argc, char *argv[])
 	fill(&vm, fill_ms);
 	printf("simvm %u: filled %u MiB\n", id, mib);
 	fflush(stdout);
-	dirty(&vm, life);
+	dirty(&vm, life, boot, id);
+	if (vm.late != NULL)
+		munmap(vm.late, vm.late_pages * PAGE);
 	munmap(vm.mem, vm.pages * PAGE);
 	free(vm.ws);
 	return 0;
