@@ -25,6 +25,15 @@
  * Accept decimal digits with at most one trailing newline, as sysfs and
  * procfs print them.  Returns 0, -EINVAL for garbage or -ERANGE.
  */
+/* What strto*() left: nothing, or the one newline a sysfs file ends in. */
+static int
+parse_end(const char *end)
+{
+	if (*end == '\n')
+		end++;
+	return *end == '\0' ? 0 : -EINVAL;
+}
+
 int
 parse_u64(const char *s, uint64_t *v)
 {
@@ -37,9 +46,7 @@ parse_u64(const char *s, uint64_t *v)
 	n = strtoull(s, &end, 10);
 	if (errno == ERANGE)
 		return -ERANGE;
-	if (*end == '\n')
-		end++;
-	if (*end != '\0')
+	if (parse_end(end) < 0)
 		return -EINVAL;
 	*v = n;
 	return 0;
@@ -59,9 +66,7 @@ parse_i64(const char *s, int64_t *v)
 	n = strtoll(s, &end, 10);
 	if (errno == ERANGE)
 		return -ERANGE;
-	if (*end == '\n')
-		end++;
-	if (*end != '\0')
+	if (parse_end(end) < 0)
 		return -EINVAL;
 	*v = n;
 	return 0;

@@ -260,9 +260,17 @@ memcg_check_cgroups(const cJSON *v, conf_find_fn *find, char *buf,
 	return 0;
 }
 
-/* Each entry an object with the string key named and memcg settings. */
+/* What an entry's key must be besides a non-empty string. */
+typedef int	keyed_fn(const cJSON *, const cJSON *, const char *, size_t,
+		    const struct why *);
+
+/*
+ * Each entry an object with the string key named, memcg settings, and
+ * a key that keyed(all, entry, key, index, why) accepts.
+ */
 static int
-check_entries(const cJSON *v, const char *key, const struct why *w)
+check_entries(const cJSON *v, const char *key, keyed_fn *keyed,
+    const struct why *w)
 {
 	const cJSON	*e, *m, *k;
 	size_t		 i = 0;
@@ -290,8 +298,20 @@ check_entries(const cJSON *v, const char *key, const struct why *w)
 			if ((r = check_field(i, m, w)) < 0)
 				return r;
 		}
+		if ((r = keyed(v, e, k->valuestring, i, w)) < 0)
+			return r;
 		i++;
 	}
+	return 0;
+}
+
+static int
+override_path(const cJSON *all, const cJSON *e, const char *path, size_t i,
+    const struct why *w)
+{
+	if (check_path(path) < 0)
+		return why(w, "entry %zu: path: expected a cgroup path glob "
+		    "(no \".\" or \"..\" components)", i);
 	return 0;
 }
 
@@ -299,20 +319,18 @@ int
 memcg_check_overrides(const cJSON *v, conf_find_fn *find, char *buf,
     size_t len)
 {
-	const struct why	 wb = { buf, len, find }, *w = &wb;
-	const cJSON	*e, *p;
-	size_t		 i = 0;
-	int		 r;
+	const struct why	wb = { buf, len, find };
 
-	if ((r = check_entries(v, "path", w)) < 0)
-		return r;
-	cJSON_ArrayForEach(e, v) {
-		p = cJSON_GetObjectItemCaseSensitive(e, "path");
-		if (check_path(p->valuestring) < 0)
-			return why(w, "entry %zu: path: expected a cgroup path "
-			    "glob (no \".\" or \"..\" components)", i);
-		i++;
-	}
+	return check_entries(v, "path", override_path, &wb);
+}
+
+static int
+class_name(const cJSON *all, const cJSON *e, const char *name, size_t i,
+    const struct why *w)
+{
+	if (memcg_class_find(all, name) != e)
+		return why(w, "entry %zu: name: \"%.64s\" is already a class",
+		    i, name);
 	return 0;
 }
 
@@ -320,21 +338,9 @@ int
 memcg_check_classes(const cJSON *v, conf_find_fn *find, char *buf,
     size_t len)
 {
-	const struct why	 wb = { buf, len, find }, *w = &wb;
-	const cJSON	*e, *n;
-	size_t		 i = 0;
-	int		 r;
+	const struct why	wb = { buf, len, find };
 
-	if ((r = check_entries(v, "name", w)) < 0)
-		return r;
-	cJSON_ArrayForEach(e, v) {
-		n = cJSON_GetObjectItemCaseSensitive(e, "name");
-		if (memcg_class_find(v, n->valuestring) != e)
-			return why(w, "entry %zu: name: \"%.64s\" is already a "
-			    "class", i, n->valuestring);
-		i++;
-	}
-	return 0;
+	return check_entries(v, "name", class_name, &wb);
 }
 
 /* ---- paths --------------------------------------------------------- */
