@@ -19,9 +19,12 @@
 #  - nspawn mounts /sys and /proc/sys read-only.  The test lends the
 #    container the host's /sys/kernel/mm/ksm, read-write (--bind): the
 #    knobs the daemon turns are the host's real ones, as on a VM host.
-#    Nothing else is lent: the unit's other ReadWritePaths (cgroups,
-#    /proc/sys/vm/compact_memory) are there read-only and this test makes
-#    the daemon write none of them.
+#    Nothing else is lent: the cgroup hierarchies stay read-only as nspawn
+#    mounts them (systemd never makes a read-only mount read-write, so the
+#    unit's ReadWritePaths=/sys/fs/cgroup cannot either), and the test
+#    makes the daemon write no cgroup file.  /proc/sys/vm/compact_memory
+#    is read-only in the container but read-write for the daemon: the
+#    unit binds that one file afresh.
 #  - It shares the host's network namespace: with --private-network
 #    nspawn mounts a sysfs of its own, read-only, over the lent
 #    /sys/kernel/mm/ksm.  So the daemon's metrics endpoint (127.0.0.1:9464)

@@ -49,6 +49,27 @@ ok "systemctl status shows STATUS=: $status"
 
 wait_for 5 grep -qx 1 "$KSMD/run" || fail "the daemon did not start ksmd"
 sd_no_denials
+# What the sandbox left writable, as the daemon's mount namespace says:
+# the lent KSM directory and compact_memory (a bind of its own, made
+# read-write) must be; a cgroup hierarchy must be where the container's
+# is.  systemd never clears a read-only flag it finds on a directory
+# (namespace.c: "we only turn on the MS_RDONLY flag here, we never turn
+# it off"), so under nspawn, which mounts cgroup v1 hierarchies
+# read-only, they stay so; on a host they are read-write.
+pid=$(sd_main_pid)
+mnt() { sd_in findmnt ${2:+-N "$2"} -T "$1" -no OPTIONS | cut -d, -f1; }
+for p in /sys/kernel/mm/ksm /proc/sys/vm/compact_memory; do
+	assert_eq "the daemon's $p" rw "$(mnt $p "$pid")"
+done
+cg=/sys/fs/cgroup
+sd_in test -d $cg/memory && cg=$cg/memory
+for p in $cg /sys/fs/cgroup/unified; do
+	sd_in test -e $p && [ "$(mnt $p)" = rw ] || continue
+	assert_eq "the daemon's $p" rw "$(mnt $p "$pid")"
+done
+for p in / /etc /usr /proc/sys/kernel /sys/kernel/mm; do
+	assert_eq "the daemon's $p" ro "$(mnt $p "$pid")"
+done
 ok "the daemon turns the host's KSM knobs under the unit's sandbox, no permission error"
 
 # ---- active only after READY=1 ----------------------------------------
