@@ -175,9 +175,10 @@ sd_down() {
 	fi
 	wait "$SD_NSPAWN" 2>/dev/null
 	kill -0 "$SD_PID1" 2>/dev/null && kill -KILL "$SD_PID1" 2>/dev/null
-	# nspawn's own directory for mount propagation into the container.
+	# nspawn's own directories (mount propagation, image locks), if empty.
 	rmdir "/run/systemd/nspawn/propagate/$SD_NAME" \
-	    /run/systemd/nspawn/propagate /run/systemd/nspawn 2>/dev/null
+	    /run/systemd/nspawn/propagate /run/systemd/nspawn/locks \
+	    /run/systemd/nspawn 2>/dev/null
 	SD_NSPAWN=
 }
 sd_nspawn_gone() { ! kill -0 "$SD_NSPAWN" 2>/dev/null; }
