@@ -14,7 +14,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
 util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq
 libclang-rt-14-dev libsystemd-dev systemd mandoc bash-completion dpkg-dev
-debhelper libcap2-bin valgrind
+debhelper libcap2-bin valgrind debootstrap systemd-container
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -92,6 +92,8 @@ test)
 	make check-vm || rc=$?
 	# The Debian package built, installed, started and purged.
 	make check-package || rc=$?
+	# The package under a real systemd booted in a container.
+	make check-systemd || rc=$?
 
 	# ---- ASan, UBSan and LeakSanitizer: the whole of make check again,
 	# built with --enable-asan in a tree of its own.  A report from any
