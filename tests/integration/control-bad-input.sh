@@ -91,7 +91,12 @@ for i in 1 2 3 4 5; do
 	    fail "status while another client floods (round $i)"
 done
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$KT_PID/status")
-[ "$rss" -lt 65536 ] || fail "daemon RSS ${rss} kB while flooded"
+# Under valgrind or ASan the RSS is mostly the checker's own: printed.
+case "${KT_CHECKER:-}" in
+valgrind*) echo "# under valgrind: daemon RSS ${rss} kB while flooded" ;;
+*)	kt_sanitized && echo "# ASan build: daemon RSS ${rss} kB while flooded" ||
+	    [ "$rss" -lt 65536 ] || fail "daemon RSS ${rss} kB while flooded" ;;
+esac
 wait $flooder
 wait_for 5 kt_log_has "does not read its replies, closing" || fail "flooder not dropped"
 kt_alive || fail "daemon died under a flood"
