@@ -94,10 +94,12 @@ assert_eq "created minus destroyed after races" $((203 + 1)) $((c - d))
 ok "ancestors removed and re-created in a race: watching again, counts balance"
 
 mkdir -p "$ROOT/other/vm-o1" "$ROOT/other/vm-o2"
+# Counted before the file changes: the daemon watches it, and may apply
+# it before the SIGHUP below.
+before=$(st .inputs.inotify.events.created)
 cat > "$T/conf.json" <<'JSON'
 { "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/other"] } } }
 JSON
-before=$(st .inputs.inotify.events.created)
 kill -HUP "$KT_PID"
 wait_for 5 st_is ".inputs.inotify.dirs | length" 2 || fail "dirs after SIGHUP"
 wait_for 5 st_is ".inputs.inotify.events.created" $((before + 2)) ||
