@@ -355,6 +355,21 @@ show_dirs(const cJSON *in)
 	}
 }
 
+/* An input with a connection (libvirt): where to, and how it goes. */
+static void
+show_connection(const cJSON *in)
+{
+	if (!has(in, "uri"))
+		return;
+	printf("  %-24s %s", str(in, "uri", "?"), str(in, "state", "?"));
+	if (has(in, "last_error"))
+		printf(": %s", str(in, "last_error", ""));
+	else if (has(in, "domains_known"))
+		printf(", %.0f domain%s", num(in, "domains_known"),
+		    plural(num(in, "domains_known")));
+	printf("\n");
+}
+
 static void
 show_inputs(const cJSON *inputs)
 {
@@ -370,8 +385,10 @@ show_inputs(const cJSON *inputs)
 		    num(ev, "created"), num(ev, "destroying"),
 		    num(ev, "destroyed"), num(ev, "kick"));
 	}
-	cJSON_ArrayForEach(in, inputs)
+	cJSON_ArrayForEach(in, inputs) {
 		show_dirs(in);
+		show_connection(in);
+	}
 }
 
 static void
