@@ -21,8 +21,14 @@ stopped otherwise.  Every policy's ksmd CPU per wave is reported as a
 ratio to the oracle's, beside the ratios to the fixed maximum, and each
 timeline's targets are shown met or not for ksm-throttler.
 
+Interference, how much a policy slows guests that write their memory as
+fast as they can: each simvm says how long its fill took, and a wave's
+mean fill time is set against that of KSM off (ksmd stopped the whole
+run), a reference policy that runs where a timeline asks for it
+(fast-fill) or where --only names it.
+
 Timelines (--timeline, --list; doc/benchmark-timelines.md): default,
-churn, slow-boot, scale, unmergeable, late-dup.  --quick shrinks any of
+churn, slow-boot, scale, unmergeable, late-dup, fast-fill.  --quick shrinks any of
 them to a smoke run of a minute or two per policy.  Prints tables, writes
 JSON.
 
@@ -45,7 +51,7 @@ import time
 
 sys.dont_write_bytecode = True   # nothing left in the source tree
 from benchreport import (  # noqa: E402
-    analyse, ratios, table, target_table, targets)
+    KSM_OFF, analyse, ratios, table, target_table, targets)
 
 KSM = "/sys/kernel/mm/ksm/"
 LOCK = "/run/lock/ksm-throttler-tests.lock"
@@ -59,9 +65,10 @@ VM_GAP_S = 0.5
 # The timelines.  waves: how many, wave_s apart; vms of vm_mib each (0:
 # as many as fit in half of MemTotal), filled over fill_ms; idle_from:
 # the idle stretch, from there to the next wave; args: more simvm options;
-# late_s: when each guest writes a late block of late_mib, the same in all.
+# late_s: when each guest writes a late block of late_mib, the same in all;
+# ksm_off: whether the KSM off reference runs, for the interference figures.
 BASE = dict(waves=2, wave_s=200, vms=4, vm_mib=512, fill_ms=3000,
-            idle_from=25, args=[], late_s=None, late_mib=64)
+            idle_from=25, args=[], late_s=None, late_mib=64, ksm_off=False)
 TIMELINES = {
     # VMs come and go every few minutes, idle stretches between.
     "default": {},
@@ -75,8 +82,15 @@ TIMELINES = {
     "unmergeable": dict(waves=1, wave_s=150, args=["-z", "0", "-s", "0"]),
     # 64 MiB the same in every guest, written 30 s after boot, unannounced.
     "late-dup": dict(waves=1, wave_s=200, idle_from=100, late_s=30),
+    # Guests that write 1 GiB as fast as they can, while policies boost:
+    # their fill times against KSM off's.
+    "fast-fill": dict(waves=2, wave_s=60, vm_mib=1024, fill_ms=0,
+                      ksm_off=True),
 }
+# fast-fill is left out: with it, make bench would take about an hour.
 DEFAULT_SET = ["default"]
+# Policies in a run: 7, and KSM off where the timeline asks for it.
+POLICIES = 7
 # --quick: a smoke run, a minute or two per policy and timeline.
 QUICK = dict(vms=2, vm_mib=128, wave_s=30, idle_from=20)
 # Above this many cores kept busy by others, a policy's run is flagged.
@@ -229,6 +243,16 @@ class Fixed(Policy):
         knob_write("pages_to_scan", self.pages)
         knob_write("sleep_millisecs", self.sleep_ms)
         knob_write("run", 1)
+
+
+class KsmOff(Policy):
+    """The interference baseline: ksmd stopped the whole run.  Runs only
+    in timelines that ask for it, unless --only names it."""
+    name = KSM_OFF
+    everywhere = False
+
+    def start(self, tmp):
+        knob_write("run", 0)
 
 
 class Advisor(Policy):
@@ -421,13 +445,19 @@ def spawn(simvm, tl, vmid):
 
 
 def written(p):
-    """What a simvm says it has written since last asked: filled, late."""
+    """What a simvm says it has written since last asked, as (filled or
+    late, its fill's seconds or None): "simvm N: filled M MiB in S s"."""
     try:
         p.buf += os.read(p.stdout.fileno(), 4096) or b""
     except BlockingIOError:
         pass
     *lines, p.buf = p.buf.split(b"\n")
-    return [w.decode() for line in lines for w in line.split()[2:3]]
+    out = []
+    for w in (line.decode().split() for line in lines):
+        if len(w) >= 3:
+            secs = float(w[6]) if w[2] == "filled" and len(w) >= 8 else None
+            out.append((w[2], secs))
+    return out
 
 
 def reap(p):
@@ -438,9 +468,10 @@ def reap(p):
 
 def run_policy(host, pol, simvm, tl, tmp):
     """Samples (seconds, merged pages, ksmd CPU s, pages_sharing), the
-    guests' writes (seconds, vmid, filled or late) and the others' load."""
+    guests' writes (seconds, vmid, filled or late), their fills (seconds,
+    vmid, the fill's seconds by simvm's clock) and the others' load."""
     acts, waves, end = timeline(tl)
-    vms, samples, writes = {}, [], []
+    vms, samples, writes, fills = {}, [], [], []
     os.makedirs(os.path.join(tmp, "run"), exist_ok=True)
     if isinstance(pol, Oracle):
         pol.merged = lambda: merged_pages(vms)
@@ -463,8 +494,10 @@ def run_policy(host, pol, simvm, tl, tmp):
                     pol.vm_destroyed(vmid)
                 i += 1
             for vmid, p in list(vms.items()):
-                for what in written(p):
+                for what, secs in written(p):
                     writes.append((round(now, 2), vmid, what))
+                    if secs is not None:
+                        fills.append((round(now, 2), vmid, secs))
                     pol.vm_written(vmid, what)
             samples.append((now, merged_pages(vms), host.cpu() - c0,
                             int(knob_read("pages_sharing"))))
@@ -479,11 +512,11 @@ def run_policy(host, pol, simvm, tl, tmp):
     host.restore()
     knob_write("run", 0)
     time.sleep(2)
-    return samples, writes, others
+    return samples, writes, fills, others
 
 
 def policies(daemon):
-    pols = [Oracle(), Fixed("kernel default", 100, 20),
+    pols = [KsmOff(), Oracle(), Fixed("kernel default", 100, 20),
             Fixed("fixed maximum", 20000, 0)]
     if os.path.exists(KSM + "advisor_mode"):
         pols.append(Advisor())
@@ -497,14 +530,15 @@ def policies(daemon):
 def run_timeline(tl, pols, simvm, json_path, lock):
     """Every policy through one timeline, the lock held for each."""
     res, others = {}, {}
-    for p in pols:
+    for p in runs_in(pols, tl):
         fcntl.flock(lock, fcntl.LOCK_EX)
         host = Host()
         tmp = tempfile.mkdtemp(prefix="kt-bench.")
         print(f"# {tl['name']}: {p.name} ...", flush=True)
         try:
-            smp, writes, others[p.name] = run_policy(host, p, simvm, tl, tmp)
-            res[p.name] = (smp, writes)
+            smp, writes, fills, others[p.name] = run_policy(
+                host, p, simvm, tl, tmp)
+            res[p.name] = (smp, writes, fills)
             if others[p.name] > BUSY_CORES:
                 print(f"# {p.name}: the rest of the machine kept "
                       f"{others[p.name]:.2f} cores busy: compare ratios "
@@ -533,7 +567,19 @@ def run_timeline(tl, pols, simvm, json_path, lock):
             "samples_columns": ["seconds", "merged_pages_of_live_vms",
                                 "ksmd_cpu_seconds", "pages_sharing"],
             "samples": {n: r[0] for n, r in res.items()},
-            "writes": {n: r[1] for n, r in res.items()}}
+            "writes": {n: r[1] for n, r in res.items()},
+            "fills_columns": ["seconds", "vmid", "fill_seconds"],
+            "fills": {n: r[2] for n, r in res.items()}}
+
+
+def runs_in(pols, tl):
+    """The policies that run in a timeline: KSM off only where it asks."""
+    return [p for p in pols if not isinstance(p, KsmOff) or
+            tl["ksm_off"] or p.everywhere]
+
+
+def policy_count(tl):
+    return POLICIES + tl["ksm_off"]
 
 
 def pick(names):
@@ -562,8 +608,10 @@ def main():
     ap.add_argument("--wave-secs", type=int,
                     help="override the time from one wave to the next")
     ap.add_argument("--only", help="comma-separated policy names or slugs "
-                    "(oracle, kernel-default, fixed-maximum, kernel-advisor, "
-                    "ksmtuned, ksm-throttler, ksm-throttler-no-events)")
+                    "(ksm-off, oracle, kernel-default, fixed-maximum, "
+                    "kernel-advisor, ksmtuned, ksm-throttler, "
+                    "ksm-throttler-no-events); ksm-off runs where a "
+                    "timeline asks for it, or where named here")
     ap.add_argument("--json", default="bench.json")
     args = ap.parse_args()
     names = pick(args.timeline)
@@ -575,10 +623,11 @@ def main():
             print(f"{n:12} {tl['waves']} x {tl['wave_s']} s, {tl['vms']} x "
                   f"{tl['vm_mib']} MiB, fill {tl['fill_ms']} ms "
                   f"{' '.join(tl['args'] + late_args(tl))}: "
-                  f"{run_secs(tl)} s per policy")
+                  f"{run_secs(tl)} s per policy, {policy_count(tl)} "
+                  "policies")
         print(f"{', '.join(names)}: about "
-              f"{sum(map(run_secs, tls)) * 7 / 60:.0f} minutes for all 7 "
-              "policies")
+              f"{sum(run_secs(t) * policy_count(t) for t in tls) / 60:.0f} "
+              "minutes for every policy")
         return 0
     if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
         print("SKIP: needs root and a writable " + KSM)
@@ -588,7 +637,9 @@ def main():
     if args.only:
         keep = args.only.split(",")
         pols = [p for p in pols if p.name in keep or p.slug() in keep]
-    est = sum(run_secs(tl) for tl in tls) * len(pols)
+        for p in pols:
+            p.everywhere = isinstance(p, KsmOff)
+    est = sum(run_secs(tl) * len(runs_in(pols, tl)) for tl in tls)
     print(f"# {', '.join(names)}: {len(pols)} policies, about "
           f"{est / 60:.0f} minutes", flush=True)
     lock = open(LOCK, "w")
