@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # The benchmark end to end in about two minutes: the default timeline
 # shrunk (--quick) for the oracle and ksm-throttler, then the JSON checked
-# (both rows, the oracle's CPU its own floor, the targets judged) and the
-# host's KSM knobs checked to be what they were.  Root; exit 77 without.
+# (both rows, the oracle's CPU its own floor, each guest's fill time,
+# the targets judged) and the host's KSM knobs checked to be what they
+# were.  Root; exit 77 without.
 # Usage: smoke.sh BUILDDIR [more ksm-bench.py options]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,6 +49,8 @@ assert r["oracle"]["vs_oracle"]["cpu_per_wave"] == [1.0, 1.0], r["oracle"]
 assert all(w["plateau_pages"] > 0 for w in r["oracle"]["waves"]), r["oracle"]
 assert all(w["latency_s"] is not None for w in r["oracle"]["waves"])
 assert [x[2] for x in d["writes"]["oracle"]].count("filled") == 4
+assert len(d["fills"]["oracle"]) == 4, d["fills"]
+assert all(w["fill_s"] > 0 for w in r["oracle"]["waves"]), r["oracle"]
 assert d["targets"]["ksm-throttler"], d["targets"]
 print("PASS: bench smoke")
 PY
