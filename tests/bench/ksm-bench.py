@@ -28,9 +28,9 @@ run), a reference policy that runs where a timeline asks for it
 (fast-fill) or where --only names it.
 
 Timelines (--timeline, --list; doc/benchmark-timelines.md): default,
-churn, slow-boot, scale, unmergeable, late-dup, fast-fill.  --quick shrinks any of
-them to a smoke run of a minute or two per policy.  Prints tables, writes
-JSON.
+churn, slow-boot, scale, unmergeable, late-dup, fast-fill.  --quick
+shrinks any of them to a smoke run of a minute or two per policy.
+Prints tables, writes JSON.
 
 Needs root and a writable /sys/kernel/mm/ksm.  Holds the test lock while
 each policy runs (kernel tests waiting for it run between two policies)
@@ -87,7 +87,7 @@ TIMELINES = {
     "fast-fill": dict(waves=2, wave_s=60, vm_mib=1024, fill_ms=0,
                       ksm_off=True),
 }
-# fast-fill is left out: with it, make bench would take about an hour.
+# fast-fill is left out: with it, make bench would take over an hour.
 DEFAULT_SET = ["default"]
 # Policies in a run: 7, and KSM off where the timeline asks for it.
 POLICIES = 7
@@ -638,7 +638,8 @@ def main():
         keep = args.only.split(",")
         pols = [p for p in pols if p.name in keep or p.slug() in keep]
         for p in pols:
-            p.everywhere = isinstance(p, KsmOff)
+            if isinstance(p, KsmOff):
+                p.everywhere = True
     est = sum(run_secs(tl) * len(runs_in(pols, tl)) for tl in tls)
     print(f"# {', '.join(names)}: {len(pols)} policies, about "
           f"{est / 60:.0f} minutes", flush=True)
