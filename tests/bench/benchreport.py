@@ -151,7 +151,7 @@ def targets(out, tl, name):
     cpu = vo.get("cpu_per_wave")
     rows.append((("unmergeable " if not mergeable else "") +
                  "ksmd CPU per wave <= 1.3x the oracle's",
-                 ", ".join(fmt(v) for v in cpu or []), met(cpu, 1.3)))
+                 ", ".join(fmt(v) for v in cpu or []) or "-", met(cpu, 1.3)))
     rivals = [r for r in ("ksmtuned", "fixed maximum") if r in out]
     rows.append(("total ksmd CPU below " + (" and ".join(rivals) or
                  "ksmtuned, fixed maximum"),
