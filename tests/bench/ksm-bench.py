@@ -614,6 +614,9 @@ def main():
                     "timeline asks for it, or where named here")
     ap.add_argument("--json", default="bench.json")
     args = ap.parse_args()
+    # SIGTERM unwinds as an exception would: the guests and the daemon
+    # are stopped and the host's knobs put back on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     names = pick(args.timeline)
     tls = [make_timeline(n, args.quick, args.waves, args.wave_secs)
            for n in names]
