@@ -202,6 +202,7 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 	if (t->walk.truncated)
 		log_debug("mergeable: stopped after %u processes", t->walk.seen);
 	walk_done(&t->ws, now, mi != NULL, mi != NULL ? mi->anon_kb : 0);
+	in->walk = &t->walk;
 out:
 	in->have_mergeable = t->ws.have;
 	in->mergeable_pages = t->walk.pages;

@@ -12,6 +12,10 @@
  *    as pages_scanned per full scan, and as the resident mergeable
  *    memory) takes boost_pass_ms, within the CPU it may use (the knobs
  *    for a rate are sized in ksm-sizing.c);
+ *  - while mergeable memory still arrives, paces ksmd to it instead,
+ *    since passes over memory being written are mostly wasted, sprints
+ *    once it stopped or a guest finished writing, and gives up at once
+ *    if the paced passes merged nothing;
  *  - keeps boosting while a pass shows merging or the set growing;
  *  - settles after settle_scans passes without growth, and then trickles
  *    at no more than the kernel's default rate;
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ksm-arrival.h"
 #include "ksm-policy.h"
 #include "ksm-sizing.h"
 #include "util.h"
@@ -49,6 +54,12 @@
 #define EVENT_GRACE_MS		3000
 /* New memory was seen arriving: two looks at it before calling it done. */
 #define DETECT_GRACE_MS		(2 * PROBE_BOOST_MS)
+/*
+ * This many full scans while memory arrived and none merged anything:
+ * every page was seen twice and found unique (encrypted guests), so
+ * there is nothing to sprint for.
+ */
+#define FUTILE_SCANS		3
 /* Boosting and ksmd scanned nothing this long: nothing to merge. */
 #define QUIET_MS		5000
 /* Sample twice a pass while boosting, within these bounds. */
@@ -116,6 +127,15 @@ struct policy {
 	uint64_t		 idle_base;	/* mergeable memory at idle */
 	int64_t			 idle_peak;	/* pages_sharing's high while idle */
 	int			 rebase;	/* take idle_base from a fresh walk */
+
+	struct arrival		 arr;		/* of mergeable memory */
+	int			 pacing;	/* boosting at the arrival's pace */
+	int			 paced;		/* a VM event began the boost */
+	uint64_t		 pace_until;	/* its guest may not yet have
+						   touched its memory */
+	uint64_t		 stops_seen;	/* arr.stops at the event */
+	int64_t			 boost_scans;	/* full_scans when it began */
+	int64_t			 boost_sharing;	/* pages_sharing then */
 
 	struct policy_knobs	 knobs;
 	double			 target_frac;
@@ -187,6 +207,8 @@ enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
 		p->boost_floor = 0;
 		p->calm = 0;
 	}
+	if (s != POLICY_BOOSTING && s != POLICY_SETTLING)
+		p->pacing = p->paced = 0;
 }
 
 struct policy *
@@ -329,6 +351,8 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 		if (p->mergeable < p->idle_base)
 			p->idle_base = p->mergeable;
 	}
+	if (in->walk != NULL)
+		arrival_observe(&p->arr, in->walk, in->now_ms);
 	if (s == NULL)
 		return;
 	p->has_advisor = KSM_HAVE(s, KSM_ADVISOR_MODE);
@@ -385,6 +409,11 @@ static void
 boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
     uint64_t announced)
 {
+	if ((p->state != POLICY_BOOSTING && p->state != POLICY_SETTLING) &&
+	    p->have_prev) {
+		p->boost_scans = p->prev.v[KSM_FULL_SCANS];
+		p->boost_sharing = p->prev.v[KSM_PAGES_SHARING];
+	}
 	enter(p, now, POLICY_BOOSTING, "%s", why);
 	p->calm = 0;
 	p->stale_pass = 1;
@@ -408,6 +437,9 @@ decide_events(struct policy *p, const struct policy_input *in)
 		snprintf(why, sizeof(why), "%u VM%s created", in->created,
 		    in->created > 1 ? "s" : "");
 		boost(p, in->now_ms, EVENT_GRACE_MS, why, in->announced_pages);
+		p->paced = 1;
+		p->pace_until = in->now_ms + EVENT_GRACE_MS;
+		p->stops_seen = p->arr.stops;
 	} else if (in->kicks > 0)
 		boost(p, in->now_ms, EVENT_GRACE_MS, "kick", 0);
 }
@@ -459,12 +491,71 @@ decide_idle(struct policy *p, const struct policy_input *in,
 		p->idle_peak = sharing;
 }
 
+/*
+ * A VM announced by an event is still arriving: right after the event,
+ * or the set grew lately.  Memory found with no event is merged at once:
+ * duplicates written late, in a block, are what that usually is.
+ */
+static int
+arriving(const struct policy *p, uint64_t now)
+{
+	return now < p->pace_until || arrival_recent(&p->arr, now);
+}
+
+/* Full scans since the boost began, none of which merged anything. */
+static int64_t
+futile_scans(const struct policy *p)
+{
+	uint64_t	thr = max64(GROW_MIN_PAGES, set_pages(p) >> GROW_SHIFT);
+
+	if (!p->have_prev || p->prev.v[KSM_PAGES_SHARING] >=
+	    p->boost_sharing + (int64_t)thr)
+		return 0;
+	return p->prev.v[KSM_FULL_SCANS] - p->boost_scans;
+}
+
+/*
+ * Pace ksmd to memory as it arrives, until nothing arrives any more or
+ * the first guest stopped writing its memory: the others of its wave
+ * follow soon, and its pages, looked at once while paced, merge on the
+ * next look.  Then sprint, unless the paced scans merged nothing at all.
+ */
+static void
+decide_pace(struct policy *p, uint64_t now)
+{
+	int	was = p->pacing, stopped;
+	int64_t	futile;
+
+	if (!p->paced)
+		return;
+	stopped = p->arr.stops != p->stops_seen;
+	if (stopped || !arriving(p, now))
+		p->paced = 0;
+	/* Without walks of /proc nothing is known of it: no pace. */
+	p->pacing = p->paced && p->arr.have;
+	if (!was || p->pacing)
+		return;
+	if ((futile = futile_scans(p)) >= FUTILE_SCANS)
+		enter(p, now, POLICY_IDLE, "%lld full scans while memory "
+		    "arrived merged nothing", (long long)futile);
+	else {
+		p->stale_pass = 1;
+		p->calm = 0;
+		enter(p, now, POLICY_BOOSTING, "%s: scanning at full speed",
+		    stopped ? "a guest stopped writing its memory" :
+		    "mergeable memory stopped growing");
+	}
+}
+
 static void
 decide_fast(struct policy *p, const struct policy_input *in,
     const struct obs *o)
 {
 	uint64_t	now = in->now_ms;
 
+	decide_pace(p, now);
+	if (p->state == POLICY_IDLE)
+		return;
 	if (o->boundary && o->growing) {
 		p->calm = 0;
 		p->stale_pass = 0;
@@ -486,7 +577,7 @@ decide_fast(struct policy *p, const struct policy_input *in,
 			    "full scan%s", (unsigned long long)p->calm,
 			    p->calm > 1 ? "s" : "");
 	}
-	if (now < p->grace_until)
+	if (now < p->grace_until || p->pacing)
 		return;
 	if (p->calm >= p->par.settle_scans)
 		enter(p, now, POLICY_IDLE, "merging settled over %llu full "
@@ -543,11 +634,14 @@ static void
 actuate_fast(struct policy *p, struct policy_knobs *k)
 {
 	struct sizing	sz;
-
 	sizing_from(p, &sz);
-	sz.set_pages = max64(sz.set_pages, p->boost_floor);
 	sz.pass_ms = p->par.boost_pass_ms;
 	sz.allowed_frac = allowed_frac(p);
+	if (p->pacing) {
+		p->target_frac = size_pace(&sz, arrival_pace(&p->arr), k);
+		return;
+	}
+	sz.set_pages = max64(sz.set_pages, p->boost_floor);
 	p->target_frac = size_boost(&sz, k);
 }
 
@@ -573,7 +667,7 @@ next_sample_ms(const struct policy *p)
 		pass_ms = (double)max64(set_pages(p), 1) /
 		    (p->speed * (p->target_frac > 0 ? p->target_frac : 0.01));
 		return (uint64_t)clampd(pass_ms / 2, BOOST_SAMPLE_MIN_MS,
-		    BOOST_SAMPLE_MAX_MS);
+		    p->pacing ? PACE_PROBE_MS : BOOST_SAMPLE_MAX_MS);
 	case POLICY_GATED:
 		return GATE_SAMPLE_MS;
 	default:
@@ -616,7 +710,8 @@ actuate(struct policy *p, uint64_t now, struct policy_out *out)
 	p->fast = fast;
 	out->next_ms = now + next_sample_ms(p);
 	if (fast)
-		out->probe_ms = PROBE_BOOST_MS;
+		/* Paced: a fresh walk at each step tells when it stops. */
+		out->probe_ms = p->paced ? 0 : PROBE_BOOST_MS;
 	else if (p->state == POLICY_IDLE && p->rebase)
 		out->probe_ms = 0;		/* walk now, whatever changed */
 	else if (p->state == POLICY_IDLE && p->par.detect_ms > 0)
@@ -743,6 +838,9 @@ policy_json(const struct policy *p, uint64_t now, cJSON *o)
 	cJSON_AddNumberToObject(o, "scan_pages_per_cpu_second",
 	    p->speed * 1000.0);
 	cJSON_AddNumberToObject(o, "calm_scans", (double)p->calm);
+	cJSON_AddBoolToObject(o, "pacing", p->pacing);
+	cJSON_AddNumberToObject(o, "arriving_pages_per_second",
+	    p->arr.rate * 1000.0);
 	b = cJSON_AddObjectToObject(o, "budget");
 	cJSON_AddNumberToObject(b, "boost_cpu_percent",
 	    (double)p->par.boost_cpu_pct);

@@ -4,7 +4,8 @@
  * long a nap between batches (or what bounds for the kernel's advisor)
  * make ksmd cover a set of pages in a given time, within the share of a
  * core it may use.  The policy (ksm-policy.c) decides the state and calls
- * these for its knobs.
+ * these for its knobs, and for the pace of memory as it arrives
+ * (ksm-arrival.c).
  */
 #ifndef KT_KSM_SIZING_H
 #define KT_KSM_SIZING_H
@@ -26,6 +27,7 @@ struct sizing {
 
 double	size_boost(const struct sizing *, struct policy_knobs *);
 double	size_trickle(const struct sizing *, struct policy_knobs *);
+double	size_pace(const struct sizing *, double, struct policy_knobs *);
 
 static inline double
 clampd(double v, double lo, double hi)

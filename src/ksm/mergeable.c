@@ -104,10 +104,14 @@ mergeable_scan(struct mergeable *m)
 		if ((r = scan_pid(de->d_name, &pages)) < 0)
 			continue;
 		lines++;
-		if (r == 1) {
-			m->procs++;
-			m->pages += pages;
+		if (r != 1)
+			continue;
+		if (m->listed < MERGEABLE_LISTED) {
+			m->proc[m->listed].pid = (int)pid;
+			m->proc[m->listed++].pages = pages;
 		}
+		m->procs++;
+		m->pages += pages;
 	}
 	closedir(d);
 	return lines > 0 ? 0 : -ENOTSUP;

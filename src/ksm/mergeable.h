@@ -12,11 +12,21 @@
 
 #include "meminfo.h"
 
+/* The first this many mergeable processes are listed one by one. */
+#define MERGEABLE_LISTED	128
+
+struct mergeable_proc {
+	int		pid;
+	uint64_t	pages;
+};
+
 struct mergeable {
 	uint64_t	pages;		/* resident anonymous, mergeable processes */
 	unsigned	procs;		/* processes with mergeable areas */
 	unsigned	seen;		/* processes looked at */
 	int		truncated;	/* stopped at MERGEABLE_MAX_PROCS */
+	struct mergeable_proc proc[MERGEABLE_LISTED];
+	unsigned	listed;
 };
 
 /* A walk looks at no more processes than this: bounded cost. */

@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "ksm-arrival.h"
 #include "ksm-policy.h"
+#include "mergeable.h"
 #include "ksm-sizing.h"
 
 struct sim {
@@ -77,6 +79,22 @@ at(struct sim *sm, uint64_t t, int64_t scans, int64_t scanned,
 	memset(&sm->in, 0, sizeof(sm->in));
 }
 
+/* A walk of /proc for the next step: one guest of so many pages. */
+static void
+walked(struct sim *sm, uint64_t pages)
+{
+	static struct mergeable	m;
+
+	memset(&m, 0, sizeof(m));
+	m.pages = pages;
+	m.proc[0].pid = 100;
+	m.proc[0].pages = pages;
+	m.listed = 1;
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = pages;
+	sm->in.walk = &m;
+}
+
 static const char *
 state(const struct sim *sm)
 {
@@ -98,6 +116,7 @@ test_event_boosts_at_once(void **unused)
 
 	defaults(&par);
 	sm = sim_new(&par);
+	walked(sm, 0);
 	at(sm, 0, 10, 1000, 0, 0);
 	assert_string_equal(state(sm), "idle");
 	sm->in.created = 1;
@@ -105,12 +124,12 @@ test_event_boosts_at_once(void **unused)
 	assert_string_equal(state(sm), "boosting");
 	assert_string_equal(policy_reason(sm->p), "1 VM created");
 	assert_int_equal(sm->out.knobs.run, 1);
-	/* Sized for a VM of at least 256 MiB: most of a core. */
+	/* Its guest has touched no memory yet: the kernel's default pace. */
 	assert_int_equal(sm->out.knobs.sleep_ms, 20);
-	assert_true(sm->out.knobs.pages_to_scan >= 20000);
-	/* 2 GiB of mergeable memory to scan in 200 ms: flat out. */
-	sm->in.have_mergeable = 1;
-	sm->in.mergeable_pages = 524288;
+	assert_true(knob_rate(&sm->out.knobs) <= 10000);
+	assert_true(sm->out.next_ms - sm->now <= 500);
+	/* 2 GiB of mergeable memory arriving in 250 ms: flat out. */
+	walked(sm, 524288);
 	at(sm, 250, 10, 1000, 0, 0);
 	assert_int_equal(sm->out.knobs.sleep_ms, 0);
 	assert_true(sm->out.next_ms - sm->now <= 1000);
@@ -397,6 +416,273 @@ test_sharing_wobble_stays_idle(void **unused)
 	sim_free(sm);
 }
 
+#define TOY_GUESTS	4
+
+/*
+ * A toy ksmd for the pacing tests: it scans at the rate of the knobs
+ * last decided, at 400 pages per CPU ms, over a set that guests fill;
+ * a pass merges what its share of a page's two looks allows: half of
+ * the set as it was when the pass before began.
+ */
+struct toy {
+	struct sim	*sm;
+	uint64_t	 t;
+	double		 scanned, pass_left, cpu;
+	int64_t		 scans, sharing, merge_next, merge_share;
+	uint64_t	 set, walk_t;
+	uint64_t	 guest[TOY_GUESTS];	/* each one's pages */
+	struct mergeable walk;
+};
+
+static double
+toy_rate(const struct policy_knobs *k)
+{
+	if (k->run != 1)
+		return 0;
+	if (k->sleep_ms == 0)
+		return 400.0;		/* flat out: a core */
+	return (double)k->pages_to_scan / ((double)k->pages_to_scan / 400.0 +
+	    (double)k->sleep_ms);
+}
+
+/* Run ksmd for dt ms with the first guest grown by grow pages; step. */
+static void
+toy_step(struct toy *y, uint64_t dt, uint64_t grow)
+{
+	double		pages = toy_rate(&y->sm->out.knobs) * (double)dt;
+	unsigned	i;
+
+	y->guest[0] += grow;
+	for (y->set = 0, i = 0; i < TOY_GUESTS; i++)
+		y->set += y->guest[i];
+	y->t += dt;
+	y->scanned += pages;
+	y->cpu += pages / 400.0;
+	y->pass_left -= pages;
+	while (y->pass_left <= 0 && y->set > 0) {
+		y->scans++;
+		y->sharing += y->merge_next;
+		y->merge_next = 0;
+		if ((int64_t)y->set * y->merge_share / 100 > y->sharing)
+			y->merge_next = (int64_t)y->set * y->merge_share /
+			    100 - y->sharing;
+		y->pass_left += (double)y->set;
+	}
+	/* The engine walks /proc when asked, at most every 500 ms else. */
+	if (y->sm->out.probe_ms == 0 || y->t >= y->walk_t + 500) {
+		y->walk.pages = y->set;
+		for (y->walk.listed = 0, i = 0; i < TOY_GUESTS; i++) {
+			if (y->guest[i] == 0)
+				continue;
+			y->walk.proc[y->walk.listed].pid = 100 + (int)i;
+			y->walk.proc[y->walk.listed++].pages = y->guest[i];
+		}
+		y->walk_t = y->t;
+		y->sm->in.walk = &y->walk;
+	}
+	y->sm->in.have_mergeable = 1;
+	y->sm->in.mergeable_pages = y->walk.pages;
+	at(y->sm, y->t, y->scans, (int64_t)y->scanned, y->sharing,
+	    (uint64_t)y->cpu);
+}
+
+/* A policy with the default parameters over a toy ksmd. */
+static struct sim *
+toy_new(struct toy *y, int merge_share)
+{
+	struct policy_params	 par;
+
+	defaults(&par);
+	memset(y, 0, sizeof(*y));
+	y->sm = sim_new(&par);
+	y->merge_share = merge_share;
+	y->scans = 1;
+	y->pass_left = 1;
+	y->sm->in.have_mergeable = 1;
+	at(y->sm, 0, 1, 0, 0, 0);
+	return y->sm;
+}
+
+/* Until the policy idles or limit ms pass; the CPU ms ksmd used. */
+static double
+toy_settle(struct toy *y, uint64_t limit)
+{
+	double	cpu = y->cpu;
+
+	while (policy_state(y->sm->p) != POLICY_IDLE && y->t < limit)
+		toy_step(y, 250, 0);
+	return y->cpu - cpu;
+}
+
+/* Guests filling 1 GiB over 20 s: ksmd keeps pace, then sprints. */
+static void
+test_slow_arrival_paced(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+	double			 rate;
+
+	sm = toy_new(&y, 60);
+	sm->in.created = 2;
+	toy_step(&y, 1, 0);
+	while (y.t < 20000) {
+		toy_step(&y, 250, 3200);	/* 12.8 k pages a second */
+		assert_string_equal(state(sm), "boosting");
+		if (y.t < 2000)
+			continue;
+		/* Twice the arrival: a fraction of a core. */
+		rate = toy_rate(&sm->out.knobs) * 1000.0;
+		assert_true(rate >= 12800 * 1.5 && rate <= 12800 * 3);
+		assert_true(sm->out.next_ms - sm->now <= 250);
+	}
+	/* Merging kept up: a pass takes half the time since boot. */
+	assert_true(y.sharing >= (int64_t)y.set * 60 / 100 / 4);
+	/* Growth stopped: flat out within a second and a half. */
+	while (sm->out.knobs.sleep_ms != 0 && y.t < 21500)
+		toy_step(&y, 250, 0);
+	assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	assert_string_equal(policy_reason(sm->p), "a guest stopped writing "
+	    "its memory: scanning at full speed");
+	/* Then the last pages merge and it settles in a few passes. */
+	toy_settle(&y, 30000);
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(y.sharing, (int64_t)y.set * 60 / 100);
+	/*
+	 * ksmd spent what about six passes over the whole set cost: three
+	 * while it arrived, the sprint, two to see it settled.
+	 */
+	assert_true(y.cpu <= 6.5 * (double)y.set / 400.0);
+	sim_free(sm);
+}
+
+/* Run the toy dt ms while the second guest writes grow pages. */
+static void
+toy_second(struct toy *y, uint64_t dt, uint64_t grow)
+{
+	y->guest[1] += grow;
+	toy_step(y, dt, 0);
+}
+
+/*
+ * Two guests, the first done writing while the second still writes: the
+ * wave is merged at full speed from then on, not paced any more.
+ */
+static void
+test_stopped_guest_sprints(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+
+	sm = toy_new(&y, 60);
+	sm->in.created = 2;
+	toy_step(&y, 1, 0);
+	while (y.t < 6000) {
+		y.guest[1] += 1600;
+		toy_step(&y, 250, 1600);
+		if (y.t >= 2000)
+			assert_int_equal(sm->out.knobs.sleep_ms, 20);
+	}
+	/* The first stopped: flat out within half a second... */
+	while (sm->out.knobs.sleep_ms != 0 && y.t < 6500)
+		toy_second(&y, 250, 1600);
+	assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	assert_string_equal(policy_reason(sm->p), "a guest stopped writing "
+	    "its memory: scanning at full speed");
+	/* ... and so while the second still writes. */
+	while (y.t < 9000) {
+		toy_second(&y, 250, 1600);
+		assert_string_equal(state(sm), "boosting");
+		assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	}
+	/* The second stopped too: merged, settled. */
+	toy_settle(&y, 30000);
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(y.sharing, (int64_t)y.set * 60 / 100);
+	sim_free(sm);
+}
+
+/* A VM announced but slow to touch its memory: no sprint over nothing. */
+static void
+test_event_waits_for_memory(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+	uint64_t		 t;
+
+	sm = toy_new(&y, 60);
+	toy_step(&y, 1000, 500000);		/* 2 GiB of older guests */
+	toy_settle(&y, 60000);
+	assert_string_equal(state(sm), "idle");
+	sm->in.created = 1;
+	toy_step(&y, 1, 0);
+	for (t = y.t; y.t < t + 2750; ) {
+		toy_step(&y, 250, 0);
+		assert_string_equal(state(sm), "boosting");
+		assert_true(toy_rate(&sm->out.knobs) * 1000.0 <= 10000);
+	}
+	sim_free(sm);
+}
+
+/* Guests whose every page is unique: the boost gives up as they finish. */
+static void
+test_nothing_mergeable(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+	double			 cpu;
+
+	sm = toy_new(&y, 0);
+	sm->in.created = 4;
+	toy_step(&y, 1, 0);
+	while (y.t < 4500) {
+		toy_step(&y, 250, 29000);	/* 2 GiB in 4.5 s */
+		assert_string_equal(state(sm), "boosting");
+		assert_int_equal(sm->out.knobs.sleep_ms, 20);
+	}
+	cpu = toy_settle(&y, 7000);
+	assert_string_equal(state(sm), "idle");
+	assert_true(strstr(policy_reason(sm->p), "merged nothing") != NULL);
+	/* No sprint: what it cost was the paced passes, a few of them. */
+	assert_true(cpu < (double)y.set / 400.0);
+	assert_true(y.cpu <= 4 * (double)y.set / 400.0);
+	sim_free(sm);
+}
+
+/* Duplicates written late, unannounced: found, merged, settled. */
+static void
+test_late_duplicates(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+	uint64_t		 t;
+	int64_t			 before;
+
+	sm = toy_new(&y, 60);
+	toy_step(&y, 1000, 500000);
+	toy_settle(&y, 60000);
+	for (t = y.t + 30000; y.t < t; )
+		toy_step(&y, 1000, 0);
+	assert_string_equal(state(sm), "idle");
+	before = y.sharing;
+	/* Four guests write 96 MiB each over a second and a half. */
+	toy_step(&y, 500, 32768);
+	toy_step(&y, 500, 32768);
+	assert_string_equal(state(sm), "boosting");
+	assert_string_equal(policy_reason(sm->p),
+	    "128 MiB of new mergeable memory with no event");
+	/* Written in a block, unannounced: merged flat out, not paced. */
+	assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	for (t = y.t; y.t < t + 500; ) {
+		toy_step(&y, 250, 16384);
+		assert_int_equal(sm->out.knobs.sleep_ms, 0);
+	}
+	toy_settle(&y, t + 30000);
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(y.sharing, (int64_t)y.set * 60 / 100);
+	assert_true(y.sharing - before >= 98304 * 60 / 100);
+	sim_free(sm);
+}
+
 static void
 test_nothing_to_scan(void **unused)
 {
@@ -555,6 +841,86 @@ test_sizing_boost(void **unused)
 	assert_int_equal(k.adv_max_pages, 4 * k.adv_min_pages);
 }
 
+/* A pace is a page rate, whatever ksmd's speed is thought to be. */
+/* Walks of two processes at t ms: a grows by da, b by db pages. */
+static void
+walk2(struct arrival *a, struct mergeable *m, uint64_t t, uint64_t da,
+    uint64_t db)
+{
+	m->proc[0].pages += da;
+	m->proc[1].pages += db;
+	m->pages = m->proc[0].pages + m->proc[1].pages;
+	arrival_observe(a, m, t);
+}
+
+/* Each process's stop is counted once; one that goes is forgotten. */
+static void
+test_arrival_stops(void **unused)
+{
+	struct arrival		a;
+	struct mergeable	m;
+	uint64_t		t;
+
+	memset(&a, 0, sizeof(a));
+	memset(&m, 0, sizeof(m));
+	m.proc[0].pid = 10;
+	m.proc[0].pages = 100000;	/* there before: not arriving */
+	m.listed = 1;
+	arrival_observe(&a, &m, 0);
+	/* A second one appears with 8 MiB: it arrived since. */
+	m.proc[1].pid = 11;
+	m.proc[1].pages = 2048;
+	m.listed = 2;
+	walk2(&a, &m, 100, 0, 0);
+	assert_true(arrival_recent(&a, 100));
+	for (t = 200; t <= 1000; t += 100)
+		walk2(&a, &m, t, 0, 1024);
+	assert_int_equal(a.stops, 0);
+	assert_true(arrival_pace(&a) >= 2 * 1024 / 100.0);
+	/* It stops: one stop, 250 ms on, and no more. */
+	for (t = 1100; t <= 2000; t += 100)
+		walk2(&a, &m, t, 0, 0);
+	assert_int_equal(a.stops, 1);
+	assert_false(arrival_recent(&a, 2000));
+	/* The first one grows a little now and then: no stop. */
+	walk2(&a, &m, 2100, 100, 0);
+	walk2(&a, &m, 2600, 100, 0);
+	assert_int_equal(a.stops, 1);
+	/* The second goes and comes back under the same pid: anew. */
+	m.listed = 1;
+	walk2(&a, &m, 2700, 0, 0);
+	assert_int_equal(a.nprocs, 1);
+	m.listed = 2;
+	walk2(&a, &m, 2800, 0, 0);
+	walk2(&a, &m, 3200, 0, 0);
+	assert_int_equal(a.stops, 2);
+}
+
+static void
+test_sizing_pace(void **unused)
+{
+	struct sizing		sz;
+	struct policy_knobs	k;
+
+	memset(&sz, 0, sizeof(sz));
+	sz.speed = 400;
+	sz.pass_ms = 200;
+	sz.allowed_frac = 1.0;
+	sz.set_pages = 65536;
+	policy_knobs_none(&k);
+	(void)size_pace(&sz, 40.0, &k);
+	assert_int_equal(k.sleep_ms, 20);
+	assert_int_equal(k.pages_to_scan, 768);	/* 800, 4 bits kept */
+	/* A low guess of its speed: the same batch, no sprint. */
+	sz.speed = 45;
+	(void)size_pace(&sz, 40.0, &k);
+	assert_int_equal(k.pages_to_scan, 768);
+	/* Faster than ksmd can go: flat out. */
+	sz.speed = 400;
+	(void)size_pace(&sz, 600.0, &k);
+	assert_int_equal(k.sleep_ms, 0);
+}
+
 static void
 test_sizing_trickle(void **unused)
 {
@@ -608,11 +974,18 @@ main(void)
 		cmocka_unit_test(test_new_mergeable_memory_without_event),
 		cmocka_unit_test(test_idle_rebases_on_a_fresh_walk),
 		cmocka_unit_test(test_sharing_wobble_stays_idle),
+		cmocka_unit_test(test_slow_arrival_paced),
+		cmocka_unit_test(test_stopped_guest_sprints),
+		cmocka_unit_test(test_event_waits_for_memory),
+		cmocka_unit_test(test_nothing_mergeable),
+		cmocka_unit_test(test_late_duplicates),
 		cmocka_unit_test(test_nothing_to_scan),
 		cmocka_unit_test(test_free_memory_gate),
 		cmocka_unit_test(test_advisor_actuator),
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_sizing_boost),
+		cmocka_unit_test(test_sizing_pace),
+		cmocka_unit_test(test_arrival_stops),
 		cmocka_unit_test(test_sizing_trickle),
 	};
 
