@@ -80,6 +80,12 @@ test_scan(void **unused)
 	assert_int_equal(m.procs, 2);
 	assert_int_equal(m.pages, 131000 + 8);
 	assert_int_equal(m.truncated, 0);
+	/* Each one listed, in the order /proc gave them. */
+	assert_int_equal(m.listed, 2);
+	assert_int_equal(m.proc[0].pid + m.proc[1].pid, 300 + 302);
+	assert_int_equal(m.proc[0].pages + m.proc[1].pages, 131000 + 8);
+	assert_true(m.proc[0].pid == 300 ? m.proc[0].pages == 131000 :
+	    m.proc[0].pages == 8);
 
 	/* A kernel without the ksm_mergeable line: say so, no guessing. */
 	faketree_put(root, "/proc/1/ksm_stat", "ksm_rmap_items 0\n");
