@@ -55,7 +55,8 @@ from benchreport import (  # noqa: E402
 
 KSM = "/sys/kernel/mm/ksm/"
 LOCK = "/run/lock/ksm-throttler-tests.lock"
-KNOBS = ["run", "pages_to_scan", "sleep_millisecs", "advisor_mode",
+KNOBS = ["run", "pages_to_scan", "sleep_millisecs", "use_zero_pages",
+         "advisor_mode",
          "advisor_max_cpu", "advisor_min_pages_to_scan",
          "advisor_max_pages_to_scan", "advisor_target_scan_time"]
 SAMPLE_S = 0.1
@@ -417,15 +418,27 @@ def timeline(tl):
     return sorted(acts, key=lambda a: a[0]), waves, end + 3
 
 
+def proc_merged(pid):
+    """A process's pages merged: with others, and with the zero page
+    (use_zero_pages), which ksm_merging_pages leaves out."""
+    got = {}
+    try:
+        with open(f"/proc/{pid}/ksm_stat") as f:
+            for line in f:
+                k, _, v = line.partition(" ")
+                got[k.rstrip(":")] = v
+        if "ksm_merging_pages" in got:
+            return (int(got["ksm_merging_pages"]) +
+                    int(got.get("ksm_zero_pages", 0)))
+        with open(f"/proc/{pid}/ksm_merging_pages") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 0
+
+
 def merged_pages(vms):
-    total = 0
-    for p in list(vms.values()):    # the oracle's thread reads it too
-        try:
-            with open(f"/proc/{p.pid}/ksm_merging_pages") as f:
-                total += int(f.read())
-        except (OSError, ValueError):
-            pass
-    return total
+    # the oracle's thread reads it too
+    return sum(proc_merged(p.pid) for p in list(vms.values()))
 
 
 def late_args(tl):
