@@ -65,6 +65,10 @@ const struct conf_key conf_table[] = {
 	    "than the kernel's default of 100 pages per 20 ms"),
 	UINT("ksm.settle_scans", ksm_settle_scans, 1, 100, 2, "full scans",
 	    "full scans without merging growth before the boost ends"),
+	UINT("ksm.pace_factor", ksm_pace_factor, 1, 16, 2, "times",
+	    "while a new VM writes its memory, scan this many times as fast as "
+	    "it arrives: higher merges sooner during a slow boot, for more "
+	    "ksmd CPU"),
 	UINT("ksm.detect_interval_ms", ksm_detect_interval_ms, 0, 600000, 1000,
 	    "ms", "how often to look for new mergeable memory that came "
 	    "without an event (0: never)"),

@@ -48,6 +48,7 @@ struct conf {
 	uint64_t	 ksm_boost_pass_ms;
 	uint64_t	 ksm_idle_pass_secs;
 	uint64_t	 ksm_settle_scans;
+	uint64_t	 ksm_pace_factor;
 	uint64_t	 ksm_detect_interval_ms;
 	uint64_t	 ksm_gate_free_percent;
 	int		 ksm_use_advisor;

@@ -4,7 +4,7 @@
  * its VMM's resident anonymous memory grows, then stops.  ksmd merges a
  * page only once two passes saw it unchanged, so passes over memory still
  * being written are mostly wasted; the policy paces ksmd to the rate
- * measured here (PACE_FACTOR times it), and sprints when a process that
+ * measured here (ksm.pace_factor times it), and sprints when a process that
  * grew stops: its memory is then worth merging at once, even while other
  * guests still write theirs.
  *
@@ -19,7 +19,6 @@
 
 #include "ksm-arrival.h"
 
-#define PACE_FACTOR		2
 /* At least the kernel's default rate, pages per ms. */
 #define PACE_MIN_RATE		5.0
 #define ARRIVE_MIN_PAGES	256
@@ -130,9 +129,9 @@ arrival_recent(const struct arrival *a, uint64_t now)
 
 /* ksmd's pace while memory arrives, pages per ms. */
 double
-arrival_pace(const struct arrival *a)
+arrival_pace(const struct arrival *a, uint64_t factor)
 {
-	double	rate = a->rate * PACE_FACTOR;
+	double	rate = a->rate * (double)factor;
 
 	return rate < PACE_MIN_RATE ? PACE_MIN_RATE : rate;
 }

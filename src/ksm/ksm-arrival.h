@@ -40,6 +40,6 @@ struct arrival {
 
 void	arrival_observe(struct arrival *, const struct mergeable *, uint64_t);
 int	arrival_recent(const struct arrival *, uint64_t);
-double	arrival_pace(const struct arrival *);
+double	arrival_pace(const struct arrival *, uint64_t);
 
 #endif

@@ -74,6 +74,7 @@ params_from_conf(const struct conf *c, struct policy_params *p)
 	p->boost_pass_ms = c->ksm_boost_pass_ms;
 	p->idle_pass_ms = c->ksm_idle_pass_secs * 1000;
 	p->settle_scans = c->ksm_settle_scans;
+	p->pace_factor = c->ksm_pace_factor;
 	p->detect_ms = c->ksm_detect_interval_ms;
 	p->gate_free_pct = c->ksm_gate_free_percent;
 	p->use_advisor = c->ksm_use_advisor;

@@ -638,7 +638,8 @@ actuate_fast(struct policy *p, struct policy_knobs *k)
 	sz.pass_ms = p->par.boost_pass_ms;
 	sz.allowed_frac = allowed_frac(p);
 	if (p->pacing) {
-		p->target_frac = size_pace(&sz, arrival_pace(&p->arr), k);
+		p->target_frac = size_pace(&sz, arrival_pace(&p->arr,
+		    p->par.pace_factor), k);
 		return;
 	}
 	sz.set_pages = max64(sz.set_pages, p->boost_floor);

@@ -27,13 +27,16 @@ def unmerged_gib_s(inside, plateau):
 def late_latency(smp, writes, w, tl):
     """Seconds from the last late block of wave w written until the merged
     pages grow by 90 % of the late blocks (every guest's pages count: it
-    is what ksm_merging_pages counts), from what they were just before."""
+    is what ksm_merging_pages counts), from what they were just before the
+    first was written: the first guests' blocks may merge before the last
+    is written."""
     a, b = wave_window(w, tl)
     ts = [t for t, _, what in writes if what == "late" and a <= t < b]
     if len(ts) < tl["vms"]:
         return None
-    late = max(ts)
-    before = max((s[1] for s in smp if late - 1 <= s[0] < late), default=0)
+    first, late = min(ts), max(ts)
+    before = max((s[1] for s in smp if first - 1 <= s[0] < first),
+                 default=0)
     goal = before + 0.9 * tl["vms"] * tl["late_mib"] * 2**20 / PAGE
     return next((round(s[0] - late, 2) for s in smp
                  if late <= s[0] < b and s[1] >= goal), None)

@@ -38,6 +38,7 @@ defaults(struct policy_params *par)
 	par->boost_pass_ms = 200;
 	par->idle_pass_ms = 120000;
 	par->settle_scans = 2;
+	par->pace_factor = 2;
 	par->detect_ms = 1000;
 }
 
@@ -555,6 +556,33 @@ test_slow_arrival_paced(void **unused)
 	sim_free(sm);
 }
 
+/* The same arrival at pace_factor 2 and 4: faster, so more merged by its end. */
+static void
+test_pace_factor(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+	int64_t			 merged[2];
+	double			 rate;
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		sm = toy_new(&y, 60);
+		sm->par.pace_factor = 2 + 2 * (uint64_t)i;
+		policy_set_params(sm->p, &sm->par);
+		sm->in.created = 2;
+		toy_step(&y, 1, 0);
+		while (y.t < 20000)
+			toy_step(&y, 250, 3200);
+		rate = toy_rate(&sm->out.knobs) * 1000.0;
+		assert_true(rate >= 12800 * 0.75 * (double)sm->par.pace_factor &&
+		    rate <= 12800 * 1.5 * (double)sm->par.pace_factor);
+		merged[i] = y.sharing;
+		sim_free(sm);
+	}
+	assert_true(merged[1] > merged[0] + merged[0] / 4);
+}
+
 /* Run the toy dt ms while the second guest writes grow pages. */
 static void
 toy_second(struct toy *y, uint64_t dt, uint64_t grow)
@@ -876,7 +904,7 @@ test_arrival_stops(void **unused)
 	for (t = 200; t <= 1000; t += 100)
 		walk2(&a, &m, t, 0, 1024);
 	assert_int_equal(a.stops, 0);
-	assert_true(arrival_pace(&a) >= 2 * 1024 / 100.0);
+	assert_true(arrival_pace(&a, 2) >= 2 * 1024 / 100.0);
 	/* It stops: one stop, 250 ms on, and no more. */
 	for (t = 1100; t <= 2000; t += 100)
 		walk2(&a, &m, t, 0, 0);
@@ -975,6 +1003,7 @@ main(void)
 		cmocka_unit_test(test_idle_rebases_on_a_fresh_walk),
 		cmocka_unit_test(test_sharing_wobble_stays_idle),
 		cmocka_unit_test(test_slow_arrival_paced),
+		cmocka_unit_test(test_pace_factor),
 		cmocka_unit_test(test_stopped_guest_sprints),
 		cmocka_unit_test(test_event_waits_for_memory),
 		cmocka_unit_test(test_nothing_mergeable),
