@@ -289,18 +289,22 @@ class Ksmtuned(Policy):
 
 
 class Throttler(Policy):
-    """ksm-throttlerd, told of VMs through its inotify input (mkdir)."""
+    """ksm-throttlerd, told of VMs through its inotify input (mkdir); a
+    variant (--variant) runs with more configuration merged in."""
 
-    def __init__(self, daemon, events):
-        self.daemon, self.events = daemon, events
+    def __init__(self, daemon, events, label=None, extra=None):
+        self.daemon, self.events, self.extra = daemon, events, extra or {}
         self.name = "ksm-throttler" + ("" if events else " (no events)")
+        if label:
+            self.name += f" ({label})"
 
     def start(self, tmp):
         self.sbs = os.path.join(tmp, "sbs")
         os.makedirs(self.sbs, exist_ok=True)
         conf = os.path.join(tmp, "kt.json")
         with open(conf, "w") as f:
-            json.dump({"inputs": {"inotify": {"dirs": [self.sbs]}}}, f)
+            json.dump(merged({"inputs": {"inotify": {"dirs": [self.sbs]}}},
+                             self.extra), f)
         self.log = open(os.path.join(tmp, "ksm-throttlerd.log"), "w")
         self.proc = subprocess.Popen(
             [self.daemon, "-f", "-v", "-c", conf, "--socket",
@@ -528,7 +532,29 @@ def run_policy(host, pol, simvm, tl, tmp):
     return samples, writes, fills, others
 
 
-def policies(daemon):
+def merged(a, b):
+    """Configuration a with b's keys laid over it, section by section."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = (merged(out[k], v) if isinstance(v, dict) and
+                  isinstance(out.get(k), dict) else v)
+    return out
+
+
+def variant(arg):
+    """--variant LABEL=JSON: (label, configuration)."""
+    label, sep, text = arg.partition("=")
+    try:
+        conf = json.loads(text) if sep else None
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{arg}: {e}")
+    if not label or not isinstance(conf, dict):
+        raise argparse.ArgumentTypeError(
+            f"{arg}: want LABEL={{JSON object}}")
+    return label, conf
+
+
+def policies(daemon, variants=()):
     pols = [KsmOff(), Oracle(), Fixed("kernel default", 100, 20),
             Fixed("fixed maximum", 20000, 0)]
     if os.path.exists(KSM + "advisor_mode"):
@@ -537,7 +563,8 @@ def policies(daemon):
         pols.append(Ksmtuned())
     else:
         print("ksmtuned not installed (apt-get install ksmtuned): skipped")
-    return pols + [Throttler(daemon, True), Throttler(daemon, False)]
+    return pols + [Throttler(daemon, True), Throttler(daemon, False)] + [
+        Throttler(daemon, True, label, conf) for label, conf in variants]
 
 
 def run_timeline(tl, pols, simvm, json_path, lock):
@@ -625,6 +652,12 @@ def main():
                     "kernel-advisor, ksmtuned, ksm-throttler, "
                     "ksm-throttler-no-events); ksm-off runs where a "
                     "timeline asks for it, or where named here")
+    ap.add_argument("--variant", action="append", type=variant, default=[],
+                    metavar="LABEL=JSON",
+                    help="also run ksm-throttler with this configuration "
+                    "merged into its own, as 'ksm-throttler (LABEL)', e.g. "
+                    "'pace 4={\"ksm\": {\"pace_factor\": 4}}' (for "
+                    "--only: ksm-throttler-pace-4); repeatable")
     ap.add_argument("--json", default="bench.json")
     args = ap.parse_args()
     # SIGTERM unwinds as an exception would: the guests and the daemon
@@ -649,7 +682,8 @@ def main():
         print("SKIP: needs root and a writable " + KSM)
         return 77
     simvm = os.path.join(args.builddir, "tests/bench/simvm")
-    pols = policies(os.path.join(args.builddir, "src/ksm-throttlerd"))
+    pols = policies(os.path.join(args.builddir, "src/ksm-throttlerd"),
+                    args.variant)
     if args.only:
         keep = args.only.split(",")
         pols = [p for p in pols if p.name in keep or p.slug() in keep]
