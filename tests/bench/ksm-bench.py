@@ -591,15 +591,7 @@ def run_timeline(tl, pols, simvm, json_path, lock):
             host.restore()
             fcntl.flock(lock, fcntl.LOCK_UN)
         time.sleep(1)   # a waiting kernel test gets its turn
-    out = analyse(res, others, tl)
-    ratios(out)
-    print(f"\n## {tl['name']}: {tl['waves']} wave(s) {tl['wave_s']} s apart, "
-          f"{tl['vms']} x {tl['vm_mib']} MiB, fill {tl['fill_ms']} ms\n")
-    print(table(out, tl))
-    tt = target_table(out, tl)
-    if tt:
-        print("\n" + tt)
-    print(flush=True)
+    out = report(res, others, tl)
     return {"timeline": tl, "results": out,
             "targets": {n: [dict(zip(("target", "value", "met"), r))
                             for r in targets(out, tl, n)]
@@ -610,6 +602,32 @@ def run_timeline(tl, pols, simvm, json_path, lock):
             "writes": {n: r[1] for n, r in res.items()},
             "fills_columns": ["seconds", "vmid", "fill_seconds"],
             "fills": {n: r[2] for n, r in res.items()}}
+
+
+def report(res, others, tl):
+    """One timeline's figures from its samples, printed as tables."""
+    out = analyse(res, others, tl)
+    ratios(out)
+    print(f"\n## {tl['name']}: {tl['waves']} wave(s) {tl['wave_s']} s apart, "
+          f"{tl['vms']} x {tl['vm_mib']} MiB, fill {tl['fill_ms']} ms\n")
+    print(table(out, tl))
+    tt = target_table(out, tl)
+    if tt:
+        print("\n" + tt)
+    print(flush=True)
+    return out
+
+
+def report_again(path):
+    """The tables of a run written earlier, figured anew."""
+    with open(path) as f:
+        doc = json.load(f)
+    for t in doc["timelines"].values():
+        res = {n: (t["samples"][n], t["writes"][n], t["fills"][n])
+               for n in t["samples"]}
+        report(res, {n: r["other_load_cores"]
+                     for n, r in t["results"].items()}, t["timeline"])
+    return 0
 
 
 def runs_in(pols, tl):
@@ -659,7 +677,12 @@ def main():
                     "'pace 4={\"ksm\": {\"pace_factor\": 4}}' (for "
                     "--only: ksm-throttler-pace-4); repeatable")
     ap.add_argument("--json", default="bench.json")
+    ap.add_argument("--report", metavar="JSON",
+                    help="print the tables of a run written earlier, "
+                    "figured by this version, and exit")
     args = ap.parse_args()
+    if args.report:
+        return report_again(args.report)
     # SIGTERM unwinds as an exception would: the guests and the daemon
     # are stopped and the host's knobs put back on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
