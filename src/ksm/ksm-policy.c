@@ -99,7 +99,8 @@ struct policy {
 	uint64_t		 prev_ms;
 	struct ksm_sample	 prev;
 
-	double			 speed;		/* pages per CPU ms */
+	double			 speed;		/* pages per CPU ms, boosting */
+	double			 trickle_speed;	/* ... and trickling */
 	uint64_t		 speed_cpu_ms;	/* where the next estimate starts */
 	int64_t			 speed_scanned;
 	int			 have_speed_mark;
@@ -221,7 +222,7 @@ policy_new(const struct policy_params *par, uint64_t now)
 	p->state = POLICY_IDLE;
 	snprintf(p->reason, sizeof(p->reason), "started");
 	p->start_ms = p->since_ms = p->progress_ms = now;
-	p->speed = SPEED_INIT;
+	p->speed = p->trickle_speed = SPEED_INIT;
 	p->tokens_ms = (double)par->budget_cpu_pct / 100.0 *
 	    (double)par->budget_window_ms;
 	return p;
@@ -246,13 +247,18 @@ policy_set_params(struct policy *p, const struct policy_params *par)
 
 /*
  * ksmd's speed, pages scanned per CPU ms, over enough CPU time to be
- * measured: in a boost that is one sample, in the trickle many.
+ * measured: in a boost that is one sample, in the trickle many.  The two
+ * are kept apart: a boost's last passes rescan merged pages fast, while
+ * the trickle's pages cost more each, and sizing the trickle from the
+ * boost's speed would spend several times its share of a core until the
+ * estimate came down.
  */
 static void
 observe_speed(struct policy *p, const struct ksm_sample *s)
 {
 	uint64_t	dcpu;
 	int64_t		dscan;
+	double		*speed = p->fast ? &p->speed : &p->trickle_speed;
 
 	if (!KSM_HAVE(s, KSM_PAGES_SCANNED))
 		return;
@@ -264,7 +270,7 @@ observe_speed(struct policy *p, const struct ksm_sample *s)
 		return;
 	dscan = s->v[KSM_PAGES_SCANNED] - p->speed_scanned;
 	if (dscan > 0)
-		p->speed = clampd((p->speed + (double)dscan / (double)dcpu) / 2,
+		*speed = clampd((*speed + (double)dscan / (double)dcpu) / 2,
 		    SPEED_MIN, SPEED_MAX);
 mark:
 	p->have_speed_mark = 1;
@@ -652,6 +658,7 @@ actuate_idle(struct policy *p, struct policy_knobs *k)
 	struct sizing	sz;
 
 	sizing_from(p, &sz);
+	sz.speed = p->trickle_speed;
 	sz.pass_ms = p->par.idle_pass_ms;
 	p->target_frac = size_trickle(&sz, k);
 }
@@ -708,6 +715,9 @@ actuate(struct policy *p, uint64_t now, struct policy_out *out)
 	out->reseed_advisor = k->advisor == KSM_ADVISOR_SCAN_TIME &&
 	    (p->knobs.advisor != KSM_ADVISOR_SCAN_TIME || fast != p->fast);
 	p->knobs = *k;
+	/* A speed is measured under one kind of knobs: start anew. */
+	if (fast != p->fast)
+		p->have_speed_mark = 0;
 	p->fast = fast;
 	out->next_ms = now + next_sample_ms(p);
 	if (fast)

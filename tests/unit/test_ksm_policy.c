@@ -327,6 +327,46 @@ test_idle_trickle(void **unused)
 	sim_free(sm);
 }
 
+/*
+ * A boost whose passes ran at 2000 pages per CPU ms (merged pages,
+ * rescanned fast) does not size the trickle that follows: its pages cost
+ * more each, and until measured, the trickle assumes they cost as much
+ * as fresh ones.
+ */
+static void
+test_trickle_speed_apart(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t = 100, cpu = 0;
+	int64_t			 scans = 1, scanned = 0;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	sm->in.created = 1;
+	at(sm, t, scans, scanned, 0, cpu);
+	assert_string_equal(state(sm), "boosting");
+	while (strcmp(state(sm), "idle") != 0 && t < 30000) {
+		t += 1000;
+		scans++;
+		scanned += 1000000;	/* 4 GiB a pass, for 500 ms of CPU */
+		cpu += 500;
+		at(sm, t, scans, scanned, 0, cpu);
+	}
+	assert_string_equal(state(sm), "idle");
+	/* A quarter of a percent of a core at 400 pages per CPU ms. */
+	assert_int_equal(sm->out.knobs.sleep_ms, 200);
+	assert_true(knob_rate(&sm->out.knobs) <= 1000);
+	/* The trickle measures its own: 100 pages per CPU ms, then less. */
+	cpu += 30;
+	at(sm, t + 30000, scans, scanned + 3000, 0, cpu);
+	cpu += 20;
+	at(sm, t + 40000, scans, scanned + 5000, 0, cpu);
+	assert_true(knob_rate(&sm->out.knobs) < 1000);
+	sim_free(sm);
+}
+
 static void
 test_new_mergeable_memory_without_event(void **unused)
 {
@@ -1016,6 +1056,7 @@ main(void)
 		cmocka_unit_test(test_sizing_pace),
 		cmocka_unit_test(test_arrival_stops),
 		cmocka_unit_test(test_sizing_trickle),
+		cmocka_unit_test(test_trickle_speed_apart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
