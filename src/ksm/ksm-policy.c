@@ -624,12 +624,15 @@ allowed_frac(const struct policy *p)
 	    p->par.boost_cpu_pct) / 100.0;
 }
 
-/* What the knobs are sized from, but for the pass and the CPU allowed. */
+/*
+ * What the knobs are sized from, at ksmd's speed under such knobs, but for
+ * the pass and the CPU allowed.
+ */
 static void
-sizing_from(const struct policy *p, struct sizing *sz)
+sizing_from(const struct policy *p, double speed, struct sizing *sz)
 {
 	memset(sz, 0, sizeof(*sz));
-	sz->speed = p->speed;
+	sz->speed = speed;
 	sz->set_pages = set_pages(p);
 	sz->budget_cpu_pct = p->par.budget_cpu_pct;
 	sz->advisor = use_advisor(p);
@@ -640,7 +643,7 @@ static void
 actuate_fast(struct policy *p, struct policy_knobs *k)
 {
 	struct sizing	sz;
-	sizing_from(p, &sz);
+	sizing_from(p, p->speed, &sz);
 	sz.pass_ms = p->par.boost_pass_ms;
 	sz.allowed_frac = allowed_frac(p);
 	if (p->pacing) {
@@ -657,8 +660,7 @@ actuate_idle(struct policy *p, struct policy_knobs *k)
 {
 	struct sizing	sz;
 
-	sizing_from(p, &sz);
-	sz.speed = p->trickle_speed;
+	sizing_from(p, p->trickle_speed, &sz);
 	sz.pass_ms = p->par.idle_pass_ms;
 	p->target_frac = size_trickle(&sz, k);
 }
