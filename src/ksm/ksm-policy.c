@@ -67,6 +67,8 @@
 #define BOOST_SAMPLE_MAX_MS	1000
 /* Mergeable memory is walked for at most twice a second while boosting. */
 #define PROBE_BOOST_MS		500
+/* Walks this old are not coming any more: judge passes without them. */
+#define WALK_STALE_MS		(4 * PROBE_BOOST_MS)
 /* Idle without detection: trickle passes take minutes anyway. */
 #define IDLE_SAMPLE_MS		30000
 /* Free memory is checked this often while the gate holds ksmd. */
@@ -120,6 +122,8 @@ struct policy {
 	int64_t			 mark_scans;
 	int64_t			 mark_sharing;
 	uint64_t		 mark_set;
+	uint64_t		 mark_ms;
+	uint64_t		 walk_ms;	/* the last walk of /proc */
 	uint64_t		 progress_ms;	/* ksmd last scanned something */
 	uint64_t		 calm;		/* passes without growth */
 	int			 stale_pass;	/* the pass under way began
@@ -301,18 +305,42 @@ observe_cpu(struct policy *p, const struct ksm_sample *s, uint64_t dt)
 	observe_speed(p, s);
 }
 
+/*
+ * Whether the set grew over a pass is told by the walks of /proc where
+ * they run: the resident mergeable memory, exact.  Pages scanned per full
+ * scan is an estimate from samples a pass apart or less: when one holds
+ * more than a pass, it reads above the memory there is, and the short
+ * passes over merged memory (smart_scan skipping the unique pages) make
+ * that common.  A pass end with no walk since the last is judged with
+ * the next one that has a walk.
+ */
+static int
+walks_current(const struct policy *p, uint64_t now)
+{
+	return p->have_mergeable && p->walk_ms > 0 &&
+	    now - p->walk_ms < WALK_STALE_MS;
+}
+
+static uint64_t
+growth_set(const struct policy *p, uint64_t now)
+{
+	return walks_current(p, now) ? p->mergeable : p->pass_pages;
+}
+
 static void
-mark_pass(struct policy *p, const struct ksm_sample *s)
+mark_pass(struct policy *p, const struct ksm_sample *s, uint64_t now)
 {
 	p->have_mark = 1;
+	p->mark_ms = now;
 	p->mark_scans = s->v[KSM_FULL_SCANS];
 	p->mark_sharing = s->v[KSM_PAGES_SHARING];
-	p->mark_set = set_pages(p);
+	p->mark_set = growth_set(p, now);
 }
 
 /* At the end of each pass: did merging or the scanned set grow? */
 static void
-observe_pass(struct policy *p, const struct ksm_sample *s, struct obs *o)
+observe_pass(struct policy *p, const struct ksm_sample *s, uint64_t now,
+    struct obs *o)
 {
 	int64_t		scans, dscan;
 	uint64_t	set, thr;
@@ -321,7 +349,7 @@ observe_pass(struct policy *p, const struct ksm_sample *s, struct obs *o)
 		return;
 	scans = s->v[KSM_FULL_SCANS] - p->mark_scans;
 	if (!p->have_mark || scans < 0) {
-		mark_pass(p, s);
+		mark_pass(p, s, now);
 		p->idle_peak = p->mark_sharing;
 		return;
 	}
@@ -335,14 +363,16 @@ observe_pass(struct policy *p, const struct ksm_sample *s, struct obs *o)
 			p->pass_pages = (uint64_t)dscan / (uint64_t)
 			    (s->v[KSM_FULL_SCANS] - p->prev.v[KSM_FULL_SCANS]);
 	}
-	set = set_pages(p);
-	thr = max64(GROW_MIN_PAGES, set >> GROW_SHIFT);
+	if (walks_current(p, now) && p->walk_ms <= p->mark_ms)
+		return;
+	set = growth_set(p, now);
+	thr = max64(GROW_MIN_PAGES, set_pages(p) >> GROW_SHIFT);
 	o->boundary = 1;
 	o->passes = scans;
 	o->gain = s->v[KSM_PAGES_SHARING] - p->mark_sharing;
 	o->set_growth = set > p->mark_set ? set - p->mark_set : 0;
 	o->growing = o->gain >= (int64_t)thr || o->set_growth >= thr;
-	mark_pass(p, s);
+	mark_pass(p, s, now);
 }
 
 static void
@@ -357,8 +387,10 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 		if (p->mergeable < p->idle_base)
 			p->idle_base = p->mergeable;
 	}
-	if (in->walk != NULL)
+	if (in->walk != NULL) {
 		arrival_observe(&p->arr, in->walk, in->now_ms);
+		p->walk_ms = in->now_ms;
+	}
 	if (s == NULL)
 		return;
 	p->has_advisor = KSM_HAVE(s, KSM_ADVISOR_MODE);
@@ -370,7 +402,7 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 		    s->v[KSM_FULL_SCANS] != p->prev.v[KSM_FULL_SCANS])
 			p->progress_ms = in->now_ms;
 	}
-	observe_pass(p, s, o);
+	observe_pass(p, s, in->now_ms, o);
 	p->prev = *s;
 	p->prev_ms = in->now_ms;
 	p->have_prev = 1;
@@ -426,7 +458,7 @@ boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
 	if (p->progress_ms < now)
 		p->progress_ms = now;	/* give ksmd time to find it */
 	if (p->have_prev)
-		mark_pass(p, &p->prev);
+		mark_pass(p, &p->prev, now);
 	if (now + grace > p->grace_until)
 		p->grace_until = now + grace;
 	/* Memory is arriving: size the first passes for twice what is there. */
