@@ -152,6 +152,15 @@ def knob_read(name):
     return v
 
 
+def pages_scanned():
+    """ksmd's pages scanned since boot, or None where the kernel does not
+    say."""
+    try:
+        return int(knob_read("pages_scanned"))
+    except OSError:
+        return None
+
+
 def knob_write(name, value):
     try:
         with open(KSM + name, "w") as f:
@@ -486,7 +495,9 @@ def reap(p):
 
 
 def run_policy(host, pol, simvm, tl, tmp):
-    """Samples (seconds, merged pages, ksmd CPU s, pages_sharing), the
+    """Samples (seconds, merged pages, ksmd CPU s, pages_sharing, pages
+    ksmd scanned since the start, or None where the kernel has no
+    pages_scanned), the
     guests' writes (seconds, vmid, filled or late), their fills (seconds,
     vmid, the fill's seconds by simvm's clock) and the others' load."""
     acts, waves, end = timeline(tl)
@@ -499,6 +510,7 @@ def run_policy(host, pol, simvm, tl, tmp):
     t0 = time.monotonic()
     c0 = host.cpu()
     busy0, own0 = host.busy(), own_cpu()
+    scanned0 = pages_scanned()
     i = 0
     try:
         while True:
@@ -518,8 +530,10 @@ def run_policy(host, pol, simvm, tl, tmp):
                     if secs is not None:
                         fills.append((round(now, 2), vmid, secs))
                     pol.vm_written(vmid, what)
+            scanned = pages_scanned()
             samples.append((now, merged_pages(vms), host.cpu() - c0,
-                            int(knob_read("pages_sharing"))))
+                            int(knob_read("pages_sharing")),
+                            None if scanned is None else scanned - scanned0))
             if now >= end:
                 break
             time.sleep(SAMPLE_S)
@@ -599,7 +613,8 @@ def run_timeline(tl, pols, simvm, json_path, lock):
                             for r in targets(out, tl, n)]
                         for n in out if n.startswith("ksm-throttler")},
             "samples_columns": ["seconds", "merged_pages_of_live_vms",
-                                "ksmd_cpu_seconds", "pages_sharing"],
+                                "ksmd_cpu_seconds", "pages_sharing",
+                                "pages_scanned"],
             "samples": {n: r[0] for n, r in res.items()},
             "writes": {n: r[1] for n, r in res.items()},
             "fills_columns": ["seconds", "vmid", "fill_seconds"],
