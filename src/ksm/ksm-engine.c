@@ -180,8 +180,12 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 	int	r;
 
 	if (!walk_due(&t->ws, t->probe_ms, now, mi != NULL,
-	    mi != NULL ? mi->anon_kb : 0))
+	    mi != NULL ? mi->anon_kb : 0)) {
+		in->mergeable_current = t->ws.have && !t->walk_failing &&
+		    !walk_needed(&t->ws, now, mi != NULL,
+		    mi != NULL ? mi->anon_kb : 0);
 		goto out;
+	}
 	if ((r = mergeable_scan(&t->walk)) == -ENOTSUP) {
 		log_info("this kernel does not mark mergeable processes "
 		    "(ksm_mergeable in /proc/PID/ksm_stat): memory that "
@@ -204,6 +208,7 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 		log_debug("mergeable: stopped after %u processes", t->walk.seen);
 	walk_done(&t->ws, now, mi != NULL, mi != NULL ? mi->anon_kb : 0);
 	in->walk = &t->walk;
+	in->mergeable_current = 1;
 out:
 	in->have_mergeable = t->ws.have;
 	in->mergeable_pages = t->walk.pages;

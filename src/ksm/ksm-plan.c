@@ -138,26 +138,36 @@ knob_written(int64_t *written, enum ksm_file f, int64_t v, int ok)
 }
 
 /*
- * A walk costs a read per process: it is due only when anonymous memory
- * moved (have_anon: AnonPages was read, anon_kb), a VM went, or the last
- * walk is old, and no more often than the policy's freshness probe_ms
- * (0: walk at once; UINT64_MAX: no walks).  After a VM goes the walk also
- * lowers the policy's idea of what was there, so that its replacement
- * counts as new.
+ * A walk costs a read per process: it is needed only when anonymous
+ * memory moved (have_anon: AnonPages was read, anon_kb), a VM went, or
+ * the last walk is old.  While none is needed, the last one's figure
+ * holds.
+ */
+int
+walk_needed(const struct walk_sched *ws, uint64_t now, int have_anon,
+    uint64_t anon_kb)
+{
+	return !ws->have || ws->vm_went ||
+	    now - ws->at_ms >= WALK_MAX_AGE_MS || !have_anon ||
+	    anon_kb >= ws->anon_kb + WALK_ANON_KB ||
+	    anon_kb + WALK_ANON_KB <= ws->anon_kb;
+}
+
+/*
+ * A walk is due when needed, no more often than the policy's freshness
+ * probe_ms (0: walk at once; UINT64_MAX: no walks).  After a VM goes the
+ * walk also lowers the policy's idea of what was there, so that its
+ * replacement counts as new.
  */
 int
 walk_due(const struct walk_sched *ws, uint64_t probe_ms, uint64_t now,
     int have_anon, uint64_t anon_kb)
 {
-	int	due;
-
 	if (ws->off || probe_ms == UINT64_MAX)
 		return 0;
-	due = !ws->have || ws->vm_went || probe_ms == 0 ||
-	    now - ws->at_ms >= WALK_MAX_AGE_MS || !have_anon ||
-	    anon_kb >= ws->anon_kb + WALK_ANON_KB ||
-	    anon_kb + WALK_ANON_KB <= ws->anon_kb;
-	return due && !(ws->have && now - ws->at_ms < probe_ms);
+	if (probe_ms != 0 && !walk_needed(ws, now, have_anon, anon_kb))
+		return 0;
+	return !(ws->have && now - ws->at_ms < probe_ms);
 }
 
 void

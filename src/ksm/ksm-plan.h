@@ -59,6 +59,7 @@ struct walk_sched {
 /* ... or the last walk is this old. */
 #define WALK_MAX_AGE_MS		30000
 
+int	walk_needed(const struct walk_sched *, uint64_t, int, uint64_t);
 int	walk_due(const struct walk_sched *, uint64_t, uint64_t, int, uint64_t);
 void	walk_done(struct walk_sched *, uint64_t, int, uint64_t);
 

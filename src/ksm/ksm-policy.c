@@ -122,8 +122,9 @@ struct policy {
 	int64_t			 mark_scans;
 	int64_t			 mark_sharing;
 	uint64_t		 mark_set;
+	int			 mark_walked;	/* mark_set is from the walks */
 	uint64_t		 mark_ms;
-	uint64_t		 walk_ms;	/* the last walk of /proc */
+	uint64_t		 walk_ms;	/* mergeable was last known right */
 	uint64_t		 progress_ms;	/* ksmd last scanned something */
 	uint64_t		 calm;		/* passes without growth */
 	int			 stale_pass;	/* the pass under way began
@@ -153,6 +154,7 @@ struct obs {
 	int64_t		passes;
 	int64_t		gain;		/* pages_sharing over those passes */
 	uint64_t	set_growth;
+	int		set_known;	/* set_growth measured like with like */
 	int		growing;
 };
 
@@ -307,12 +309,16 @@ observe_cpu(struct policy *p, const struct ksm_sample *s, uint64_t dt)
 
 /*
  * Whether the set grew over a pass is told by the walks of /proc where
- * they run: the resident mergeable memory, exact.  Pages scanned per full
+ * they run: the resident mergeable memory, exact.  Its last figure holds
+ * while the engine sees no reason to walk again (anonymous memory has not
+ * moved), or for a little while after a walk.  Pages scanned per full
  * scan is an estimate from samples a pass apart or less: when one holds
  * more than a pass, it reads above the memory there is, and the short
  * passes over merged memory (smart_scan skipping the unique pages) make
- * that common.  A pass end with no walk since the last is judged with
- * the next one that has a walk.
+ * that common; a pass that skips reads below it.  A pass end with no walk
+ * since the last is judged with the next one that has a walk, and a pass
+ * is judged only by the figure its start was marked with: the two are
+ * not the same measure.
  */
 static int
 walks_current(const struct policy *p, uint64_t now)
@@ -335,6 +341,7 @@ mark_pass(struct policy *p, const struct ksm_sample *s, uint64_t now)
 	p->mark_scans = s->v[KSM_FULL_SCANS];
 	p->mark_sharing = s->v[KSM_PAGES_SHARING];
 	p->mark_set = growth_set(p, now);
+	p->mark_walked = walks_current(p, now);
 }
 
 /* At the end of each pass: did merging or the scanned set grow? */
@@ -370,7 +377,9 @@ observe_pass(struct policy *p, const struct ksm_sample *s, uint64_t now,
 	o->boundary = 1;
 	o->passes = scans;
 	o->gain = s->v[KSM_PAGES_SHARING] - p->mark_sharing;
-	o->set_growth = set > p->mark_set ? set - p->mark_set : 0;
+	o->set_known = walks_current(p, now) == p->mark_walked;
+	o->set_growth = o->set_known && set > p->mark_set ?
+	    set - p->mark_set : 0;
 	o->growing = o->gain >= (int64_t)thr || o->set_growth >= thr;
 	mark_pass(p, s, now);
 }
@@ -387,10 +396,10 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 		if (p->mergeable < p->idle_base)
 			p->idle_base = p->mergeable;
 	}
-	if (in->walk != NULL) {
+	if (in->walk != NULL)
 		arrival_observe(&p->arr, in->walk, in->now_ms);
+	if (in->walk != NULL || in->mergeable_current)
 		p->walk_ms = in->now_ms;
-	}
 	if (s == NULL)
 		return;
 	p->has_advisor = KSM_HAVE(s, KSM_ADVISOR_MODE);
@@ -606,9 +615,11 @@ decide_fast(struct policy *p, const struct policy_input *in,
 	if (o->boundary) {
 		/*
 		 * A pass that was under way at the boost scanned little of
-		 * what the boost is for: it shows growth, never calm.
+		 * what the boost is for: it shows growth, never calm; nor
+		 * does one whose set was measured two ways.
 		 */
-		p->calm += (uint64_t)o->passes - (p->stale_pass ? 1 : 0);
+		if (o->set_known)
+			p->calm += (uint64_t)o->passes - (p->stale_pass ? 1 : 0);
 		p->stale_pass = 0;
 		if (p->state == POLICY_BOOSTING && p->calm > 0)
 			enter(p, now, POLICY_SETTLING, "no growth over %llu "

@@ -44,6 +44,7 @@ struct policy_input {
 	const struct ksm_sample	*ksm;		/* NULL: none this step */
 	int			 have_mergeable;
 	uint64_t		 mergeable_pages; /* resident, mergeable */
+	int			 mergeable_current; /* no walk was needed */
 	const struct mergeable	*walk;		/* walked this step, or NULL */
 	int			 have_mem;
 	uint64_t		 mem_total_kb;

@@ -254,6 +254,11 @@ test_walk_timing(void **unused)
 	assert_false(walk_due(&ws, 1000, t0 + 5000, 1, 500000 + 16383));
 	assert_false(walk_due(&ws, 1000, t0 + 29999, 1, 500000 - 16383));
 	assert_true(walk_due(&ws, 1000, t0 + 30000, 1, 500000));
+	/* Until then the last walk's figure holds. */
+	assert_false(walk_needed(&ws, t0 + 29999, 1, 500000 + 16383));
+	assert_true(walk_needed(&ws, t0 + 30000, 1, 500000));
+	assert_true(walk_needed(&ws, t0 + 1, 1, 500000 + 16384));
+	assert_true(walk_needed(&ws, t0 + 1, 0, 0));
 	/* 16 MiB more or less, once probe_ms has passed. */
 	assert_false(walk_due(&ws, 1000, t0 + 999, 1, 500000 + 16384));
 	assert_true(walk_due(&ws, 1000, t0 + 1000, 1, 500000 + 16384));
