@@ -177,13 +177,12 @@ static void
 probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
     struct policy_input *in)
 {
-	int	r;
+	int		r, have_anon = mi != NULL;
+	uint64_t	anon_kb = have_anon ? mi->anon_kb : 0;
 
-	if (!walk_due(&t->ws, t->probe_ms, now, mi != NULL,
-	    mi != NULL ? mi->anon_kb : 0)) {
+	if (!walk_due(&t->ws, t->probe_ms, now, have_anon, anon_kb)) {
 		in->mergeable_current = t->ws.have && !t->walk_failing &&
-		    !walk_needed(&t->ws, now, mi != NULL,
-		    mi != NULL ? mi->anon_kb : 0);
+		    !walk_needed(&t->ws, now, have_anon, anon_kb);
 		goto out;
 	}
 	if ((r = mergeable_scan(&t->walk)) == -ENOTSUP) {
@@ -206,7 +205,7 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 	t->walk_failing = 0;
 	if (t->walk.truncated)
 		log_debug("mergeable: stopped after %u processes", t->walk.seen);
-	walk_done(&t->ws, now, mi != NULL, mi != NULL ? mi->anon_kb : 0);
+	walk_done(&t->ws, now, have_anon, anon_kb);
 	in->walk = &t->walk;
 	in->mergeable_current = 1;
 out:

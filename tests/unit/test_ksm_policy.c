@@ -242,6 +242,35 @@ test_boost_extended_while_growing(void **unused)
 	sim_free(sm);
 }
 
+/* A kick over a set of so many pages, sharing so many, walked. */
+static struct sim *
+kicked(uint64_t set, int64_t sharing)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	walked(sm, set);
+	at(sm, 0, 0, 0, sharing, 0);
+	sm->in.kicks = 1;
+	at(sm, 1, 0, 0, sharing, 0);
+	return sm;
+}
+
+/* Idle yet?  Fails if it boosts again once settling: nothing grew. */
+static int
+settled_without_growth(const struct sim *sm, int *settling)
+{
+	if (policy_state(sm->p) == POLICY_IDLE)
+		return 1;
+	if (policy_state(sm->p) == POLICY_SETTLING)
+		*settling = 1;
+	else if (*settling)
+		fail_msg("%s", policy_reason(sm->p));
+	return 0;
+}
+
 /*
  * Settling over merged memory: smart_scan skips the unique pages, passes
  * are short, and a 250 ms sample holds one or two pass ends over 1.75
@@ -251,28 +280,18 @@ test_boost_extended_while_growing(void **unused)
 static void
 test_short_passes_are_not_growth(void **unused)
 {
-	struct policy_params	 par;
 	struct sim		*sm;
 	uint64_t		 t;
 	int64_t			 scanned = 0, sharing = 100000;
 	int			 settling = 0;
 
-	defaults(&par);
-	sm = sim_new(&par);
-	walked(sm, 262144);
-	at(sm, 0, 0, 0, sharing, 0);
-	sm->in.kicks = 1;
-	at(sm, 1, 0, 0, sharing, 0);
+	sm = kicked(262144, sharing);
 	for (t = 250; t <= 10000; t += 250) {
 		scanned += 350000;	/* a pass is 200000 pages */
 		walked(sm, 262144);
 		at(sm, t, scanned / 200000, scanned, sharing, t);
-		if (policy_state(sm->p) == POLICY_IDLE)
+		if (settled_without_growth(sm, &settling))
 			break;
-		if (policy_state(sm->p) == POLICY_SETTLING)
-			settling = 1;
-		else if (settling)	/* merging grew again: it did not */
-			fail_msg("%s", policy_reason(sm->p));
 	}
 	assert_string_equal(state(sm), "idle");
 	/* As soon as the 3 s a kick gives the guests to start is over. */
@@ -289,29 +308,19 @@ test_short_passes_are_not_growth(void **unused)
 static void
 test_set_measures_are_not_mixed(void **unused)
 {
-	struct policy_params	 par;
 	struct sim		*sm;
 	uint64_t		 t;
 	int64_t			 scanned = 0, sharing = 2000000;
 	int			 settling = 0;
 
-	defaults(&par);
-	sm = sim_new(&par);
-	walked(sm, 3000000);
-	at(sm, 0, 0, 0, sharing, 0);
-	sm->in.kicks = 1;
-	at(sm, 1, 0, 0, sharing, 0);
+	sm = kicked(3000000, sharing);
 	for (t = 250; t <= 120000; t += 250) {
 		scanned += 1000000 / 28;	/* 1000000 pages a pass */
 		if (t % 30000 == 20750)
 			walked(sm, 3000000);
 		at(sm, t, scanned / 1000000, scanned, sharing, t);
-		if (policy_state(sm->p) == POLICY_IDLE)
+		if (settled_without_growth(sm, &settling))
 			break;
-		if (policy_state(sm->p) == POLICY_SETTLING)
-			settling = 1;
-		else if (settling)
-			fail_msg("%s", policy_reason(sm->p));
 	}
 	assert_string_equal(state(sm), "idle");
 	sim_free(sm);
