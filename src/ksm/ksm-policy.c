@@ -133,6 +133,8 @@ struct policy {
 	uint64_t		 idle_base;	/* mergeable memory at idle */
 	int64_t			 idle_peak;	/* pages_sharing's high while idle */
 	int			 rebase;	/* take idle_base from a fresh walk */
+	int			 futile_tail;	/* idle over guests found unique
+						   that still write */
 
 	struct arrival		 arr;		/* of mergeable memory */
 	int			 pacing;	/* boosting at the arrival's pace */
@@ -207,6 +209,7 @@ enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
 	p->transitions++;
 	p->state = s;
 	p->since_ms = now;
+	p->futile_tail = 0;
 	if (s == POLICY_IDLE) {
 		p->idle_base = p->mergeable;
 		p->rebase = 1;
@@ -508,6 +511,16 @@ decide_idle(struct policy *p, const struct policy_input *in,
 		p->rebase = 0;
 		if (in->have_mergeable)
 			p->idle_base = in->mergeable_pages;
+	} else if (p->futile_tail) {
+		/*
+		 * Given up on guests whose pages were all unique while some
+		 * still write theirs: what they write is more of the same,
+		 * not new memory, until a fresh look finds no growth.
+		 */
+		if (p->mergeable > p->idle_base)
+			p->idle_base = p->mergeable;
+		else if (in->walk != NULL || in->mergeable_current)
+			p->futile_tail = 0;
 	} else if (p->have_mergeable && p->par.detect_ms > 0 &&
 	    p->mergeable > p->idle_base) {
 		grown = p->mergeable - p->idle_base;
@@ -582,10 +595,11 @@ decide_pace(struct policy *p, uint64_t now)
 	p->pacing = p->paced && p->arr.have;
 	if (!was || p->pacing)
 		return;
-	if ((futile = futile_scans(p)) >= FUTILE_SCANS)
+	if ((futile = futile_scans(p)) >= FUTILE_SCANS) {
 		enter(p, now, POLICY_IDLE, "%lld full scans while memory "
 		    "arrived merged nothing", (long long)futile);
-	else {
+		p->futile_tail = 1;
+	} else {
 		p->stale_pass = 1;
 		p->calm = 0;
 		enter(p, now, POLICY_BOOSTING, "%s: scanning at full speed",

@@ -804,6 +804,47 @@ test_nothing_mergeable(void **unused)
 	sim_free(sm);
 }
 
+/*
+ * Unique guests given up on while they still write: the rest of what they
+ * write is not new memory, but what comes once they are done is.
+ */
+static void
+test_nothing_mergeable_tail(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+
+	sm = toy_new(&y, 0);
+	sm->in.created = 2;
+	toy_step(&y, 1, 0);
+	/* The first writes 384 MiB in 3 s, the second 896 MiB in 7 s. */
+	while (y.t < 3000) {
+		y.guest[1] += 8192;
+		toy_step(&y, 250, 8192);
+		assert_string_equal(state(sm), "boosting");
+	}
+	while (y.t < 4000 && policy_state(sm->p) != POLICY_IDLE) {
+		y.guest[1] += 8192;
+		toy_step(&y, 250, 0);
+	}
+	assert_string_equal(state(sm), "idle");
+	assert_true(strstr(policy_reason(sm->p), "merged nothing") != NULL);
+	while (y.t < 7000) {
+		y.guest[1] += 8192;
+		toy_step(&y, 250, 0);
+		assert_string_equal(state(sm), "idle");
+	}
+	toy_step(&y, 1000, 0);
+	toy_step(&y, 1000, 0);
+	assert_string_equal(state(sm), "idle");
+	/* 64 MiB more, unannounced, once they are done: found. */
+	toy_step(&y, 250, 16384);
+	toy_step(&y, 1000, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_true(strstr(policy_reason(sm->p), "no event") != NULL);
+	sim_free(sm);
+}
+
 /* Duplicates written late, unannounced: found, merged, settled. */
 static void
 test_late_duplicates(void **unused)
@@ -1148,6 +1189,7 @@ main(void)
 		cmocka_unit_test(test_stopped_guest_sprints),
 		cmocka_unit_test(test_event_waits_for_memory),
 		cmocka_unit_test(test_nothing_mergeable),
+		cmocka_unit_test(test_nothing_mergeable_tail),
 		cmocka_unit_test(test_late_duplicates),
 		cmocka_unit_test(test_nothing_to_scan),
 		cmocka_unit_test(test_free_memory_gate),
