@@ -32,8 +32,6 @@
 #define BOOST_SLEEP_MS		20
 /* At this share of a core, sleep 0 and let ksmd run flat out. */
 #define FULL_SPEED_FRAC		0.97
-/* The advisor's ceiling while pacing: a batch, then a nap as long. */
-#define PACE_MAX_FRAC		0.5
 /* Batch between ksmd's checks for work when it never sleeps. */
 #define FULL_SPEED_PAGES	20000
 #define PAGES_MAX		4000000
@@ -106,8 +104,6 @@ size_pace(const struct sizing *sz, double rate, struct policy_knobs *k)
 	if (sz->advisor) {
 		s.set_pages = s.set_pages > 0 ? s.set_pages : 1;
 		s.pass_ms = (uint64_t)((double)s.set_pages / rate) + 1;
-		if (s.allowed_frac > PACE_MAX_FRAC)
-			s.allowed_frac = PACE_MAX_FRAC;
 		return size_boost(&s, k);
 	}
 	if (rate > sz->allowed_frac * sz->speed)

@@ -1122,11 +1122,6 @@ test_sizing_pace(void **unused)
 	(void)size_pace(&sz, 3000.0, &k);
 	assert_int_equal(k.sleep_ms, 20);
 	assert_int_equal(k.pages_to_scan, 18432);	/* 20000, 4 bits kept */
-	/* The advisor, told the pass, is held to half a core likewise. */
-	sz.advisor = sz.has_advisor = 1;
-	(void)size_pace(&sz, 3000.0, &k);
-	assert_int_equal(k.advisor, KSM_ADVISOR_SCAN_TIME);
-	assert_int_equal(k.adv_max_cpu, 50);
 }
 
 static void
