@@ -91,25 +91,24 @@ size_boost(const struct sizing *sz, struct policy_knobs *k)
 /*
  * A pace: rate pages per ms.  The batch is the rate over the nap, as if
  * scanning it took no time: ksmd then falls a little short of the rate
- * rather than, on a low guess of its speed, far above it.  It never runs
- * flat out: a pass over memory still being written is mostly wasted, and
- * flat out it would make many.  Past what ksmd scans in a nap's time,
- * the batch is that much, about half a core.
+ * rather than, on a low guess of its speed, far above it.  Past what one
+ * batch between naps can do, it runs flat out.
  */
 double
 size_pace(const struct sizing *sz, double rate, struct policy_knobs *k)
 {
 	struct sizing	s = *sz;
+	double		pages;
 
-	if (sz->advisor) {
+	pages = rate * BOOST_SLEEP_MS;
+	if (sz->advisor || pages >= FULL_SPEED_PAGES ||
+	    rate >= FULL_SPEED_FRAC * sz->speed) {
 		s.set_pages = s.set_pages > 0 ? s.set_pages : 1;
 		s.pass_ms = (uint64_t)((double)s.set_pages / rate) + 1;
 		return size_boost(&s, k);
 	}
 	if (rate > sz->allowed_frac * sz->speed)
 		rate = sz->allowed_frac * sz->speed;
-	if (rate * BOOST_SLEEP_MS > FULL_SPEED_PAGES)
-		rate = (double)FULL_SPEED_PAGES / BOOST_SLEEP_MS;
 	k->run = 1;
 	if (sz->has_advisor)
 		k->advisor = KSM_ADVISOR_NONE;
