@@ -16,7 +16,7 @@ and scanned by then, the seconds from the last guest done until 90 % and
 
 Root and a writable /sys/kernel/mm/ksm; holds the test lock and puts
 the knobs back however it ends.  Not part of make check: the figures
-are for doc/ksm-policy.md, ratios within one run.
+are in doc/benchmark.md, ratios within one run.
 
 Usage: fill-probe.py [--builddir DIR] [--vms N] [--mib M] [--fill MS]
                      [--sprint PAGES/MS] MODE...
