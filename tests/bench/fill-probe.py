@@ -28,6 +28,9 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True   # nothing left in the source tree
+from ksmd import Ksmd  # noqa: E402
+
 KSM = "/sys/kernel/mm/ksm/"
 LOCK = "/run/lock/ksm-throttler-tests.lock"
 KNOBS = ("run", "pages_to_scan", "sleep_millisecs")
@@ -40,29 +43,6 @@ def knob(name, value=None):
     with open(KSM + name, "w") as f:
         f.write(str(value))
     return None
-
-
-def ksmd_pid():
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open(f"/proc/{p}/comm") as f:
-                    if f.read().strip() == "ksmd":
-                        return p
-            except OSError:
-                pass
-    raise SystemExit("ksmd not found")
-
-
-class Ksmd:
-    def __init__(self):
-        self.pid = ksmd_pid()
-        self.hz = os.sysconf("SC_CLK_TCK")
-
-    def cpu(self):
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.hz
 
 
 def merged(procs):

@@ -52,6 +52,7 @@ import time
 sys.dont_write_bytecode = True   # nothing left in the source tree
 from benchreport import (  # noqa: E402
     KSM_OFF, analyse, ratios, table, target_table, targets)
+from ksmd import Ksmd  # noqa: E402
 
 KSM = "/sys/kernel/mm/ksm/"
 LOCK = "/run/lock/ksm-throttler-tests.lock"
@@ -175,25 +176,11 @@ class Host:
     def __init__(self):
         self.saved = {k: knob_read(k) for k in KNOBS
                       if os.path.exists(KSM + k)}
-        self.ksmd = self._find_ksmd()
+        self.ksmd = Ksmd()
         self.hz = os.sysconf("SC_CLK_TCK")
 
-    @staticmethod
-    def _find_ksmd():
-        for p in os.listdir("/proc"):
-            if p.isdigit():
-                try:
-                    with open(f"/proc/{p}/comm") as f:
-                        if f.read().strip() == "ksmd":
-                            return p
-                except OSError:
-                    pass
-        raise SystemExit("ksmd not found")
-
     def cpu(self):
-        with open(f"/proc/{self.ksmd}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.hz
+        return self.ksmd.cpu()
 
     def busy(self):
         """CPU seconds every core spent busy, from /proc/stat."""
