@@ -64,7 +64,8 @@ const struct conf_key conf_table[] = {
 	    "seconds", "idle trickle: one full pass in this time, never faster "
 	    "than the kernel's default of 100 pages per 20 ms"),
 	UINT("ksm.settle_scans", ksm_settle_scans, 1, 100, 2, "full scans",
-	    "full scans without merging growth before the boost ends"),
+	    "full scans over memory that stopped growing, the last of them "
+	    "merging nothing, before the boost ends"),
 	UINT("ksm.pace_factor", ksm_pace_factor, 1, 16, 2, "times",
 	    "while a new VM writes its memory, scan this many times as fast as "
 	    "it arrives: higher merges sooner during a slow boot, for more "

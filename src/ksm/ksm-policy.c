@@ -17,8 +17,9 @@
  *    once it stopped or a guest finished writing, and gives up at once
  *    if the paced passes merged nothing;
  *  - keeps boosting while a pass shows merging or the set growing;
- *  - settles after settle_scans passes without growth, and then trickles
- *    at no more than the kernel's default rate;
+ *  - settles once settle_scans passes went over a set that stopped
+ *    growing, the last of them merging nothing, and then trickles at no
+ *    more than the kernel's default rate;
  *  - holds ksmd to its CPU budget on what it measures: ksmd's CPU time
  *    over wall time gives its scan speed, from which the next knobs come,
  *    and a token bucket keeps its long-run average under the budget.
@@ -81,6 +82,12 @@
 #define REASON_MAX		128
 #define PAGE_KB			4
 
+/* The set of pages ksmd scans, and whether the walks of /proc told it. */
+struct set_fig {
+	uint64_t	pages;
+	int		walked;
+};
+
 struct transition {
 	uint64_t		at_ms;
 	enum policy_state	from;
@@ -123,10 +130,16 @@ struct policy {
 	int64_t			 mark_sharing;
 	uint64_t		 mark_set;
 	int			 mark_walked;	/* mark_set is from the walks */
+	struct set_fig		 step_set;	/* the set at the last step */
+	struct set_fig		 end_set;	/* ... at the step before the
+						   last pass end */
+	struct set_fig		 before_set;	/* end_set at the mark: the
+						   pass began after it */
 	uint64_t		 mark_ms;
 	uint64_t		 walk_ms;	/* mergeable was last known right */
 	uint64_t		 progress_ms;	/* ksmd last scanned something */
 	uint64_t		 calm;		/* passes without growth */
+	uint64_t		 still;		/* passes the set did not grow */
 	int			 stale_pass;	/* the pass under way began
 						   before the boost */
 	uint64_t		 grace_until;
@@ -157,7 +170,8 @@ struct obs {
 	int64_t		gain;		/* pages_sharing over those passes */
 	uint64_t	set_growth;
 	int		set_known;	/* set_growth measured like with like */
-	int		growing;
+	int		growing;	/* merging or the set grew */
+	int		still;		/* the set did not grow while it ran */
 };
 
 static const char *policy_state_names[POLICY_STATE_MAX] = {
@@ -215,7 +229,7 @@ enter(struct policy *p, uint64_t now, enum policy_state s, const char *fmt,
 		p->rebase = 1;
 		p->idle_peak = p->mark_sharing;
 		p->boost_floor = 0;
-		p->calm = 0;
+		p->calm = p->still = 0;
 	}
 	if (s != POLICY_BOOSTING && s != POLICY_SETTLING)
 		p->pacing = p->paced = 0;
@@ -345,6 +359,7 @@ mark_pass(struct policy *p, const struct ksm_sample *s, uint64_t now)
 	p->mark_sharing = s->v[KSM_PAGES_SHARING];
 	p->mark_set = growth_set(p, now);
 	p->mark_walked = walks_current(p, now);
+	p->before_set = p->end_set;
 }
 
 /* At the end of each pass: did merging or the scanned set grow? */
@@ -384,6 +399,15 @@ observe_pass(struct policy *p, const struct ksm_sample *s, uint64_t now,
 	o->set_growth = o->set_known && set > p->mark_set ?
 	    set - p->mark_set : 0;
 	o->growing = o->gain >= (int64_t)thr || o->set_growth >= thr;
+	/*
+	 * The pass before ended, and this one began, between two steps:
+	 * memory the walks saw arrive between the step before and the mark
+	 * may have come after ksmd passed its place, and is judged with this
+	 * pass.  (Pages per full scan, an estimate, is not that exact.)
+	 */
+	o->still = o->set_known && o->set_growth < thr;
+	if (o->still && walks_current(p, now) && p->before_set.walked)
+		o->still = set < p->before_set.pages + thr;
 	mark_pass(p, s, now);
 }
 
@@ -414,7 +438,11 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 		    s->v[KSM_FULL_SCANS] != p->prev.v[KSM_FULL_SCANS])
 			p->progress_ms = in->now_ms;
 	}
+	if (!p->have_prev || s->v[KSM_FULL_SCANS] != p->prev.v[KSM_FULL_SCANS])
+		p->end_set = p->step_set;
 	observe_pass(p, s, in->now_ms, o);
+	p->step_set.pages = growth_set(p, in->now_ms);
+	p->step_set.walked = walks_current(p, in->now_ms);
 	p->prev = *s;
 	p->prev_ms = in->now_ms;
 	p->have_prev = 1;
@@ -465,7 +493,7 @@ boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
 		p->boost_sharing = p->prev.v[KSM_PAGES_SHARING];
 	}
 	enter(p, now, POLICY_BOOSTING, "%s", why);
-	p->calm = 0;
+	p->calm = p->still = 0;
 	p->stale_pass = 1;
 	if (p->progress_ms < now)
 		p->progress_ms = now;	/* give ksmd time to find it */
@@ -601,11 +629,52 @@ decide_pace(struct policy *p, uint64_t now)
 		p->futile_tail = 1;
 	} else {
 		p->stale_pass = 1;
-		p->calm = 0;
+		p->calm = p->still = 0;
 		enter(p, now, POLICY_BOOSTING, "%s: scanning at full speed",
 		    stopped ? "a guest stopped writing its memory" :
 		    "mergeable memory stopped growing");
 	}
+}
+
+/*
+ * The set still: memory stopped arriving.  ksmd merges a page on its
+ * second look at it unchanged, so once two passes went over a set that
+ * did not grow, every page in it was looked at twice and what could
+ * merge has merged: a pass over it that merged nothing more ends the
+ * boost (settle_scans passes over the still set, the last of them calm).
+ * A set that holds still while its pages change (a guest writing into
+ * memory allocated up front) shows merging from pass to pass instead.
+ */
+static void
+count_pass(struct policy *p, uint64_t now, const struct obs *o)
+{
+	uint64_t	n;
+
+	/*
+	 * A pass that was under way at the boost scanned little of what the
+	 * boost is for: it counts neither as still nor as calm; nor does
+	 * one whose set was measured two ways.
+	 */
+	n = (uint64_t)o->passes - (p->stale_pass ? 1 : 0);
+	p->stale_pass = 0;
+	if (o->still)
+		p->still += n;
+	else if (o->set_known)
+		p->still = 0;
+	if (o->growing) {
+		p->calm = 0;
+		if (p->state == POLICY_SETTLING)
+			enter(p, now, POLICY_BOOSTING, "merging grew again: "
+			    "%lld pages in %lld full scan%s", (long long)o->gain,
+			    (long long)o->passes, o->passes > 1 ? "s" : "");
+		return;
+	}
+	if (o->set_known)
+		p->calm += n;
+	if (p->state == POLICY_BOOSTING && p->calm > 0)
+		enter(p, now, POLICY_SETTLING, "no growth over %llu full "
+		    "scan%s", (unsigned long long)p->calm,
+		    p->calm > 1 ? "s" : "");
 }
 
 static void
@@ -617,34 +686,14 @@ decide_fast(struct policy *p, const struct policy_input *in,
 	decide_pace(p, now);
 	if (p->state == POLICY_IDLE)
 		return;
-	if (o->boundary && o->growing) {
-		p->calm = 0;
-		p->stale_pass = 0;
-		if (p->state == POLICY_SETTLING)
-			enter(p, now, POLICY_BOOSTING, "merging grew again: "
-			    "%lld pages in %lld full scan%s", (long long)o->gain,
-			    (long long)o->passes, o->passes > 1 ? "s" : "");
-		return;
-	}
-	if (o->boundary) {
-		/*
-		 * A pass that was under way at the boost scanned little of
-		 * what the boost is for: it shows growth, never calm; nor
-		 * does one whose set was measured two ways.
-		 */
-		if (o->set_known)
-			p->calm += (uint64_t)o->passes - (p->stale_pass ? 1 : 0);
-		p->stale_pass = 0;
-		if (p->state == POLICY_BOOSTING && p->calm > 0)
-			enter(p, now, POLICY_SETTLING, "no growth over %llu "
-			    "full scan%s", (unsigned long long)p->calm,
-			    p->calm > 1 ? "s" : "");
-	}
+	if (o->boundary)
+		count_pass(p, now, o);
 	if (now < p->grace_until || p->pacing)
 		return;
-	if (p->calm >= p->par.settle_scans)
-		enter(p, now, POLICY_IDLE, "merging settled over %llu full "
-		    "scans", (unsigned long long)p->calm);
+	if (p->calm > 0 && p->still >= p->par.settle_scans)
+		enter(p, now, POLICY_IDLE, "merging settled: %llu full scans "
+		    "since memory stopped arriving", (unsigned long long)
+		    p->still);
 	else if (now - p->progress_ms >= QUIET_MS)
 		enter(p, now, POLICY_IDLE, "ksmd found nothing to scan");
 }

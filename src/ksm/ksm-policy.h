@@ -31,7 +31,7 @@ struct policy_params {
 	uint64_t	budget_window_ms; /* the average is over this */
 	uint64_t	boost_pass_ms;	/* a full pass while boosting */
 	uint64_t	idle_pass_ms;	/* a full pass of the idle trickle */
-	uint64_t	settle_scans;	/* passes without growth to settle */
+	uint64_t	settle_scans;	/* passes over a still set, to settle */
 	uint64_t	pace_factor;	/* scan rate over the arrival's */
 	uint64_t	detect_ms;	/* look for new mergeable memory; 0: no */
 	uint64_t	gate_free_pct;	/* stop ksmd above this free %; 0: off */

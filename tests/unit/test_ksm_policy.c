@@ -203,7 +203,7 @@ test_recorded_wave_boosts_then_settles(void **unused)
 	/* Flat from 8.5 s: idle two full scans later, well before 12 s. */
 	assert_true(settled >= 9000 && settled <= 11000);
 	assert_string_equal(policy_reason(sm->p),
-	    "merging settled over 2 full scans");
+	    "merging settled: 2 full scans since memory stopped arriving");
 	assert_int_equal(sm->out.knobs.sleep_ms, 200);
 	assert_true(knob_rate(&sm->out.knobs) <= 100 * 1000 / 20);
 	assert_true(policy_transitions(sm->p) >= 2);
@@ -256,6 +256,78 @@ kicked(uint64_t set, int64_t sharing)
 	sm->in.kicks = 1;
 	at(sm, 1, 0, 0, sharing, 0);
 	return sm;
+}
+
+/*
+ * A pass a second over a walked set: the set per pass end, and what
+ * merging grew in each.  The state at each pass end.
+ */
+static void
+passes(struct sim *sm, const uint64_t *set, const int64_t *gain,
+    const char **want, size_t n)
+{
+	uint64_t	t = 250, cur = set[0];
+	int64_t		scans = 0, sharing = 0;
+	size_t		i = 0;
+
+	for (; i < n; t += 250) {
+		if (t % 1000 == 0) {
+			/* The walk sees it with the pass end: it may have
+			   come just after the next pass began. */
+			cur = set[i];
+			scans++;
+			sharing += gain[i];
+		}
+		walked(sm, cur);
+		at(sm, t, scans, scans * (int64_t)cur, sharing, t);
+		if (t % 1000 == 0) {
+			if (strcmp(state(sm), want[i]) != 0)
+				fail_msg("pass %zu: %s, not %s: %s", i + 1,
+				    state(sm), want[i], policy_reason(sm->p));
+			i++;
+		}
+	}
+}
+
+/*
+ * The pass that merges a wave's last pages is the first over memory that
+ * stopped arriving: every page has been looked at twice once the next
+ * one is done, and it merging nothing ends the boost.
+ */
+static void
+test_settles_a_pass_after_the_last_merge(void **unused)
+{
+	struct sim	*sm;
+	uint64_t	 set[] = { 524288, 524288, 524288, 524288, 524288 };
+	int64_t		 gain[] = { 50000, 50000, 50000, 50000, 0 };
+	const char	*want[] = { "boosting", "boosting", "boosting",
+	    "boosting", "idle" };
+
+	sm = kicked(set[0], 0);
+	passes(sm, set, gain, want, 5);
+	assert_string_equal(policy_reason(sm->p),
+	    "merging settled: 4 full scans since memory stopped arriving");
+	sim_free(sm);
+}
+
+/*
+ * Memory that arrived just as a pass began may have been behind ksmd
+ * already: looked at first in the pass after, it merges in the one after
+ * that.  Passes are counted over still memory from before they began.
+ */
+static void
+test_memory_at_a_pass_start_is_waited_for(void **unused)
+{
+	struct sim	*sm;
+	uint64_t	 set[] = { 524288, 524288, 524288, 540672, 540672,
+	    540672, 540672, 540672 };
+	int64_t		 gain[] = { 50000, 50000, 50000, 0, 0, 0, 9000, 0 };
+	const char	*want[] = { "boosting", "boosting", "boosting",
+	    "boosting", "settling", "settling", "boosting", "idle" };
+
+	sm = kicked(set[0], 0);
+	passes(sm, set, gain, want, 8);
+	sim_free(sm);
 }
 
 /* Idle yet?  Fails if it boosts again once settling: nothing grew. */
@@ -1161,6 +1233,8 @@ main(void)
 		cmocka_unit_test(test_event_boosts_at_once),
 		cmocka_unit_test(test_event_ignores_the_pass_before_it),
 		cmocka_unit_test(test_recorded_wave_boosts_then_settles),
+		cmocka_unit_test(test_settles_a_pass_after_the_last_merge),
+		cmocka_unit_test(test_memory_at_a_pass_start_is_waited_for),
 		cmocka_unit_test(test_boost_extended_while_growing),
 		cmocka_unit_test(test_short_passes_are_not_growth),
 		cmocka_unit_test(test_set_measures_are_not_mixed),
