@@ -128,8 +128,7 @@ struct policy {
 	int			 have_mark;
 	int64_t			 mark_scans;
 	int64_t			 mark_sharing;
-	uint64_t		 mark_set;
-	int			 mark_walked;	/* mark_set is from the walks */
+	struct set_fig		 mark_set;
 	struct set_fig		 step_set;	/* the set at the last step */
 	struct set_fig		 end_set;	/* ... at the step before the
 						   last pass end */
@@ -344,10 +343,14 @@ walks_current(const struct policy *p, uint64_t now)
 	    now - p->walk_ms < WALK_STALE_MS;
 }
 
-static uint64_t
+static struct set_fig
 growth_set(const struct policy *p, uint64_t now)
 {
-	return walks_current(p, now) ? p->mergeable : p->pass_pages;
+	struct set_fig	f;
+
+	f.walked = walks_current(p, now);
+	f.pages = f.walked ? p->mergeable : p->pass_pages;
+	return f;
 }
 
 static void
@@ -358,7 +361,6 @@ mark_pass(struct policy *p, const struct ksm_sample *s, uint64_t now)
 	p->mark_scans = s->v[KSM_FULL_SCANS];
 	p->mark_sharing = s->v[KSM_PAGES_SHARING];
 	p->mark_set = growth_set(p, now);
-	p->mark_walked = walks_current(p, now);
 	p->before_set = p->end_set;
 }
 
@@ -368,7 +370,8 @@ observe_pass(struct policy *p, const struct ksm_sample *s, uint64_t now,
     struct obs *o)
 {
 	int64_t		scans, dscan;
-	uint64_t	set, thr;
+	struct set_fig	set;
+	uint64_t	thr;
 
 	if (!KSM_HAVE(s, KSM_FULL_SCANS) || !KSM_HAVE(s, KSM_PAGES_SHARING))
 		return;
@@ -395,9 +398,9 @@ observe_pass(struct policy *p, const struct ksm_sample *s, uint64_t now,
 	o->boundary = 1;
 	o->passes = scans;
 	o->gain = s->v[KSM_PAGES_SHARING] - p->mark_sharing;
-	o->set_known = walks_current(p, now) == p->mark_walked;
-	o->set_growth = o->set_known && set > p->mark_set ?
-	    set - p->mark_set : 0;
+	o->set_known = set.walked == p->mark_set.walked;
+	o->set_growth = o->set_known && set.pages > p->mark_set.pages ?
+	    set.pages - p->mark_set.pages : 0;
 	o->growing = o->gain >= (int64_t)thr || o->set_growth >= thr;
 	/*
 	 * The pass before ended, and this one began, between two steps:
@@ -406,8 +409,8 @@ observe_pass(struct policy *p, const struct ksm_sample *s, uint64_t now,
 	 * pass.  (Pages per full scan, an estimate, is not that exact.)
 	 */
 	o->still = o->set_known && o->set_growth < thr;
-	if (o->still && walks_current(p, now) && p->before_set.walked)
-		o->still = set < p->before_set.pages + thr;
+	if (o->still && set.walked && p->before_set.walked)
+		o->still = set.pages < p->before_set.pages + thr;
 	mark_pass(p, s, now);
 }
 
@@ -441,8 +444,7 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 	if (!p->have_prev || s->v[KSM_FULL_SCANS] != p->prev.v[KSM_FULL_SCANS])
 		p->end_set = p->step_set;
 	observe_pass(p, s, in->now_ms, o);
-	p->step_set.pages = growth_set(p, in->now_ms);
-	p->step_set.walked = walks_current(p, in->now_ms);
+	p->step_set = growth_set(p, in->now_ms);
 	p->prev = *s;
 	p->prev_ms = in->now_ms;
 	p->have_prev = 1;
