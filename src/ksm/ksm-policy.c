@@ -13,9 +13,11 @@
  *    memory) takes boost_pass_ms, within the CPU it may use (the knobs
  *    for a rate are sized in ksm-sizing.c);
  *  - while mergeable memory still arrives, paces ksmd to it instead,
- *    since passes over memory being written are mostly wasted, sprints
- *    once it stopped or a guest finished writing, and gives up at once
- *    if the paced passes merged nothing;
+ *    since passes over memory being written are mostly wasted: pairs of
+ *    passes, ksmd stopped between them, so that a page's second look
+ *    comes right after its first; sprints once it stopped or a guest
+ *    finished writing, and gives up at once if the paced passes merged
+ *    nothing;
  *  - keeps boosting while a pass shows merging or the set growing;
  *  - settles once settle_scans passes went over a set that stopped
  *    growing, the last of them merging nothing, and then trickles at no
@@ -156,6 +158,10 @@ struct policy {
 	uint64_t		 stops_seen;	/* arr.stops at the event */
 	int64_t			 boost_scans;	/* full_scans when it began */
 	int64_t			 boost_sharing;	/* pages_sharing then */
+	int			 pair;		/* paced: a pair of passes runs */
+	int64_t			 pair_end;	/* full_scans it ends at */
+	uint64_t		 pair_ms;	/* it began then */
+	int64_t			 pair_scanned;	/* pages_scanned then */
 
 	struct policy_knobs	 knobs;
 	double			 target_frac;
@@ -605,6 +611,44 @@ futile_scans(const struct policy *p)
 }
 
 /*
+ * Paced, ksmd scans in pairs of passes at boost speed, stopped between
+ * them until the pages it scanned since the pair began, over the time
+ * since, come down to the pace.  A page merges on its second look: the
+ * memory that arrived while ksmd was stopped is looked at twice in a row
+ * and merges within the pair, half a pause after it came on the mean,
+ * where one slow pass after another at the same mean rate, a pass taking
+ * a pause's half, merges it three quarters of a pause after: the first
+ * look comes half a pass after it, the second a pass later.  The pace
+ * starts as if a pair had just gone over the mergeable memory there: a
+ * pair over guests that were there before the event would merge nothing
+ * new.
+ */
+static void
+decide_pair(struct policy *p, uint64_t now, int start)
+{
+	int64_t	scans = p->prev.v[KSM_FULL_SCANS];
+	int64_t	scanned = p->prev.v[KSM_PAGES_SCANNED];
+	double	pace = arrival_pace(&p->arr, p->par.pace_factor);
+
+	if (start) {
+		p->pair = 0;
+		p->pair_ms = now;
+		p->pair_scanned = scanned - 2 * (int64_t)p->mergeable;
+	} else if (p->pair) {
+		if (scans >= p->pair_end)
+			p->pair = 0;
+		return;
+	}
+	if ((double)(scanned - p->pair_scanned) >
+	    pace * (double)(now - p->pair_ms))
+		return;
+	p->pair = 1;
+	p->pair_end = scans + 2;
+	p->pair_ms = now;
+	p->pair_scanned = scanned;
+}
+
+/*
  * Pace ksmd to memory as it arrives, until nothing arrives any more or
  * the first guest stopped writing its memory: the others of its wave
  * follow soon, and its pages, looked at once while paced, merge on the
@@ -621,10 +665,17 @@ decide_pace(struct policy *p, uint64_t now)
 	stopped = p->arr.stops != p->stops_seen;
 	if (stopped || !arriving(p, now))
 		p->paced = 0;
-	/* Without walks of /proc nothing is known of it: no pace. */
-	p->pacing = p->paced && p->arr.have;
+	/*
+	 * Without walks of /proc nothing is known of it, nor without
+	 * pages_scanned of ksmd's pace: no pace.
+	 */
+	p->pacing = p->paced && p->arr.have && p->have_prev &&
+	    KSM_HAVE(&p->prev, KSM_PAGES_SCANNED);
+	if (p->pacing)
+		decide_pair(p, now, !was);
 	if (!was || p->pacing)
 		return;
+	p->progress_ms = now;
 	if ((futile = futile_scans(p)) >= FUTILE_SCANS) {
 		enter(p, now, POLICY_IDLE, "%lld full scans while memory "
 		    "arrived merged nothing", (long long)futile);
@@ -754,9 +805,9 @@ actuate_fast(struct policy *p, struct policy_knobs *k)
 	sizing_from(p, p->speed, &sz);
 	sz.pass_ms = p->par.boost_pass_ms;
 	sz.allowed_frac = allowed_frac(p);
-	if (p->pacing) {
-		p->target_frac = size_pace(&sz, arrival_pace(&p->arr,
-		    p->par.pace_factor), k);
+	if (p->pacing && !p->pair) {
+		k->run = 0;
+		p->target_frac = 0;
 		return;
 	}
 	sz.set_pages = max64(sz.set_pages, p->boost_floor);
@@ -960,6 +1011,7 @@ policy_json(const struct policy *p, uint64_t now, cJSON *o)
 	    p->speed * 1000.0);
 	cJSON_AddNumberToObject(o, "calm_scans", (double)p->calm);
 	cJSON_AddBoolToObject(o, "pacing", p->pacing);
+	cJSON_AddBoolToObject(o, "pair", p->pacing && p->pair);
 	cJSON_AddNumberToObject(o, "arriving_pages_per_second",
 	    p->arr.rate * 1000.0);
 	b = cJSON_AddObjectToObject(o, "budget");

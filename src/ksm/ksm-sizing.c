@@ -7,8 +7,7 @@
  * speed in pages per CPU ms, a wanted share gives the batch for a nap.
  * The boost sizes a pass over the set for pass_ms, up to the share it
  * may use; the trickle covers the set in pass_ms at no more than the
- * kernel's default rate and a small share of a core.  While mergeable
- * memory arrives, the pace is a page rate that follows its arrival.
+ * kernel's default rate and a small share of a core.
  */
 #include "config.h"
 
@@ -86,35 +85,6 @@ size_boost(const struct sizing *sz, struct policy_knobs *k)
 		k->sleep_ms = BOOST_SLEEP_MS;
 	}
 	return frac;
-}
-
-/*
- * A pace: rate pages per ms.  The batch is the rate over the nap, as if
- * scanning it took no time: ksmd then falls a little short of the rate
- * rather than, on a low guess of its speed, far above it.  Past what one
- * batch between naps can do, it runs flat out.
- */
-double
-size_pace(const struct sizing *sz, double rate, struct policy_knobs *k)
-{
-	struct sizing	s = *sz;
-	double		pages;
-
-	pages = rate * BOOST_SLEEP_MS;
-	if (sz->advisor || pages >= FULL_SPEED_PAGES ||
-	    rate >= FULL_SPEED_FRAC * sz->speed) {
-		s.set_pages = s.set_pages > 0 ? s.set_pages : 1;
-		s.pass_ms = (uint64_t)((double)s.set_pages / rate) + 1;
-		return size_boost(&s, k);
-	}
-	if (rate > sz->allowed_frac * sz->speed)
-		rate = sz->allowed_frac * sz->speed;
-	k->run = 1;
-	if (sz->has_advisor)
-		k->advisor = KSM_ADVISOR_NONE;
-	k->pages_to_scan = quantize(rate * BOOST_SLEEP_MS);
-	k->sleep_ms = BOOST_SLEEP_MS;
-	return rate / sz->speed;
 }
 
 /* The trickle: one pass per pass_ms, never above the default rate. */

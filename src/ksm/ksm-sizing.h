@@ -4,8 +4,7 @@
  * long a nap between batches (or what bounds for the kernel's advisor)
  * make ksmd cover a set of pages in a given time, within the share of a
  * core it may use.  The policy (ksm-policy.c) decides the state and calls
- * these for its knobs, and for the pace of memory as it arrives
- * (ksm-arrival.c).
+ * these for its knobs.
  */
 #ifndef KT_KSM_SIZING_H
 #define KT_KSM_SIZING_H
@@ -27,7 +26,6 @@ struct sizing {
 
 double	size_boost(const struct sizing *, struct policy_knobs *);
 double	size_trickle(const struct sizing *, struct policy_knobs *);
-double	size_pace(const struct sizing *, double, struct policy_knobs *);
 
 static inline double
 clampd(double v, double lo, double hi)
