@@ -159,6 +159,7 @@ struct policy {
 	int64_t			 boost_scans;	/* full_scans when it began */
 	int64_t			 boost_sharing;	/* pages_sharing then */
 	int			 pair;		/* paced: a pair of passes runs */
+	int64_t			 pair_owed;	/* pages the pace starts owing */
 	int64_t			 pair_end;	/* full_scans it ends at */
 	uint64_t		 pair_ms;	/* it began then */
 	int64_t			 pair_scanned;	/* pages_scanned then */
@@ -522,6 +523,9 @@ decide_events(struct policy *p, const struct policy_input *in)
 	if (in->created > 0) {
 		snprintf(why, sizeof(why), "%u VM%s created", in->created,
 		    in->created > 1 ? "s" : "");
+		/* From idle, what is there was merged: see decide_pair(). */
+		p->pair_owed = p->state == POLICY_BOOSTING ||
+		    p->state == POLICY_SETTLING ? 0 : 2 * (int64_t)p->mergeable;
 		boost(p, in->now_ms, EVENT_GRACE_MS, why, in->announced_pages);
 		p->paced = 1;
 		p->pace_until = in->now_ms + EVENT_GRACE_MS;
@@ -611,17 +615,20 @@ futile_scans(const struct policy *p)
 }
 
 /*
- * Paced, ksmd scans in pairs of passes at boost speed, stopped between
- * them until the pages it scanned since the pair began, over the time
- * since, come down to the pace.  A page merges on its second look: the
- * memory that arrived while ksmd was stopped is looked at twice in a row
- * and merges within the pair, half a pause after it came on the mean,
- * where one slow pass after another at the same mean rate, a pass taking
- * a pause's half, merges it three quarters of a pause after: the first
- * look comes half a pass after it, the second a pass later.  The pace
- * starts as if a pair had just gone over the mergeable memory there: a
- * pair over guests that were there before the event would merge nothing
- * new.
+ * Paced, ksmd scans in pairs of passes at boost speed, then stops for as
+ * long as the pace gives for the pages the pair scanned.  A page merges
+ * on its second look: the memory that arrived while ksmd was stopped is
+ * looked at twice in a row and merges within the pair, half a pause
+ * after it came on the mean, where one slow pass after another at the
+ * same mean rate, a pass taking a pause's half, merges it three quarters
+ * of a pause after: the first look comes half a pass after it, the
+ * second a pass later.  The pause runs from the pair's end, so that the
+ * pace counts the time it rests, not the time it scans: where guests
+ * write about as fast as ksmd scans, it rests about as long as it ran,
+ * and leaves them the CPU.  From idle the pace starts as if a pair had
+ * just gone over the mergeable memory there: a pair over guests merged
+ * before the event would merge nothing new.  An event during a boost
+ * starts a pair at once: what is there is still to merge.
  */
 static void
 decide_pair(struct policy *p, uint64_t now, int start)
@@ -633,11 +640,12 @@ decide_pair(struct policy *p, uint64_t now, int start)
 	if (start) {
 		p->pair = 0;
 		p->pair_ms = now;
-		p->pair_scanned = scanned - 2 * (int64_t)p->mergeable;
+		p->pair_scanned = scanned - p->pair_owed;
 	} else if (p->pair) {
-		if (scans >= p->pair_end)
-			p->pair = 0;
-		return;
+		if (scans < p->pair_end)
+			return;
+		p->pair = 0;
+		p->pair_ms = now;
 	}
 	if ((double)(scanned - p->pair_scanned) >
 	    pace * (double)(now - p->pair_ms))

@@ -877,6 +877,35 @@ test_event_waits_for_memory(void **unused)
 	sim_free(sm);
 }
 
+/*
+ * VMs created one after the other (a host filling up): one created while
+ * the boost runs, over memory not yet merged, starts its pace with a pair
+ * of passes at once, where one created on an idle host does not.
+ */
+static void
+test_event_during_a_boost_pairs_at_once(void **unused)
+{
+	struct toy		 y;
+	struct sim		*sm;
+
+	sm = toy_new(&y, 60);
+	sm->in.created = 1;
+	toy_step(&y, 1, 0);
+	while (y.t < 3000)
+		toy_step(&y, 250, 40000);	/* 625 MiB in 3 s */
+	while (strcmp(policy_reason(sm->p), "1 VM created") == 0 &&
+	    y.t < 4000)
+		toy_step(&y, 250, 0);
+	assert_string_equal(policy_reason(sm->p), "a guest stopped writing "
+	    "its memory: scanning at full speed");
+	sm->in.created = 1;
+	toy_second(&y, 250, 1600);
+	assert_string_equal(policy_reason(sm->p), "1 VM created");
+	assert_int_equal(sm->out.knobs.run, 1);
+	assert_true(y.sharing < (int64_t)y.set * 60 / 100);
+	sim_free(sm);
+}
+
 /* Guests whose every page is unique: the boost gives up as they finish. */
 static void
 test_nothing_mergeable(void **unused)
@@ -1251,6 +1280,7 @@ main(void)
 		cmocka_unit_test(test_pace_factor),
 		cmocka_unit_test(test_stopped_guest_sprints),
 		cmocka_unit_test(test_event_waits_for_memory),
+		cmocka_unit_test(test_event_during_a_boost_pairs_at_once),
 		cmocka_unit_test(test_nothing_mergeable),
 		cmocka_unit_test(test_nothing_mergeable_tail),
 		cmocka_unit_test(test_late_duplicates),
