@@ -63,7 +63,10 @@
  * there is nothing to sprint for.
  */
 #define FUTILE_SCANS		3
-/* Boosting and ksmd scanned nothing this long: nothing to merge. */
+/*
+ * Boosting and ksmd scanned nothing this long, with no mergeable memory
+ * known to be there: nothing to merge.
+ */
 #define QUIET_MS		5000
 /* Sample twice a pass while boosting, within these bounds. */
 #define BOOST_SAMPLE_MIN_MS	100
@@ -755,7 +758,12 @@ decide_fast(struct policy *p, const struct policy_input *in,
 		enter(p, now, POLICY_IDLE, "merging settled: %llu full scans "
 		    "since memory stopped arriving", (unsigned long long)
 		    p->still);
-	else if (now - p->progress_ms >= QUIET_MS)
+	else if (now - p->progress_ms >= QUIET_MS &&
+	    !(p->have_mergeable && p->mergeable > 0))
+		/*
+		 * With mergeable memory there, ksmd is starved of CPU (guests
+		 * writing theirs on every core; it runs at nice 5): wait.
+		 */
 		enter(p, now, POLICY_IDLE, "ksmd found nothing to scan");
 }
 

@@ -1029,6 +1029,39 @@ test_nothing_to_scan(void **unused)
 	sim_free(sm);
 }
 
+/*
+ * ksmd scans nothing for seconds while mergeable memory is there: starved
+ * of CPU by guests writing theirs, not done.  The boost waits for it.
+ */
+static void
+test_starved_ksmd_is_waited_for(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	walked(sm, 0);
+	at(sm, 0, 7, 500, 0, 0);
+	sm->in.kicks = 1;
+	walked(sm, 262144);
+	at(sm, 1, 7, 500, 0, 0);
+	for (t = 250; t <= 10000; t += 250) {
+		sm->in.have_mergeable = 1;
+		sm->in.mergeable_pages = 262144;
+		sm->in.mergeable_current = 1;
+		at(sm, t, 7, 500, 0, 0);
+		assert_string_equal(state(sm), "boosting");
+	}
+	/* The guests are gone: nothing left to scan. */
+	walked(sm, 0);
+	at(sm, t, 7, 500, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	assert_string_equal(policy_reason(sm->p), "ksmd found nothing to scan");
+	sim_free(sm);
+}
+
 static void
 test_free_memory_gate(void **unused)
 {
@@ -1285,6 +1318,7 @@ main(void)
 		cmocka_unit_test(test_nothing_mergeable_tail),
 		cmocka_unit_test(test_late_duplicates),
 		cmocka_unit_test(test_nothing_to_scan),
+		cmocka_unit_test(test_starved_ksmd_is_waited_for),
 		cmocka_unit_test(test_free_memory_gate),
 		cmocka_unit_test(test_advisor_actuator),
 		cmocka_unit_test(test_status_json),
