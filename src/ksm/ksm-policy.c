@@ -630,8 +630,9 @@ futile_scans(const struct policy *p)
  * write about as fast as ksmd scans, it rests about as long as it ran,
  * and leaves them the CPU.  From idle the pace starts as if a pair had
  * just gone over the mergeable memory there: a pair over guests merged
- * before the event would merge nothing new.  An event during a boost
- * starts a pair at once: what is there is still to merge.
+ * before the event would merge nothing new.  An event while ksmd sprints
+ * or settles starts a pair at once: what is there is still to merge.
+ * One between two pairs shortens the pause as its memory arrives.
  */
 static void
 decide_pair(struct policy *p, uint64_t now, int start)
