@@ -879,8 +879,8 @@ test_event_waits_for_memory(void **unused)
 
 /*
  * VMs created one after the other (a host filling up): one created while
- * the boost runs, over memory not yet merged, starts its pace with a pair
- * of passes at once, where one created on an idle host does not.
+ * ksmd sprints over memory not yet merged starts its pace with a pair of
+ * passes at once, where one created on an idle host does not.
  */
 static void
 test_event_during_a_boost_pairs_at_once(void **unused)
@@ -904,6 +904,53 @@ test_event_during_a_boost_pairs_at_once(void **unused)
 	assert_int_equal(sm->out.knobs.run, 1);
 	assert_true(y.sharing < (int64_t)y.set * 60 / 100);
 	sim_free(sm);
+}
+
+/*
+ * The ms from a second guest's event, sent while ksmd rests between two
+ * pairs (or from the same moment, with no second guest) to the next pair.
+ */
+static uint64_t
+toy_next_pair(int second)
+{
+	struct toy		 y;
+	struct sim		*sm;
+	uint64_t		 t;
+
+	sm = toy_new(&y, 60);
+	sm->in.created = 1;
+	toy_step(&y, 1, 0);
+	while ((y.t < 8000 || sm->out.knobs.run != 0) && y.t < 30000)
+		toy_step(&y, 250, 3200);
+	assert_string_equal(policy_reason(sm->p), "1 VM created");
+	assert_int_equal(sm->out.knobs.run, 0);
+	sm->in.created = second;
+	t = y.t;
+	do {
+		y.guest[1] += second ? 3200 : 0;
+		toy_step(&y, 250, 3200);
+		assert_string_equal(state(sm), "boosting");
+		/* Not a pair at once: what is there was looked at twice. */
+		if (y.t == t + 250)
+			assert_int_equal(sm->out.knobs.run, 0);
+	} while (sm->out.knobs.run == 0 && y.t < t + 60000);
+	assert_int_equal(sm->out.knobs.run, 1);
+	sim_free(sm);
+	return y.t - t;
+}
+
+/*
+ * A VM created while ksmd rests between two pairs: the pause goes on,
+ * shortened as the new guest's memory arrives, since the pace follows
+ * the arrival.
+ */
+static void
+test_event_between_pairs_shortens_the_pause(void **unused)
+{
+	uint64_t	alone = toy_next_pair(0), two = toy_next_pair(1);
+
+	assert_true(alone > 250 && two > 250);
+	assert_true((double)two < 0.8 * (double)alone);
 }
 
 /* Guests whose every page is unique: the boost gives up as they finish. */
@@ -1314,6 +1361,7 @@ main(void)
 		cmocka_unit_test(test_stopped_guest_sprints),
 		cmocka_unit_test(test_event_waits_for_memory),
 		cmocka_unit_test(test_event_during_a_boost_pairs_at_once),
+		cmocka_unit_test(test_event_between_pairs_shortens_the_pause),
 		cmocka_unit_test(test_nothing_mergeable),
 		cmocka_unit_test(test_nothing_mergeable_tail),
 		cmocka_unit_test(test_late_duplicates),
