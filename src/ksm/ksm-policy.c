@@ -283,7 +283,11 @@ policy_set_params(struct policy *p, const struct policy_params *par)
  * are kept apart: a boost's last passes rescan merged pages fast, while
  * the trickle's pages cost more each, and sizing the trickle from the
  * boost's speed would spend several times its share of a core until the
- * estimate came down.
+ * estimate came down.  The trickle's share is a ceiling, so a measure
+ * below its estimate is taken at once: its first estimate, the speed of
+ * fresh pages, can be forty times what rescanning merged zero pages
+ * costs, and halving the gap at each measure spent the first idle
+ * stretch's CPU for half a minute.  A measure above it is averaged in.
  */
 static void
 observe_speed(struct policy *p, const struct ksm_sample *s)
@@ -291,6 +295,7 @@ observe_speed(struct policy *p, const struct ksm_sample *s)
 	uint64_t	dcpu;
 	int64_t		dscan;
 	double		*speed = p->fast ? &p->speed : &p->trickle_speed;
+	double		measured;
 
 	if (!KSM_HAVE(s, KSM_PAGES_SCANNED))
 		return;
@@ -301,9 +306,12 @@ observe_speed(struct policy *p, const struct ksm_sample *s)
 	if (dcpu < SPEED_MIN_CPU_MS)
 		return;
 	dscan = s->v[KSM_PAGES_SCANNED] - p->speed_scanned;
-	if (dscan > 0)
-		*speed = clampd((*speed + (double)dscan / (double)dcpu) / 2,
-		    SPEED_MIN, SPEED_MAX);
+	if (dscan > 0) {
+		measured = (double)dscan / (double)dcpu;
+		if (p->fast || measured > *speed)
+			measured = (*speed + measured) / 2;
+		*speed = clampd(measured, SPEED_MIN, SPEED_MAX);
+	}
 mark:
 	p->have_speed_mark = 1;
 	p->speed_cpu_ms = s->ksmd_cpu_ms;

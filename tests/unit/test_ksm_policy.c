@@ -521,6 +521,51 @@ test_trickle_speed_apart(void **unused)
 	sim_free(sm);
 }
 
+/*
+ * The trickle's first estimate is the speed of fresh pages; rescanning
+ * merged zero pages measured 10 pages per CPU ms.  Its share of a core is
+ * a ceiling: at the first measure below the estimate, the knobs are sized
+ * from the measure, not from the mean of the two (the mean ran the first
+ * idle stretch at several times its share for half a minute).
+ */
+static void
+test_trickle_slows_at_the_first_measure(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+	uint64_t		 t = 100, cpu = 0;
+	int64_t			 scans = 1, scanned = 0;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	sm->in.created = 1;
+	at(sm, t, scans, scanned, 0, cpu);
+	while (strcmp(state(sm), "idle") != 0 && t < 30000) {
+		t += 1000;
+		scans++;
+		scanned += 1000000;
+		cpu += 500;
+		at(sm, t, scans, scanned, 0, cpu);
+	}
+	assert_string_equal(state(sm), "idle");
+	/* 1000 pages a second at the first estimate: 100 CPU ms a second. */
+	t += 1000;
+	at(sm, t, scans, scanned, 0, cpu);
+	scanned += 1000;
+	cpu += 100;
+	at(sm, t + 1000, scans, scanned, 0, cpu);
+	/* A quarter of a percent of a core at 10 pages per CPU ms. */
+	assert_true(knob_rate(&sm->out.knobs) <= 25);
+	/* Cheaper than that later: the estimate rises, by halves. */
+	scanned += 2000;
+	cpu += 50;
+	at(sm, t + 60000, scans, scanned, 0, cpu);
+	assert_true(knob_rate(&sm->out.knobs) > 25 &&
+	    knob_rate(&sm->out.knobs) <= 0.0025 * 25 * 1000);
+	sim_free(sm);
+}
+
 static void
 test_new_mergeable_memory_without_event(void **unused)
 {
@@ -1374,6 +1419,7 @@ main(void)
 		cmocka_unit_test(test_arrival_stops),
 		cmocka_unit_test(test_sizing_trickle),
 		cmocka_unit_test(test_trickle_speed_apart),
+		cmocka_unit_test(test_trickle_slows_at_the_first_measure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
