@@ -557,7 +557,7 @@ def variant(arg):
     return label, conf
 
 
-def policies(daemon, variants=()):
+def policies(daemon, variants=(), baseline=None):
     pols = [KsmOff(), Oracle(), Fixed("kernel default", 100, 20),
             Fixed("fixed maximum", 20000, 0)]
     if os.path.exists(KSM + "advisor_mode"):
@@ -566,8 +566,11 @@ def policies(daemon, variants=()):
         pols.append(Ksmtuned())
     else:
         print("ksmtuned not installed (apt-get install ksmtuned): skipped")
-    return pols + [Throttler(daemon, True), Throttler(daemon, False)] + [
-        Throttler(daemon, True, label, conf) for label, conf in variants]
+    pols += [Throttler(daemon, True), Throttler(daemon, False)]
+    if baseline:
+        pols.append(Throttler(baseline, True, "baseline"))
+    return pols + [Throttler(daemon, True, label, conf)
+                   for label, conf in variants]
 
 
 def run_timeline(tl, pols, simvm, json_path, lock):
@@ -680,11 +683,18 @@ def main():
                     "merged into its own, as 'ksm-throttler (LABEL)', e.g. "
                     "'pace 4={\"ksm\": {\"pace_factor\": 4}}' (for "
                     "--only: ksm-throttler-pace-4); repeatable")
+    ap.add_argument("--baseline", metavar="DAEMON",
+                    help="also run this ksm-throttlerd (a build of another "
+                    "version) as 'ksm-throttler (baseline)', to compare a "
+                    "change within one run (for --only: "
+                    "ksm-throttler-baseline)")
     ap.add_argument("--json", default="bench.json")
     ap.add_argument("--report", metavar="JSON",
                     help="print the tables of a run written earlier, "
                     "figured by this version, and exit")
     args = ap.parse_args()
+    if args.baseline and not os.access(args.baseline, os.X_OK):
+        ap.error(f"--baseline {args.baseline}: not an executable")
     if args.report:
         return report_again(args.report)
     # SIGTERM unwinds as an exception would: the guests and the daemon
@@ -710,7 +720,7 @@ def main():
         return 77
     simvm = os.path.join(args.builddir, "tests/bench/simvm")
     pols = policies(os.path.join(args.builddir, "src/ksm-throttlerd"),
-                    args.variant)
+                    args.variant, args.baseline)
     if args.only:
         keep = args.only.split(",")
         pols = [p for p in pols if p.name in keep or p.slug() in keep]

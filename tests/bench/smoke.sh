@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The benchmark end to end in about two minutes: the default timeline
-# shrunk (--quick) for the oracle, ksm-throttler and a variant of it with
-# another pace_factor, then the JSON checked (every row, the oracle's CPU
+# The benchmark end to end in about three minutes: the default timeline
+# shrunk (--quick) for the oracle, ksm-throttler, a variant of it with
+# another pace_factor and the same daemon run as a baseline, then the JSON checked (every row, the oracle's CPU
 # its own floor, each guest's fill time, the targets judged), the tables
 # printed again from it (--report), and the host's KSM knobs checked to
 # be what they were.  Root; exit 77 without.
@@ -34,8 +34,10 @@ locked_knobs() {
 }
 before=$(locked_knobs)
 python3 "$here/ksm-bench.py" --builddir "$builddir" --quick \
-    --timeline default --only oracle,ksm-throttler,ksm-throttler-pace-4 \
+    --timeline default \
+    --only oracle,ksm-throttler,ksm-throttler-pace-4,ksm-throttler-baseline \
     --variant 'pace 4={"ksm": {"pace_factor": 4}}' \
+    --baseline "$builddir/src/ksm-throttlerd" \
     --json "$out/bench.json" "$@" || { echo "FAIL: ksm-bench.py: $?"; exit 1; }
 after=$(locked_knobs)
 [ "$before" = "$after" ] || {
@@ -46,7 +48,8 @@ python3 - "$out/bench.json" <<'PY' || exit 1
 import json, sys
 d = json.load(open(sys.argv[1]))["timelines"]["default"]
 r = d["results"]
-assert set(r) == {"oracle", "ksm-throttler", "ksm-throttler (pace 4)"}, r.keys()
+assert set(r) == {"oracle", "ksm-throttler", "ksm-throttler (pace 4)",
+                  "ksm-throttler (baseline)"}, r.keys()
 assert r["oracle"]["vs_oracle"]["cpu_per_wave"] == [1.0, 1.0], r["oracle"]
 assert all(w["plateau_pages"] > 0 for w in r["oracle"]["waves"]), r["oracle"]
 assert all(w["latency_s"] is not None for w in r["oracle"]["waves"])
@@ -55,6 +58,7 @@ assert len(d["fills"]["oracle"]) == 4, d["fills"]
 assert all(w["fill_s"] > 0 for w in r["oracle"]["waves"]), r["oracle"]
 assert d["targets"]["ksm-throttler"], d["targets"]
 assert d["targets"]["ksm-throttler (pace 4)"], d["targets"]
+assert d["targets"]["ksm-throttler (baseline)"], d["targets"]
 PY
 again=$(python3 "$here/ksm-bench.py" --report "$out/bench.json") &&
     grep -q '^| ksm-throttler (pace 4) |' <<< "$again" &&
