@@ -482,6 +482,37 @@ test_idle_trickle(void **unused)
 }
 
 /*
+ * A VM's event, then a boost over 4 GiB a pass at 2000 pages per CPU ms
+ * until it settles: the policy is idle at *t, with the counters there.
+ */
+static struct sim *
+boosted_to_idle(uint64_t *t, int64_t *scans, int64_t *scanned, uint64_t *cpu)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	*t = 100;
+	*scans = 1;
+	*scanned = 0;
+	*cpu = 0;
+	at(sm, 0, 1, 0, 0, 0);
+	sm->in.created = 1;
+	at(sm, *t, *scans, *scanned, 0, *cpu);
+	assert_string_equal(state(sm), "boosting");
+	while (strcmp(state(sm), "idle") != 0 && *t < 30000) {
+		*t += 1000;
+		(*scans)++;
+		*scanned += 1000000;
+		*cpu += 500;
+		at(sm, *t, *scans, *scanned, 0, *cpu);
+	}
+	assert_string_equal(state(sm), "idle");
+	return sm;
+}
+
+/*
  * A boost whose passes ran at 2000 pages per CPU ms (merged pages,
  * rescanned fast) does not size the trickle that follows: its pages cost
  * more each, and until measured, the trickle assumes they cost as much
@@ -490,25 +521,11 @@ test_idle_trickle(void **unused)
 static void
 test_trickle_speed_apart(void **unused)
 {
-	struct policy_params	 par;
 	struct sim		*sm;
-	uint64_t		 t = 100, cpu = 0;
-	int64_t			 scans = 1, scanned = 0;
+	uint64_t		 t, cpu;
+	int64_t			 scans, scanned;
 
-	defaults(&par);
-	sm = sim_new(&par);
-	at(sm, 0, 1, 0, 0, 0);
-	sm->in.created = 1;
-	at(sm, t, scans, scanned, 0, cpu);
-	assert_string_equal(state(sm), "boosting");
-	while (strcmp(state(sm), "idle") != 0 && t < 30000) {
-		t += 1000;
-		scans++;
-		scanned += 1000000;	/* 4 GiB a pass, for 500 ms of CPU */
-		cpu += 500;
-		at(sm, t, scans, scanned, 0, cpu);
-	}
-	assert_string_equal(state(sm), "idle");
+	sm = boosted_to_idle(&t, &scans, &scanned, &cpu);
 	/* A quarter of a percent of a core at 400 pages per CPU ms. */
 	assert_int_equal(sm->out.knobs.sleep_ms, 200);
 	assert_true(knob_rate(&sm->out.knobs) <= 1000);
@@ -531,24 +548,11 @@ test_trickle_speed_apart(void **unused)
 static void
 test_trickle_slows_at_the_first_measure(void **unused)
 {
-	struct policy_params	 par;
 	struct sim		*sm;
-	uint64_t		 t = 100, cpu = 0;
-	int64_t			 scans = 1, scanned = 0;
+	uint64_t		 t, cpu;
+	int64_t			 scans, scanned;
 
-	defaults(&par);
-	sm = sim_new(&par);
-	at(sm, 0, 1, 0, 0, 0);
-	sm->in.created = 1;
-	at(sm, t, scans, scanned, 0, cpu);
-	while (strcmp(state(sm), "idle") != 0 && t < 30000) {
-		t += 1000;
-		scans++;
-		scanned += 1000000;
-		cpu += 500;
-		at(sm, t, scans, scanned, 0, cpu);
-	}
-	assert_string_equal(state(sm), "idle");
+	sm = boosted_to_idle(&t, &scans, &scanned, &cpu);
 	/* 1000 pages a second at the first estimate: 100 CPU ms a second. */
 	t += 1000;
 	at(sm, t, scans, scanned, 0, cpu);
