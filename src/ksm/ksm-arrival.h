@@ -3,8 +3,9 @@
  * How mergeable memory arrives, pure: from successive walks of /proc,
  * the rate at which the resident mergeable memory grows, whether it grew
  * lately, and which of the processes that grew (guests writing their
- * memory) have stopped.  The policy paces ksmd to the first and sprints
- * for the last.
+ * memory) have stopped, and whether any still writes.  The policy paces
+ * ksmd to the first, pairs passes for the second and sprints once none
+ * is left.
  */
 #ifndef KT_KSM_ARRIVAL_H
 #define KT_KSM_ARRIVAL_H
@@ -40,6 +41,7 @@ struct arrival {
 
 void	arrival_observe(struct arrival *, const struct mergeable *, uint64_t);
 int	arrival_recent(const struct arrival *, uint64_t);
+int	arrival_growing(const struct arrival *);
 double	arrival_pace(const struct arrival *, uint64_t);
 
 #endif
