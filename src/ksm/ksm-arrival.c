@@ -4,9 +4,9 @@
  * its VMM's resident anonymous memory grows, then stops.  ksmd merges a
  * page only once two passes saw it unchanged, so passes over memory still
  * being written are mostly wasted; the policy paces ksmd to the rate
- * measured here (ksm.pace_factor times it).  A process that grew and
- * stops has its memory worth merging at once, even while other guests
- * still write theirs; once none is still writing, the policy sprints.
+ * measured here (ksm.pace_factor times it), and sprints when a process that
+ * grew stops: its memory is then worth merging at once, even while other
+ * guests still write theirs.
  *
  * Growth is ARRIVE_MIN_PAGES (1 MiB) or more since the baseline; none for
  * ARRIVE_QUIET_MS is a stop.  Walks come every PACE_PROBE_MS while
@@ -125,18 +125,6 @@ int
 arrival_recent(const struct arrival *a, uint64_t now)
 {
 	return a->have && now - a->last_ms < ARRIVE_QUIET_MS;
-}
-
-/* A process that grew has not stopped since: a guest still writing. */
-int
-arrival_growing(const struct arrival *a)
-{
-	unsigned	i;
-
-	for (i = 0; i < a->nprocs; i++)
-		if (a->procs[i].growing)
-			return 1;
-	return 0;
 }
 
 /* ksmd's pace while memory arrives, pages per ms. */

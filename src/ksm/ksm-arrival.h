@@ -3,9 +3,8 @@
  * How mergeable memory arrives, pure: from successive walks of /proc,
  * the rate at which the resident mergeable memory grows, whether it grew
  * lately, and which of the processes that grew (guests writing their
- * memory) have stopped, and whether any still writes.  The policy paces
- * ksmd to the first, pairs passes for the second and sprints once none
- * is left.
+ * memory) have stopped.  The policy paces ksmd to the first and sprints
+ * for the last.
  */
 #ifndef KT_KSM_ARRIVAL_H
 #define KT_KSM_ARRIVAL_H
@@ -41,7 +40,6 @@ struct arrival {
 
 void	arrival_observe(struct arrival *, const struct mergeable *, uint64_t);
 int	arrival_recent(const struct arrival *, uint64_t);
-int	arrival_growing(const struct arrival *);
 double	arrival_pace(const struct arrival *, uint64_t);
 
 #endif

@@ -15,9 +15,8 @@
  *  - while mergeable memory still arrives, paces ksmd to it instead,
  *    since passes over memory being written are mostly wasted: pairs of
  *    passes, ksmd stopped between them, so that a page's second look
- *    comes right after its first, and a pair at once for a guest that
- *    finished writing; sprints once it stopped or every guest that was
- *    writing finished, and gives up at once if the paced passes merged
+ *    comes right after its first; sprints once it stopped or a guest
+ *    finished writing, and gives up at once if the paced passes merged
  *    nothing;
  *  - keeps boosting while a pass shows merging or the set growing;
  *  - settles once settle_scans passes went over a set that stopped
@@ -641,12 +640,10 @@ futile_scans(const struct policy *p)
  * just gone over the mergeable memory there: a pair over guests merged
  * before the event would merge nothing new.  An event while ksmd sprints
  * or settles starts a pair at once: what is there is still to merge.
- * One between two pairs shortens the pause as its memory arrives.  A
- * guest done writing its memory (done) ends the pause: its pages, looked
- * at once, merge on the next look.  Returns whether a pair began.
+ * One between two pairs shortens the pause as its memory arrives.
  */
-static int
-decide_pair(struct policy *p, uint64_t now, int start, int done)
+static void
+decide_pair(struct policy *p, uint64_t now, int start)
 {
 	int64_t	scans = p->prev.v[KSM_FULL_SCANS];
 	int64_t	scanned = p->prev.v[KSM_PAGES_SCANNED];
@@ -658,41 +655,35 @@ decide_pair(struct policy *p, uint64_t now, int start, int done)
 		p->pair_scanned = scanned - p->pair_owed;
 	} else if (p->pair) {
 		if (scans < p->pair_end)
-			return 0;
+			return;
 		p->pair = 0;
 		p->pair_ms = now;
 	}
-	if (!done && (double)(scanned - p->pair_scanned) >
+	if ((double)(scanned - p->pair_scanned) >
 	    pace * (double)(now - p->pair_ms))
-		return 0;
+		return;
 	p->pair = 1;
 	p->pair_end = scans + 2;
 	p->pair_ms = now;
 	p->pair_scanned = scanned;
-	return 1;
 }
 
 /*
  * Pace ksmd to memory as it arrives, until nothing arrives any more or
- * the guests that wrote their memory all stopped (one that has not
- * started writing yet does not hold the sprint back).  A guest that
- * stops while others still write gets a pair at once, and the pace goes
- * on for the others: passes at full speed over memory still being
- * written merge little of it.  Then sprint, unless the paced scans merged
- * nothing at all.
+ * the first guest stopped writing its memory: the others of its wave
+ * follow soon, and its pages, looked at once while paced, merge on the
+ * next look.  Then sprint, unless the paced scans merged nothing at all.
  */
 static void
 decide_pace(struct policy *p, uint64_t now)
 {
-	int	was = p->pacing, stopped, writing;
+	int	was = p->pacing, stopped;
 	int64_t	futile;
 
 	if (!p->paced)
 		return;
 	stopped = p->arr.stops != p->stops_seen;
-	writing = arrival_growing(&p->arr);
-	if (!arriving(p, now) || (stopped && (!writing ||
-	    futile_scans(p) >= FUTILE_SCANS)))
+	if (stopped || !arriving(p, now))
 		p->paced = 0;
 	/*
 	 * Without walks of /proc nothing is known of it, nor without
@@ -700,8 +691,8 @@ decide_pace(struct policy *p, uint64_t now)
 	 */
 	p->pacing = p->paced && p->arr.have && p->have_prev &&
 	    KSM_HAVE(&p->prev, KSM_PAGES_SCANNED);
-	if (p->pacing && decide_pair(p, now, !was, stopped))
-		p->stops_seen = p->arr.stops;
+	if (p->pacing)
+		decide_pair(p, now, !was);
 	if (!was || p->pacing)
 		return;
 	p->progress_ms = now;
@@ -713,7 +704,7 @@ decide_pace(struct policy *p, uint64_t now)
 		p->stale_pass = 1;
 		p->calm = p->still = 0;
 		enter(p, now, POLICY_BOOSTING, "%s: scanning at full speed",
-		    stopped ? "the guests stopped writing their memory" :
+		    stopped ? "a guest stopped writing its memory" :
 		    "mergeable memory stopped growing");
 	}
 }
