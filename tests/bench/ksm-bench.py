@@ -28,8 +28,8 @@ run), a reference policy that runs where a timeline asks for it
 (fast-fill) or where --only names it.
 
 Timelines (--timeline, --list; doc/benchmark-timelines.md): default,
-churn, slow-boot, mixed-boot, scale, unmergeable, late-dup, fast-fill.  --quick
-shrinks any of them to a smoke run of a minute or two per policy.
+churn, slow-boot, mixed-boot, scale, unmergeable, late-dup, fast-fill.
+--quick shrinks any of them to a smoke run of a minute or two per policy.
 Prints tables, writes JSON.
 
 Needs root and a writable /sys/kernel/mm/ksm.  Holds the test lock while
@@ -71,7 +71,8 @@ VM_GAP_S = 0.5
 # late_s: when each guest writes a late block of late_mib, the same in all;
 # ksm_off: whether the KSM off reference runs, for the interference figures.
 BASE = dict(waves=2, wave_s=200, vms=4, vm_mib=512, fill_ms=3000,
-            last_fill_ms=None, idle_from=25, args=[], late_s=None, late_mib=64, ksm_off=False)
+            last_fill_ms=None, idle_from=25, args=[], late_s=None,
+            late_mib=64, ksm_off=False)
 TIMELINES = {
     # VMs come and go every few minutes, idle stretches between.
     "default": {},
@@ -464,16 +465,17 @@ def fill_ms(tl, n):
 
 
 def fill_text(tl):
+    """The fill times, as the tables' headings give them."""
     if tl["last_fill_ms"] is None:
         return str(tl["fill_ms"])
     return f"{tl['fill_ms']} (the last {tl['last_fill_ms']})"
 
 
 def spawn(simvm, tl, vmid):
+    n = vmid[2:]
     p = subprocess.Popen(
-        [simvm, "-m", str(tl["vm_mib"]),
-         "-f", str(fill_ms(tl, int(vmid[2:]))),
-         "-i", vmid[2:]] + tl["args"] + late_args(tl),
+        [simvm, "-m", str(tl["vm_mib"]), "-f", str(fill_ms(tl, int(n))),
+         "-i", n] + tl["args"] + late_args(tl),
         stdout=subprocess.PIPE)
     os.set_blocking(p.stdout.fileno(), False)
     p.buf = b""

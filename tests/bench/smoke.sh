@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The benchmark end to end in about three minutes: the default timeline
+# The benchmark end to end in about five minutes: the default timeline
 # shrunk (--quick) for the oracle, ksm-throttler, a variant of it with
-# another pace_factor and the same daemon run as a baseline, then the JSON checked (every row, the oracle's CPU
-# its own floor, each guest's fill time, the targets judged), the tables
+# another pace_factor and the same daemon run as a baseline, then the
+# JSON checked (every row, the oracle's CPU its own floor, each guest's
+# fill time, the targets judged), the tables
 # printed again from it (--report), and the host's KSM knobs checked to
 # be what they were.  Root; exit 77 without.
 # Usage: smoke.sh BUILDDIR [more ksm-bench.py options]
