@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The hypervisor hooks in contrib/hooks/, run as libvirt and Proxmox run
 # them, against the real daemon: a guest that starts is in status with
 # its QEMU pid, memory cgroup and memory size, and is gone once it has
