@@ -127,7 +127,7 @@ memcg_on_event(void *arg, const struct vm_event *ev)
 {
 	struct memcg	*m = arg;
 
-	if (m->state == MEMCG_OFF)
+	if (m->state == MEMCG_OFF || m->state == MEMCG_DISABLED)
 		return;
 	switch (ev->type) {
 	case VM_CREATED:
@@ -171,6 +171,8 @@ memcg_begin(struct memcg *m)
  * for when there is one, and it looks again every period (at most a
  * minute) and at a change of its configuration: a controller mounted
  * after the daemon started, or a memcg.backend the host has, turns it on.
+ * Disabled, it does not even look: it changes nothing on the host, not
+ * even MGLRU's switch, until a change of its configuration enables it.
  */
 static void
 memcg_start(struct memcg *m)
@@ -179,6 +181,12 @@ memcg_start(struct memcg *m)
 	struct timeval	 tv = { 0, 0 };
 	const char	*why = "", *was = m->reason;
 
+	if (d->conf->memcg_disabled) {
+		evtimer_del(m->probe);
+		m->state = MEMCG_DISABLED;
+		m->reason = "disabled by configuration";
+		return;
+	}
 	if (host_open(m, d->conf->memcg_backend, &why) < 0) {
 		m->state = MEMCG_OFF;
 		m->reason = why;
@@ -204,23 +212,39 @@ memcg_start(struct memcg *m)
 		    "anon pages out whatever memcg.swap says",
 		    m->host.method->name, m->host.version);
 	memcg_hostset_recover(m->hostset);
-	if (d->conf->memcg_disabled) {
-		m->state = MEMCG_DISABLED;
-		m->reason = "disabled by configuration";
-		return;
-	}
 	memcg_begin(m);
 }
 
-/* Off: is there a memory controller now?  The VMs known are taken up. */
+/*
+ * Off or disabled: is there a memory controller now, or may it work?  The
+ * VMs known are taken up.
+ */
 static void
 memcg_probe(evutil_socket_t fd, short what, void *arg)
 {
 	struct memcg	*m = arg;
 
 	memcg_start(m);
-	if (m->state != MEMCG_OFF)
+	if (m->state != MEMCG_OFF && m->state != MEMCG_DISABLED)
 		vms_replay(m->d, memcg_on_event, m);
+}
+
+/*
+ * Disabled while it ran: what it changed on the host goes back, and it
+ * lets go of every cgroup; enabled again, it starts from the VMs known.
+ */
+static void
+memcg_disable(struct memcg *m)
+{
+	struct memcg_cg	*cg;
+
+	memcg_pass_cancel(m);
+	evtimer_del(m->timer);
+	memcg_hostset_restore_all(m->hostset);
+	while ((cg = TAILQ_FIRST(&m->cgs)) != NULL)
+		memcg_cg_free(m, cg);
+	m->state = MEMCG_DISABLED;
+	m->reason = "disabled by configuration";
 }
 
 static int
@@ -258,23 +282,14 @@ memcg_reconfigure(void *arg, const struct conf *old,
 	uint64_t		 now = daemon_now(m->d), period;
 
 	/* Off: memcg.backend may name one the host has now. */
-	if (m->state == MEMCG_OFF) {
+	if (m->state == MEMCG_OFF || m->state == MEMCG_DISABLED) {
 		memcg_probe(-1, 0, m);
 		return;
 	}
 	if (old->memcg_backend != c->memcg_backend)
 		log_info("memcg: memcg.backend takes effect at the next start");
 	if (c->memcg_disabled) {
-		memcg_pass_cancel(m);
-		m->state = MEMCG_DISABLED;
-		m->reason = "disabled by configuration";
-		evtimer_del(m->timer);
-		return;
-	}
-	if (m->state == MEMCG_DISABLED) {
-		TAILQ_FOREACH(cg, &m->cgs, entry)
-			memcg_cg_configure(m, cg);
-		memcg_begin(m);
+		memcg_disable(m);
 		return;
 	}
 	TAILQ_FOREACH(cg, &m->cgs, entry) {

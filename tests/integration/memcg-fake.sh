@@ -276,3 +276,31 @@ status
 kt_stop
 assert_eq "lru_gen/enabled after exit" 0x0000 "$(cat "$ROOT/sys/kernel/mm/lru_gen/enabled")"
 ok "MGLRU: turned on, each period ages the memcg, turned off at exit"
+
+# memcg.disabled: nothing on the host changes, MGLRU's switch neither;
+# enabled on SIGHUP it turns it on, disabled again it puts it back.
+sed 's/"period_secs": 1,/"period_secs": 1, "disabled": true,/' \
+    "$T/mglru.json" > "$T/mglru-off.json"
+cp "$T/mglru-off.json" "$T/mglru-live.json"
+kt_start --root "$ROOT" -c "$T/mglru-live.json"
+status
+assert_eq "state when disabled" disabled "$(jget state)"
+assert_eq "lru_gen/enabled while disabled" 0x0000 \
+    "$(cat "$ROOT/sys/kernel/mm/lru_gen/enabled")"
+cp "$T/mglru.json" "$T/mglru-live.json"
+kill -HUP "$KT_PID"
+wait_for 5 kt_log_has "MGLRU was off" || fail "MGLRU not turned on once enabled"
+assert_eq "lru_gen/enabled once enabled" y \
+    "$(cat "$ROOT/sys/kernel/mm/lru_gen/enabled")"
+status
+assert_eq "tracked once enabled" 1 "$(jget tracked)"
+cp "$T/mglru-off.json" "$T/mglru-live.json"
+kill -HUP "$KT_PID"
+wait_for 5 logged_more 'configuration changed' 1 || fail "second SIGHUP not applied"
+status
+assert_eq "state disabled again" disabled "$(jget state)"
+assert_eq "tracked when disabled" 0 "$(jget tracked)"
+assert_eq "lru_gen/enabled disabled again" 0x0000 \
+    "$(cat "$ROOT/sys/kernel/mm/lru_gen/enabled")"
+kt_stop
+ok "memcg.disabled changes nothing on the host; live, it puts MGLRU back"
