@@ -109,8 +109,9 @@ struct memcg_hier {
 /* What a method needs of the engine. */
 #define MEMCG_METHOD_AGES	0x1	/* ages and counts agings itself */
 #define MEMCG_METHOD_LRU_GEN	0x2	/* lru_gen/enabled on, see detect */
-#define MEMCG_METHOD_SWAPS	0x4	/* swaps anon pages out, whatever
-					   memcg.swap says: no kernel knob */
+#define MEMCG_METHOD_SWAPS	0x4	/* takes anon pages too, with no
+					   knob to say no: period runs wait
+					   where memcg.swap forbids it */
 
 /* detect: usable once the engine turns lru_gen/enabled on. */
 #define MEMCG_DETECT_OFF	1

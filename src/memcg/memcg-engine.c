@@ -208,9 +208,9 @@ memcg_start(struct memcg *m)
 	    m->host.method != m->host.hier->reclaim ?
 	    m->host.hier->reclaim->name : "");
 	if ((m->host.method->flags & MEMCG_METHOD_SWAPS) && swap_available(m))
-		log_info("memcg: this host has swap: %s on cgroup v%d may swap "
-		    "anon pages out whatever memcg.swap says",
-		    m->host.method->name, m->host.version);
+		log_info("memcg: this host has swap and %s takes anon pages "
+		    "too: period runs only where memcg.swap allows swapping",
+		    m->host.method->name);
 	memcg_hostset_recover(m->hostset);
 	memcg_begin(m);
 }

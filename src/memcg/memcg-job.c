@@ -136,6 +136,7 @@ period_prepare(struct memcg *m, struct memcg_cg *cg)
 		.before = &m->before,
 		.swap_avail = m->swap_avail,
 		.method_ages = (m->job_ops->flags & MEMCG_METHOD_AGES) != 0,
+		.method_swaps = (m->job_ops->flags & MEMCG_METHOD_SWAPS) != 0,
 		.aging_count = job->aging_count,
 	};
 	struct memcg_period_out	 out;

@@ -203,6 +203,7 @@ struct lru_cursor {
 	int			 in_target;
 	int			 found;
 	int			 gens;		/* in the current node */
+	int			 skip;		/* a node past max: ignored */
 };
 
 static int
@@ -214,8 +215,8 @@ lru_node_line(struct lru_cursor *c, const char *line)
 		return -EINVAL;
 	if (!c->in_target)
 		return 0;
-	if (c->n == c->max)
-		return -EFBIG;
+	if ((c->skip = c->n == c->max))
+		return 0;
 	memset(&c->nodes[c->n], 0, sizeof(c->nodes[c->n]));
 	c->nodes[c->n++].nid = (int)v;
 	c->gens = 0;
@@ -231,7 +232,7 @@ lru_gen_line(struct lru_cursor *c, const char *line)
 
 	if (numbers(line, v, 4) != 4)
 		return -EINVAL;
-	if (!c->in_target)
+	if (!c->in_target || c->skip)
 		return 0;
 	if (c->n == 0)
 		return -EINVAL;
@@ -249,14 +250,15 @@ lru_gen_line(struct lru_cursor *c, const char *line)
 
 /*
  * Find the memcg at path (as the kernel prints it: "/a/b") and fill one
- * memcg_gens per node.  -ENOENT if it is not listed.  When dying memcgs
- * share the path, the first listed is taken.
+ * memcg_gens per node, the first max of them (nodes past those are
+ * ignored).  -ENOENT if it is not listed.  When dying memcgs share the
+ * path, the first listed is taken.
  */
 int
 lru_gen_parse(const char *text, const char *path, unsigned *id,
     struct memcg_gens *nodes, size_t max, size_t *n)
 {
-	struct lru_cursor	 c = { nodes, max, 0, 0, 0, 0 };
+	struct lru_cursor	 c = { nodes, max, 0, 0, 0, 0, 0 };
 	const char		*p = text, *mpath;
 	char			 line[4096];
 	unsigned		 mid;

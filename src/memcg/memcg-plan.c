@@ -55,7 +55,9 @@ memcg_cache_step(const struct memcg_cache_in *in, struct memcg_cache_out *out)
 /*
  * A method that does not age (memory.reclaim, force_empty) leaves it to
  * the kernel's LRU: each run counts as an aging, and eviction waits for
- * as many as MGLRU would.
+ * as many as MGLRU would.  One that has no say in swapping (force_empty
+ * takes every page it can) runs only where swapping is allowed or there
+ * is no swap to swap to.
  */
 void
 memcg_period_step(const struct memcg_period_in *in,
@@ -67,11 +69,15 @@ memcg_period_step(const struct memcg_period_in *in,
 	memset(out, 0, sizeof(*out));
 	out->swap_ok = set->swap && set->allowswap != 0 && in->swap_avail;
 	out->target = memcg_reclaim_target(b->inactive_file, b->inactive_anon,
-	    out->swap_ok);
+	    out->swap_ok, set->swappiness_max);
 	out->swappiness = memcg_swappiness(out->swap_ok, b->inactive_anon,
 	    b->inactive_file, set->swappiness_max);
 	out->aging_count = in->aging_count;
 	out->stop = MEMCG_STOP_NONE;
+	if (in->method_swaps && in->swap_avail && !out->swap_ok) {
+		out->stop = MEMCG_STOP_WOULD_SWAP;
+		return;
+	}
 	if (in->method_ages)
 		return;
 	out->aging_count++;

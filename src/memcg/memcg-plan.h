@@ -70,6 +70,7 @@ struct memcg_period_in {
 	const struct memcg_stat		*before;
 	int				 swap_avail;
 	int				 method_ages;	/* MGLRU: it counts */
+	int				 method_swaps;	/* force_empty: no say */
 	uint64_t			 aging_count;
 };
 

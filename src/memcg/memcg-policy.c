@@ -61,6 +61,7 @@ static const char *stop_names[MEMCG_STOP_MAX] = {
 	[MEMCG_STOP_VANISHED] = "vanished",
 	[MEMCG_STOP_ERROR] = "error",
 	[MEMCG_STOP_CANCELLED] = "cancelled",
+	[MEMCG_STOP_WOULD_SWAP] = "would_swap",
 };
 
 const char *
@@ -438,7 +439,8 @@ memcg_may_evict(int aged_now, uint64_t aging_count, uint64_t count_min)
 /*
  * mem-agent's swappiness: the anon share of the cold pages scaled to
  * 0..200, rounded, capped by swappiness_max; 0 (file only) without
- * swap or cold anon pages; all anon when no cold file pages are left.
+ * swap or cold anon pages; all anon when no cold file pages are left
+ * (how much of it, memcg_anon_share() says).
  */
 unsigned
 memcg_swappiness(int swap_ok, uint64_t anon, uint64_t file, uint64_t max)
@@ -469,10 +471,25 @@ memcg_swap_available(uint64_t swapfree_kb, uint64_t page_size)
 }
 
 /*
+ * How many of so many cold anon pages a run may swap out when no cold
+ * file pages are left: swappiness_max/200 of them, as mem-agent's
+ * anon eviction maximum.
+ */
+uint64_t
+memcg_anon_share(uint64_t anon, uint64_t swappiness_max)
+{
+	if (swappiness_max > MEMCG_SWAPPINESS_MAX)
+		swappiness_max = MEMCG_SWAPPINESS_MAX;
+	return anon / MEMCG_SWAPPINESS_MAX * swappiness_max +
+	    anon % MEMCG_SWAPPINESS_MAX * swappiness_max / MEMCG_SWAPPINESS_MAX;
+}
+
+/*
  * One step of evicting the oldest generation of one node, given its
  * counts now.  MEMCG_STOP_NONE: evict on, with *swappiness.  It stops
  * once that generation is gone, when it has no cold pages this run may
- * take, or when the last step took nothing.
+ * take, when the last step took nothing, or, with no cold file pages
+ * left at the start, once it swapped out the anon share it may.
  */
 enum memcg_stop
 memcg_evict_next(const struct memcg_gens *g, struct memcg_evict *ev,
@@ -483,7 +500,9 @@ memcg_evict_next(const struct memcg_gens *g, struct memcg_evict *ev,
 		return MEMCG_STOP_DONE;
 	if (!ev->started) {
 		if (g->oldest_file == 0) {
-			if (!swap_ok || g->oldest_anon == 0)
+			ev->anon_max = swap_ok ?
+			    memcg_anon_share(g->oldest_anon, swappiness_max) : 0;
+			if (ev->anon_max == 0)
 				return MEMCG_STOP_NO_COLD;
 			ev->only_swap = 1;
 		}
@@ -494,11 +513,15 @@ memcg_evict_next(const struct memcg_gens *g, struct memcg_evict *ev,
 		if (g->oldest_file >= ev->last_file &&
 		    g->oldest_anon >= ev->last_anon)
 			return MEMCG_STOP_NO_PROGRESS;
-		if (ev->last_anon > g->oldest_anon)
+		if (ev->last_anon > g->oldest_anon) {
+			ev->anon_pages += ev->last_anon - g->oldest_anon;
 			ev->pages += ev->last_anon - g->oldest_anon;
+		}
 		if (ev->last_file > g->oldest_file)
 			ev->pages += ev->last_file - g->oldest_file;
 		if (!ev->only_swap && g->oldest_file == 0)
+			return MEMCG_STOP_DONE;
+		if (ev->only_swap && ev->anon_pages >= ev->anon_max)
 			return MEMCG_STOP_DONE;
 	}
 	ev->last_seq = g->min_seq;
@@ -514,15 +537,19 @@ memcg_evict_next(const struct memcg_gens *g, struct memcg_evict *ev,
 	return MEMCG_STOP_NONE;
 }
 
-/* Without MGLRU, cold is the inactive lists: file, and anon with swap. */
+/*
+ * Without MGLRU, cold is the inactive lists: file, and with swap the
+ * anon share swappiness_max allows of the inactive anon.
+ */
 uint64_t
 memcg_reclaim_target(uint64_t inactive_file, uint64_t inactive_anon,
-    int swap_ok)
+    int swap_ok, uint64_t swappiness_max)
 {
-	uint64_t	t = inactive_file;
+	uint64_t	t = inactive_file, anon;
 
-	if (swap_ok && inactive_anon <= UINT64_MAX - t)
-		t += inactive_anon;
+	anon = memcg_anon_share(inactive_anon, swappiness_max);
+	if (swap_ok && anon <= UINT64_MAX - t)
+		t += anon;
 	return t;
 }
 

@@ -47,6 +47,7 @@ enum memcg_stop {
 	MEMCG_STOP_VANISHED,	/* the cgroup went away */
 	MEMCG_STOP_ERROR,	/* a read or write failed */
 	MEMCG_STOP_CANCELLED,	/* shutdown or disabled meanwhile */
+	MEMCG_STOP_WOULD_SWAP,	/* the method would swap, memcg.swap says no */
 	MEMCG_STOP_MAX
 };
 
@@ -64,6 +65,8 @@ struct memcg_gens {
 struct memcg_evict {
 	int		started;
 	int		only_swap;	/* no cold file pages: anon only */
+	uint64_t	anon_max;	/* ... and at most this many */
+	uint64_t	anon_pages;	/* anon evicted so far */
 	uint64_t	last_seq;	/* the generation being evicted */
 	uint64_t	last_anon;
 	uint64_t	last_file;
@@ -102,7 +105,8 @@ unsigned memcg_swappiness(int, uint64_t, uint64_t, uint64_t);
 int	 memcg_swap_available(uint64_t, uint64_t);
 enum memcg_stop memcg_evict_next(const struct memcg_gens *,
 	    struct memcg_evict *, int, uint64_t, unsigned *);
-uint64_t memcg_reclaim_target(uint64_t, uint64_t, int);
+uint64_t memcg_anon_share(uint64_t, uint64_t);
+uint64_t memcg_reclaim_target(uint64_t, uint64_t, int, uint64_t);
 uint64_t memcg_reclaim_chunk(uint64_t);
 
 /* The cache-threshold policy of reference 003. */

@@ -345,15 +345,29 @@ test_evict_steps(void **state)
 	assert_int_equal(memcg_evict_next(&g, &ev, 1, 50, &sw),
 	    MEMCG_STOP_DONE);
 
-	/* No cold file: without swap nothing, with swap anon only. */
+	/*
+	 * No cold file: without swap nothing, with swap anon only, as much
+	 * as swappiness_max/200 of what was there (500 * 50 / 200 = 125).
+	 */
 	memset(&ev, 0, sizeof(ev));
 	g = gens(4, 7, 500, 0);
 	assert_int_equal(memcg_evict_next(&g, &ev, 0, 50, &sw),
 	    MEMCG_STOP_NO_COLD);
 	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(memcg_evict_next(&g, &ev, 1, 0, &sw),
+	    MEMCG_STOP_NO_COLD);
+	memset(&ev, 0, sizeof(ev));
 	assert_int_equal(memcg_evict_next(&g, &ev, 1, 50, &sw),
 	    MEMCG_STOP_NONE);
 	assert_int_equal(sw, 200);
+	g.oldest_anon = 400;
+	assert_int_equal(memcg_evict_next(&g, &ev, 1, 50, &sw),
+	    MEMCG_STOP_NONE);
+	assert_int_equal(sw, 200);
+	g.oldest_anon = 370;
+	assert_int_equal(memcg_evict_next(&g, &ev, 1, 50, &sw),
+	    MEMCG_STOP_DONE);
+	assert_int_equal(ev.pages, 130);
 
 	/* Swap: the ratio, capped by swappiness_max. */
 	memset(&ev, 0, sizeof(ev));
@@ -371,9 +385,14 @@ test_evict_steps(void **state)
 static void
 test_reclaim_amounts(void **state)
 {
-	assert_int_equal(memcg_reclaim_target(100, 50, 0), 100);
-	assert_int_equal(memcg_reclaim_target(100, 50, 1), 150);
-	assert_int_equal(memcg_reclaim_target(UINT64_MAX, 50, 1), UINT64_MAX);
+	assert_int_equal(memcg_reclaim_target(100, 50, 0, 200), 100);
+	assert_int_equal(memcg_reclaim_target(100, 50, 1, 200), 150);
+	/* With swap, swappiness_max/200 of the inactive anon. */
+	assert_int_equal(memcg_reclaim_target(100, 400, 1, 50), 200);
+	assert_int_equal(memcg_reclaim_target(100, 400, 1, 0), 100);
+	assert_int_equal(memcg_reclaim_target(100, 400, 1, 300), 500);
+	assert_int_equal(memcg_reclaim_target(UINT64_MAX, 50, 1, 200),
+	    UINT64_MAX);
 	assert_int_equal(memcg_reclaim_chunk(1000), 0);
 	assert_int_equal(memcg_reclaim_chunk(10 << 20), 10 << 20);
 	assert_int_equal(memcg_reclaim_chunk(1ULL << 40), 64 << 20);
@@ -487,8 +506,12 @@ test_lru_gen_parse(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(lru_gen_parse(lru_text, "/kt", &id, g, 4, &n),
 	    -ENOENT);
+	/* More nodes than room: the first ones, the rest ignored. */
 	assert_int_equal(lru_gen_parse(lru_text, "/kt/vm 1", &id, g, 1, &n),
-	    -EFBIG);
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(g[0].nid, 0);
+	assert_int_equal(g[0].max_seq, 11);
 	assert_int_equal(lru_gen_parse("memcg x /\n", "/", &id, g, 4, &n),
 	    -EINVAL);
 	assert_int_equal(lru_gen_parse("memcg 1 /\n node 0\n 1 2 3\n", "/",

@@ -131,11 +131,32 @@ test_period(void **state)
 	assert_true(out.aged);
 	assert_int_equal(out.aging_count, 1);
 	assert_true(out.swap_ok);
-	assert_int_equal(out.target, 40 * MiB);
+	/* The file, and swappiness_max (50) / 200 of the anon. */
+	assert_int_equal(out.target, 10 * MiB + 30 * MiB / 4);
 	in.aging_count = out.aging_count;
 	memcg_period_step(&in, &out);
 	assert_int_equal(out.stop, MEMCG_STOP_NONE);
 	assert_int_equal(out.aging_count, 2);
+
+	/*
+	 * force_empty has no say in swapping: it runs where swapping is
+	 * allowed, or where there is no swap, and not where memcg.swap
+	 * forbids it; such a run does not count as an aging.
+	 */
+	in.method_swaps = 1;
+	memcg_period_step(&in, &out);
+	assert_int_equal(out.stop, MEMCG_STOP_NONE);
+	set.swap = 0;
+	memcg_period_step(&in, &out);
+	assert_int_equal(out.stop, MEMCG_STOP_WOULD_SWAP);
+	assert_false(out.aged);
+	assert_int_equal(out.aging_count, in.aging_count);
+	in.swap_avail = 0;
+	memcg_period_step(&in, &out);
+	assert_int_equal(out.stop, MEMCG_STOP_NONE);
+	set.swap = 1;
+	in.swap_avail = 1;
+	in.method_swaps = 0;
 
 	/* A class without swap; too little cold memory to ask for. */
 	set.allowswap = 0;
