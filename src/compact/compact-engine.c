@@ -555,7 +555,9 @@ run_finish(struct compact *c, int err)
 			    strerror(-err));
 			return;
 		}
-	} else if (run_rebase(c) == 0)
+	}
+	/* A failed run may have compacted some: its counts start anew too. */
+	if (run_rebase(c) == 0 && r->result != CC_FAILED)
 		log_info("compact: %s after %.2f s: free blocks of order >= "
 		    "%u: %llu -> %llu", res, (double)r->ms / 1000,
 		    order_get(c), (unsigned long long)r->blocks_before,
