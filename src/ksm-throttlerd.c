@@ -243,6 +243,22 @@ fd_limit_raise(const struct conf *c)
 		    (unsigned long long)c->socket_max_clients);
 }
 
+/*
+ * A path given relative (-c, --root, socket.path or --socket), made
+ * absolute while the directory it was given in is still ours: daemon()
+ * changes to /, and the file is read again on SIGHUP and watched, the
+ * socket's directory and the root used for as long as the daemon runs.
+ */
+static char *
+path_option(const char *path)
+{
+	char	*abs;
+
+	if ((abs = path_absolute(path)) == NULL)
+		fatal("%s: cannot make it absolute", path);
+	return abs;
+}
+
 static void
 signals_setup(struct daemon *d)
 {
@@ -273,7 +289,7 @@ main(int argc, char *argv[])
 	};
 	struct daemon	 d;
 	const char	*socket = NULL, *root = "/";
-	char		 err[1024];
+	char		 err[1024], *conf_path = NULL, *abs;
 	int		 ch, foreground = 0, checkonly = 0, verbose = 0, r, lockfd;
 	size_t		 i;
 
@@ -315,10 +331,17 @@ main(int argc, char *argv[])
 		conf_free(d.conf);
 		return 0;
 	}
-	if ((r = rootfs_init(root)) < 0) {
+	if (d.conf_path != NULL)
+		d.conf_path = conf_path = path_option(d.conf_path);
+	abs = path_option(d.conf->socket_path);
+	free(d.conf->socket_path);
+	d.conf->socket_path = abs;
+	abs = path_option(root);
+	if ((r = rootfs_init(abs)) < 0) {
 		errno = -r;
 		fatal("--root %s", root);
 	}
+	free(abs);
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	log_init(foreground, verbose);
@@ -358,6 +381,7 @@ main(int argc, char *argv[])
 	close(lockfd);
 	close(d.rundirfd);
 	conf_free(d.conf);
+	free(conf_path);
 	rootfs_close();
 	log_info("exited");
 	return 0;

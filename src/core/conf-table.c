@@ -7,11 +7,16 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "conf.h"
 #include "memcg-policy.h"
+#include "util.h"
 
 #define O(f)	offsetof(struct conf, f)
 
@@ -24,6 +29,9 @@
 #define STR(n, f, d, h) \
 	{ .name = n, .type = CONF_STRING, .offset = O(f), .defstr = d, \
 	  .help = h }
+#define STRLIST(n, f, d, c, h) \
+	{ .name = n, .type = CONF_STRLIST, .offset = O(f), .defstr = d, \
+	  .check = c, .help = h }
 #define JSON(n, f, d, c, h) \
 	{ .name = n, .type = CONF_JSON, .offset = O(f), .defstr = d, \
 	  .check = c, .help = h }
@@ -32,6 +40,67 @@
 static const char * const memcg_backends[] = {
 	"auto", "mglru", "reclaim", "force_empty", NULL
 };
+
+/*
+ * inputs.inotify.dirs: what inputs/input-inotify.c (wdir_init,
+ * wdir_pattern) accepts, checked here too so that a file with a bad entry
+ * is refused whole, by -n and on reload, not run with the entry dropped.
+ * Absolute, no "." or ".." (the input walks up to an ancestor by text),
+ * and a pattern only as one "*" in the last component.
+ */
+static int
+inotify_check_dirs(const cJSON *v, conf_find_fn *find, char *why,
+    size_t len)
+{
+	const cJSON	*e;
+	char		 clean[PATH_MAX], *star;
+	size_t		 i = 0;
+
+	cJSON_ArrayForEach(e, v) {
+		if (e->valuestring[0] != '/' || path_normalize(NULL,
+		    e->valuestring, clean, sizeof(clean)) < 0) {
+			snprintf(why, len, "entry %zu: expected an absolute "
+			    "path, no \".\" or \"..\" components", i);
+			return -EINVAL;
+		}
+		if ((star = strchr(clean, '*')) != NULL &&
+		    (star < strrchr(clean, '/') || strchr(star + 1, '*'))) {
+			snprintf(why, len, "entry %zu: a pattern has one "
+			    "\"*\", in the last component", i);
+			return -EINVAL;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * inputs.inotify.pid_files: paths as on the host, where the VM's id
+ * replaces the one "{vm}" (core/vm-registry.c, vm_find_pid).
+ */
+static int
+inotify_check_pid_files(const cJSON *v, conf_find_fn *find, char *why,
+    size_t len)
+{
+	const cJSON	*e;
+	const char	*at;
+	char		 clean[PATH_MAX];
+	size_t		 i = 0;
+
+	cJSON_ArrayForEach(e, v) {
+		if (e->valuestring[0] != '/' || path_normalize(NULL,
+		    e->valuestring, clean, sizeof(clean)) < 0 ||
+		    (at = strstr(e->valuestring, "{vm}")) == NULL ||
+		    strstr(at + 1, "{vm}") != NULL) {
+			snprintf(why, len, "entry %zu: expected an absolute "
+			    "path with \"{vm}\" once, no \".\" or \"..\" "
+			    "components", i);
+			return -EINVAL;
+		}
+		i++;
+	}
+	return 0;
+}
 
 const struct conf_key conf_table[] = {
 	STR("socket.path", socket_path, KT_RUNDIR "/ksm-throttler.sock",
@@ -82,20 +151,18 @@ const struct conf_key conf_table[] = {
 
 	BOOL("inputs.inotify.enabled", inotify_enabled, 1,
 	    "watch sandbox directories for VMs"),
-	{ .name = "inputs.inotify.dirs", .type = CONF_STRLIST,
-	  .offset = O(inotify_dirs), .defstr = "/run/vc/sbs",
-	  .help = "directories holding one subdirectory per VM, or, where "
-	  "the last component is a pattern with one * (DIR/*.pid), one pid "
-	  "file per VM" },
-	{ .name = "inputs.inotify.ignore", .type = CONF_STRLIST,
-	  .offset = O(inotify_ignore), .defstr = "driver.pid",
-	  .help = "names in those directories that are never VMs (libvirt "
-	  "keeps its own pid, driver.pid, beside its guests')" },
-	{ .name = "inputs.inotify.pid_files", .type = CONF_STRLIST,
-	  .offset = O(inotify_pid_files),
-	  .defstr = "/run/vc/vm/{vm}/pid,/run/vc/sbs/{vm}/pid",
-	  .help = "where runtimes record a VM's VMM pid ({vm}: the VM id); "
-	  "the first that names a live process gives the VM's KSM savings" },
+	STRLIST("inputs.inotify.dirs", inotify_dirs, "/run/vc/sbs",
+	    inotify_check_dirs, "directories holding one subdirectory per VM, "
+	    "or, where the last component is a pattern with one * "
+	    "(DIR/*.pid), one pid file per VM; absolute, no . or .."),
+	STRLIST("inputs.inotify.ignore", inotify_ignore, "driver.pid", NULL,
+	    "names in those directories that are never VMs (libvirt keeps its "
+	    "own pid, driver.pid, beside its guests')"),
+	STRLIST("inputs.inotify.pid_files", inotify_pid_files,
+	    "/run/vc/vm/{vm}/pid,/run/vc/sbs/{vm}/pid", inotify_check_pid_files,
+	    "where runtimes record a VM's VMM pid ({vm}, once: the VM id; "
+	    "absolute, no . or ..); the first that names a live process gives "
+	    "the VM's KSM savings"),
 	BOOL("inputs.libvirt.enabled", libvirt_enabled, 1,
 	    "follow the domains libvirtd runs (where built with libvirt)"),
 	STR("inputs.libvirt.uri", libvirt_uri, "qemu:///system",

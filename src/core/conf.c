@@ -73,7 +73,7 @@ size_parse(const char *s, struct conf_size *out)
 	end = buf + len - 1;
 	if (*end == '%') {
 		*end = '\0';
-		if (parse_u64(buf, &v) < 0 || v > 100)
+		if (parse_u64_digits(buf, &v) < 0 || v > 100)
 			return -EINVAL;
 		out->value = v;
 		out->percent = 1;
@@ -87,7 +87,7 @@ size_parse(const char *s, struct conf_size *out)
 	}
 	if (mult != 1)
 		*end = '\0';
-	if (parse_u64(buf, &v) < 0 || v > UINT64_MAX / mult)
+	if (parse_u64_digits(buf, &v) < 0 || v > UINT64_MAX / mult)
 		return -EINVAL;
 	out->value = v * mult;
 	out->percent = 0;
@@ -237,8 +237,10 @@ errf(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * cJSON keeps numbers as doubles.  The largest uint64 (compact_force_times'
- * "never") rounds up to 2^64 there, so a value at 2^64 means UINT64_MAX.
+ * An integer is read from its text, which conf_apply_text keeps with each
+ * number (json_keep_texts): exactly, where a double holds integers only
+ * up to 2^53, and only as digits, as the documentation writes integers.
+ * A number made in code has no text; its double is read, up to 2^53.
  */
 static int
 json_u64(const cJSON *v, uint64_t *out)
@@ -247,17 +249,21 @@ json_u64(const cJSON *v, uint64_t *out)
 
 	if (!cJSON_IsNumber(v))
 		return -EINVAL;
+	if (v->valuestring != NULL)
+		return parse_u64_digits(v->valuestring, out);
 	d = v->valuedouble;
-	if (d < 0 || d != floor(d))
+	if (d < 0 || d != floor(d) || d > 9007199254740992.0)
 		return -EINVAL;
-	if (d >= 18446744073709551615.0) {
-		if (d > 18446744073709551616.0)
-			return -ERANGE;
-		*out = UINT64_MAX;
-		return 0;
-	}
 	*out = (uint64_t)d;
 	return 0;
+}
+
+/* Was v written with a fraction or an exponent (1.0, 6e2)? */
+static int
+json_fraction(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuestring != NULL &&
+	    strpbrk(v->valuestring, ".eE") != NULL;
 }
 
 static int
@@ -265,9 +271,10 @@ parse_uint(const struct conf_key *k, const cJSON *v, uint64_t *out, char *err,
     size_t errlen)
 {
 	if (json_u64(v, out) < 0 || *out < k->min || *out > k->max)
-		return errf(err, errlen, "%s: expected an integer from %llu to "
-		    "%llu", k->name, (unsigned long long)k->min,
-		    (unsigned long long)k->max);
+		return errf(err, errlen, "%s: expected an integer from %llu "
+		    "to %llu%s", k->name, (unsigned long long)k->min,
+		    (unsigned long long)k->max, json_fraction(v) ?
+		    ", written without fraction or exponent" : "");
 	return 0;
 }
 
@@ -357,6 +364,11 @@ key_parse(struct conf *c, const struct conf_key *k, const cJSON *v, char *err,
 	case CONF_STRLIST:
 		if ((r = parse_strlist(k, v, &l, err, errlen)) < 0)
 			return r;
+		if (k->check != NULL &&
+		    k->check(v, conf_find, why, sizeof(why)) < 0) {
+			strlist_free(&l);
+			return errf(err, errlen, "%s: %s", k->name, why);
+		}
 		key_free(c, k);
 		*FIELD(c, k, struct strlist) = l;
 		return 0;
@@ -440,19 +452,68 @@ conf_apply(struct conf *c, const char *section, const cJSON *obj, char *err,
 	return 0;
 }
 
+/* The next number in JSON text p..end, outside strings, and its length. */
+static const char *
+json_next_number(const char *p, const char *end, size_t *len)
+{
+	int	instring = 0;
+
+	for (; p < end; p++) {
+		if (instring) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				instring = 0;
+		} else if (*p == '"')
+			instring = 1;
+		else if (*p == '-' || isdigit((unsigned char)*p)) {
+			*len = strspn(p, "0123456789+-.eE");
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * cJSON keeps a number as a double only, which forgets how it was written
+ * and holds integers exactly only up to 2^53.  Each number of the tree
+ * parsed from p..end gets its text back in valuestring, which cJSON
+ * copies and frees with the item whatever its type.  The numbers of the
+ * tree and of the text come in the same order.  Returns where the last
+ * one ended; NULL if the text ran out first, which valid JSON cannot do.
+ */
+static const char *
+json_keep_texts(cJSON *item, const char *p, const char *end)
+{
+	cJSON	*e;
+	size_t	 len;
+
+	if (cJSON_IsNumber(item)) {
+		if ((p = json_next_number(p, end, &len)) == NULL)
+			return NULL;
+		if ((item->valuestring = strndup(p, len)) == NULL)
+			fatal("strndup");
+		return p + len;
+	}
+	for (e = item->child; e != NULL && p != NULL; e = e->next)
+		p = json_keep_texts(e, p, end);
+	return p;
+}
+
 int
 conf_apply_text(struct conf *c, const char *section, const char *text,
     char *err, size_t errlen)
 {
 	cJSON		*j;
-	const char	*where;
+	const char	*where, *end;
 	int		 r;
 
-	if ((j = cJSON_Parse(text)) == NULL) {
+	if ((j = cJSON_ParseWithOpts(text, &end, 0)) == NULL) {
 		where = cJSON_GetErrorPtr();
 		return errf(err, errlen, "not valid JSON near \"%.20s\"",
 		    where ? where : "");
 	}
+	(void)json_keep_texts(j, text, end);
 	r = conf_apply(c, section, j, err, errlen);
 	cJSON_Delete(j);
 	return r;

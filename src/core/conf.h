@@ -107,9 +107,10 @@ struct conf_key {
 	const char		 *unit;
 	const char		 *help;
 	/*
-	 * A JSON value's own check: 0, or -EINVAL with why in the buffer.
-	 * It finds the keys it checks values against with the function it
-	 * is given (conf_find), so that it calls nothing here.
+	 * A JSON value's or a list's own check (a list's entries are
+	 * strings by then): 0, or -EINVAL with why in the buffer.  It finds
+	 * the keys it checks values against with the function it is given
+	 * (conf_find), so that it calls nothing here.
 	 */
 	int			(*check)(const cJSON *, conf_find_fn *, char *,
 				    size_t);

@@ -60,21 +60,12 @@ struct confwatch {
 	void		*arg;
 };
 
-static void
-cw_unwatch(struct confwatch *cw)
-{
-	size_t	i;
-
-	for (i = 0; i < cw->nwd; i++)
-		inotify_rm_watch(cw->fd, cw->wd[i]);
-	cw->nwd = 0;
-}
-
 /* Watch the directory holding path; 0, or -errno. */
 static int
 cw_watch_dir(struct confwatch *cw, const char *path)
 {
 	char	dir[PATH_MAX], *slash;
+	size_t	i;
 	int	wd;
 
 	if (xsnprintf(dir, sizeof(dir), "%s", path) < 0)
@@ -85,6 +76,10 @@ cw_watch_dir(struct confwatch *cw, const char *path)
 	/* The directory may be a symlink itself ("..data/"): follow it. */
 	if ((wd = inotify_add_watch(cw->fd, dir, CW_MASK)) == -1)
 		return -errno;
+	/* Two hops in one directory share its watch. */
+	for (i = 0; i < cw->nwd; i++)
+		if (cw->wd[i] == wd)
+			return 0;
 	if (cw->nwd < CW_HOPS)
 		cw->wd[cw->nwd++] = wd;
 	return 0;
@@ -96,13 +91,12 @@ cw_watch_dir(struct confwatch *cw, const char *path)
  * tells of a rollout that mends it.
  */
 static void
-cw_rewatch(struct confwatch *cw)
+cw_watch_way(struct confwatch *cw)
 {
 	char	path[PATH_MAX], target[PATH_MAX], *slash;
 	ssize_t	n;
 	int	hop;
 
-	cw_unwatch(cw);
 	if (xsnprintf(path, sizeof(path), "%s", cw->path) < 0)
 		return;
 	for (hop = 0; hop < CW_HOPS; hop++) {
@@ -119,6 +113,29 @@ cw_rewatch(struct confwatch *cw)
 		if (xsnprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 -
 		    path), "%s", target) < 0)
 			return;
+	}
+}
+
+/*
+ * Watch the way again, as a change may have moved it.  A directory still
+ * on it keeps its watch (inotify_add_watch gives the same one back), and
+ * only those left behind are removed, so that a change that moved
+ * nothing leaves the watches as they were.
+ */
+static void
+cw_rewatch(struct confwatch *cw)
+{
+	int	old[CW_HOPS];
+	size_t	nold = cw->nwd, i, j;
+
+	memcpy(old, cw->wd, sizeof(old));
+	cw->nwd = 0;
+	cw_watch_way(cw);
+	for (i = 0; i < nold; i++) {
+		for (j = 0; j < cw->nwd && cw->wd[j] != old[i]; j++)
+			;
+		if (j == cw->nwd)
+			inotify_rm_watch(cw->fd, old[i]);
 	}
 }
 
@@ -149,6 +166,7 @@ cw_settled(evutil_socket_t fd, short what, void *arg)
 {
 	struct confwatch	*cw = arg;
 
+	log_debug("config watch: %s: quiet, reading it", cw->path);
 	cw_rewatch(cw);
 	if (cw_differs(cw)) {
 		log_info("%s changed: reloading", cw->path);
@@ -159,48 +177,52 @@ cw_settled(evutil_socket_t fd, short what, void *arg)
 static void
 cw_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct confwatch	*cw = arg;
-	char			 buf[4096]
-	    __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct timeval		 tv = { 0, CW_SETTLE_MS * 1000 };
-	ssize_t			 n;
+	struct confwatch		*cw = arg;
+	const struct inotify_event	*ev;
+	char				 buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event)))), *p;
+	struct timeval			 tv = { 0, CW_SETTLE_MS * 1000 };
+	ssize_t				 n;
+	int				 changed = 0;
 
-	/* What changed does not matter, only that something did. */
+	/*
+	 * What changed does not matter, only that something did.  A watch
+	 * that went (IN_IGNORED) is no change: cw_rewatch removes watches
+	 * itself, and a directory deleted says so with IN_DELETE_SELF.
+	 */
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
+		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(void *)p;
+			if (!(ev->mask & IN_IGNORED))
+				changed = 1;
+		}
 	if (n == -1 && errno != EAGAIN && errno != EINTR)
 		log_warn("config watch: read, ignoring");
-	evtimer_add(cw->settle, &tv);
+	if (changed)
+		evtimer_add(cw->settle, &tv);
 }
 
 /*
- * Watch path (made absolute here: the daemon may change directory) and
- * call changed(arg) when its bytes change.  NULL, logged, if inotify
- * cannot be had: SIGHUP still works.
+ * Watch path (absolute: the daemon changes directory to /) and call
+ * changed(arg) when its bytes change.  NULL, logged, if inotify cannot
+ * be had: SIGHUP still works.
  */
 struct confwatch *
 confwatch_open(struct event_base *base, const char *path,
     void (*changed)(void *), void *arg)
 {
 	struct confwatch	*cw;
-	char			 cwd[PATH_MAX];
 
 	cw = xcalloc(1, sizeof(*cw));
 	cw->changed = changed;
 	cw->arg = arg;
-	if (path[0] == '/')
-		cw->path = xstrdup(path);
-	else if (getcwd(cwd, sizeof(cwd)) == NULL ||
-	    asprintf(&cw->path, "%s/%s", cwd, path) == -1)
-		cw->path = NULL;
-	if (cw->path == NULL ||
-	    (cw->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+	if ((cw->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		log_warn("config watch: %s: not watched (SIGHUP reloads it)",
 		    path);
-		free(cw->path);
 		free(cw);
 		return NULL;
 	}
+	cw->path = xstrdup(path);
 	cw->ev = event_new(base, cw->fd, EV_READ | EV_PERSIST, cw_read, cw);
 	cw->settle = evtimer_new(base, cw_settled, cw);
 	if (cw->ev == NULL || cw->settle == NULL || event_add(cw->ev, NULL))

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,6 @@
 
 #include "util.h"
 
-/*
- * Accept decimal digits with at most one trailing newline, as sysfs and
- * procfs print them.  Returns 0, -EINVAL for garbage or -ERANGE.
- */
 /* What strto*() left: nothing, or the one newline a sysfs file ends in. */
 static int
 parse_end(const char *end)
@@ -34,6 +31,10 @@ parse_end(const char *end)
 	return *end == '\0' ? 0 : -EINVAL;
 }
 
+/*
+ * Accept decimal digits with at most one trailing newline, as sysfs and
+ * procfs print them.  Returns 0, -EINVAL for garbage or -ERANGE.
+ */
 int
 parse_u64(const char *s, uint64_t *v)
 {
@@ -50,6 +51,20 @@ parse_u64(const char *s, uint64_t *v)
 		return -EINVAL;
 	*v = n;
 	return 0;
+}
+
+/*
+ * Decimal digits and nothing else, as a person writes a number in a
+ * configuration: a newline there is a mistake, not the end of a file.
+ */
+int
+parse_u64_digits(const char *s, uint64_t *v)
+{
+	size_t	n;
+
+	if (s == NULL || (n = strspn(s, "0123456789")) == 0 || s[n] != '\0')
+		return -EINVAL;
+	return parse_u64(s, v);
 }
 
 int
@@ -251,6 +266,28 @@ path_normalize(const char *prefix, const char *in, char *out, size_t len)
 		out[o++] = '/';
 	out[o] = '\0';
 	return 0;
+}
+
+/*
+ * path made absolute against the working directory, for a daemon that
+ * changes directory to / after reading its options.  Symlinks are left
+ * alone: a ConfigMap's file is one that each rollout points elsewhere.
+ * An empty path stays empty, naming nothing.  NULL, with errno set, if
+ * the working directory cannot be had.
+ */
+char *
+path_absolute(const char *path)
+{
+	char	cwd[PATH_MAX], *abs;
+
+	if (path[0] == '/' || path[0] == '\0')
+		return xstrdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	if (asprintf(&abs, "%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/",
+	    path) == -1)
+		fatal("asprintf");
+	return abs;
 }
 
 /* Arm a timer to fire in ms milliseconds: 0, or -1 as evtimer_add. */

@@ -12,11 +12,13 @@
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 int	parse_u64(const char *, uint64_t *);
+int	parse_u64_digits(const char *, uint64_t *);
 int	parse_i64(const char *, int64_t *);
 const char *read_strerror(int);
 int	xsnprintf(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	path_normalize(const char *, const char *, char *, size_t);
+char	*path_absolute(const char *);
 struct event;
 
 uint64_t now_ms(void);

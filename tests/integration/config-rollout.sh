@@ -6,7 +6,8 @@
 # swapped atomically several times, to a bad file and back; then a plain
 # file edited in place and replaced by rename.  A changed, valid file is
 # applied; a bad one is refused, logged and counted in status and
-# /metrics, the running configuration kept; no change, no reload.
+# /metrics, the running configuration kept; no change, no reload, and
+# once a change is read, no more reading.
 . "$top_srcdir/tests/lib/lib.sh"
 . "$top_srcdir/tests/lib/frames.sh"
 kt_setup
@@ -86,5 +87,18 @@ wait_for 5 conf_is .compact.period_secs 24 || fail "the file back is not applied
 kill -HUP "$KT_PID"
 sleep 0.5
 assert_eq "SIGHUP of the same file changes nothing" 24 "$(conf .compact.period_secs)"
-kt_stop
 ok "a plain file edited in place, replaced by rename, removed and put back"
+
+# Re-watching after a change must not look like a change itself: one
+# touch is one read of the file, and then the watch sleeps.
+reads() { kt_log_count "config watch: .*: quiet, reading it"; }
+reads_more() { [ "$(reads)" -gt "$1" ]; }
+n=$(reads)
+touch "$C"
+wait_for 5 reads_more "$n" || fail "a touch of the file not seen"
+sleep 1
+n=$(reads)
+sleep 3
+assert_eq "reads of the file in 3 idle seconds after a touch" "$n" "$(reads)"
+kt_stop
+ok "one change, one read: an idle watch stays idle"

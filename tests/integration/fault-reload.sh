@@ -5,7 +5,8 @@
 # throttle-fake.sh good reloads): every bad file is refused naming the
 # file and why, the old configuration stays in force and the engines run
 # on; the next good file applies; a burst of SIGHUPs does no harm; with
-# no file, SIGHUP says there is nothing to reload.
+# no file, SIGHUP says there is nothing to reload; a daemon detached with
+# relative paths reloads the file they name.
 . "$top_srcdir/tests/lib/lib.sh"
 . "$top_srcdir/tests/lib/frames.sh"
 kt_setup
@@ -83,3 +84,28 @@ kill -HUP "$KT_PID"
 wait_for 5 kt_log_has "SIGHUP: no configuration file to reload" || fail "no-file SIGHUP not said"
 kt_stop
 ok "SIGHUP with no -c: says there is nothing to reload"
+
+# Detached (no -f) with every path relative to the directory it was
+# started in: daemon() changes to /, and the file, socket and root must
+# still be the ones named.
+mkdir "$T/cwd"
+echo '{ "compact": { "period_secs": 3 } }' > "$T/cwd/c.json"
+(cd "$T/cwd" && "$KTD" -c c.json --socket run/ksm-throttler.sock \
+    --root ../root) || fail "the detached daemon did not start"
+SOCK="$T/cwd/run/ksm-throttler.sock"
+wait_for 10 test -s "$T/cwd/run/ksm-throttlerd.pid" || fail "no pid file"
+KT_PID=$(cat "$T/cwd/run/ksm-throttlerd.pid")
+wait_for 10 ctl status >/dev/null || fail "the detached daemon does not answer"
+assert_eq "config path" "$T/cwd/c.json" "$(st .config.path)"
+echo '{ "compact": { "period_secs": 4 } }' > "$T/cwd/c.json"
+kill -HUP "$KT_PID"
+wait_for 5 conf_is .compact.period_secs 4 || fail "SIGHUP reload not applied: $(st -c .config)"
+echo '{ "compact": { "period_secs": 5 } }' > "$T/cwd/c.json"
+wait_for 5 conf_is .compact.period_secs 5 || fail "change of the watched file not applied: $(st -c .config)"
+assert_eq "refused" 0 "$(st .config.refused)"
+gone() { ! kill -0 "$1" 2>/dev/null; }
+kill -TERM "$KT_PID"
+wait_for 10 gone "$KT_PID" || fail "the detached daemon did not stop"
+KT_PID=
+[ -e "$T/cwd/run/ksm-throttlerd.pid" ] && fail "pid file left: not a clean exit"
+ok "detached, relative -c, --socket and --root: SIGHUP and the watch reload the file"

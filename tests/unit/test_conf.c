@@ -95,6 +95,102 @@ test_errors(void **state)
 	expect_error("nosuch", "{}", "nosuch: unknown section");
 }
 
+/* The integer a one-key change of section leaves in the key, read back. */
+static uint64_t
+apply_u64(const char *section, const char *json, size_t offset)
+{
+	struct conf	*c = conf_new();
+	char		 err[512];
+	uint64_t	 v;
+
+	if (conf_apply_text(c, section, json, err, sizeof(err)) < 0)
+		fail_msg("%s: %s", json, err);
+	v = *(uint64_t *)(void *)((char *)c + offset);
+	conf_free(c);
+	return v;
+}
+
+static void
+test_integers_exact(void **state)
+{
+	/* Past 2^53, where a double would round them. */
+	assert_true(apply_u64("compact", "{\"compact_threshold\": "
+	    "9007199254740993}", offsetof(struct conf, compact_threshold)) ==
+	    9007199254740993ULL);
+	assert_true(apply_u64("compact", "{\"compact_force_times\": "
+	    "18446744073709551000}", offsetof(struct conf,
+	    compact_force_times)) == 18446744073709551000ULL);
+	assert_true(apply_u64("compact", "{\"compact_force_times\": "
+	    "18446744073709551615}", offsetof(struct conf,
+	    compact_force_times)) == UINT64_MAX);
+	/* Numbers are found in the text past strings holding digits. */
+	assert_true(apply_u64("", "{\"inputs\": {\"inotify\": {\"ignore\": "
+	    "[\"1\\\"2\", \"3\"]}}, \"compact\": {\"compact_order\": 4, "
+	    "\"compact_threshold\": 9007199254740995}}", offsetof(struct conf,
+	    compact_threshold)) == 9007199254740995ULL);
+	expect_error("compact", "{\"compact_force_times\": "
+	    "18446744073709551616}", "compact.compact_force_times: expected "
+	    "an integer from 0 to 18446744073709551615");
+}
+
+static void
+test_integers_digits_only(void **state)
+{
+	expect_error("memcg", "{\"period_secs\": 6e2}",
+	    "memcg.period_secs: expected an integer from 1 to 604800, written "
+	    "without fraction or exponent");
+	expect_error("memcg", "{\"period_secs\": 6E2}",
+	    "without fraction or exponent");
+	expect_error("memcg", "{\"period_secs\": 600.0}",
+	    "without fraction or exponent");
+	expect_error("memcg", "{\"period_secs\": -0}", "memcg.period_secs");
+	expect_error("memcg", "{\"cache_reclaim\": {\"threshold\": 1e3}}",
+	    "memcg.cache_reclaim.threshold");
+	/* A size written as a string: digits and a suffix, nothing between. */
+	expect_error("memcg", "{\"cache_reclaim\": {\"threshold\": "
+	    "\"12\\nK\"}}", "memcg.cache_reclaim.threshold");
+	expect_error("memcg", "{\"cache_reclaim\": {\"threshold\": "
+	    "\"25\\n%\"}}", "memcg.cache_reclaim.threshold");
+	expect_error("memcg", "{\"cache_reclaim\": {\"threshold\": "
+	    "\"12 K\"}}", "memcg.cache_reclaim.threshold");
+	expect_error("memcg", "{\"cache_reclaim\": {\"threshold\": "
+	    "\"12K\\n\"}}", "memcg.cache_reclaim.threshold");
+}
+
+static void
+test_inotify_lists(void **state)
+{
+	struct conf	*c = conf_new();
+	char		 err[512];
+
+	expect_error("inputs", "{\"inotify\": {\"dirs\": [\"relative/dir\"]}}",
+	    "inputs.inotify.dirs: entry 0: expected an absolute path");
+	expect_error("inputs", "{\"inotify\": {\"dirs\": [\"/y/../etc\"]}}",
+	    "inputs.inotify.dirs: entry 0: expected an absolute path");
+	expect_error("inputs", "{\"inotify\": {\"dirs\": [\"/ok\", "
+	    "\"/a/*/b\"]}}", "inputs.inotify.dirs: entry 1: a pattern");
+	expect_error("inputs", "{\"inotify\": {\"dirs\": [\"/x/*a*.pid\"]}}",
+	    "inputs.inotify.dirs: entry 0: a pattern");
+	expect_error("inputs", "{\"inotify\": {\"pid_files\": "
+	    "[\"/run/no-placeholder/pid\"]}}",
+	    "inputs.inotify.pid_files: entry 0: expected an absolute path "
+	    "with");
+	expect_error("inputs", "{\"inotify\": {\"pid_files\": "
+	    "[\"rel/{vm}\"]}}", "inputs.inotify.pid_files: entry 0");
+	expect_error("inputs", "{\"inotify\": {\"pid_files\": "
+	    "[\"/run/{vm}/../pid\"]}}", "inputs.inotify.pid_files: entry 0");
+	expect_error("inputs", "{\"inotify\": {\"pid_files\": "
+	    "[\"/run/{vm}/{vm}\"]}}", "inputs.inotify.pid_files: entry 0");
+
+	assert_int_equal(conf_apply_text(c, "inputs", "{\"inotify\": "
+	    "{\"dirs\": [\"/run/vc/sbs\", \"/run/libvirt/qemu/*.pid\", "
+	    "\"/z//q/\"], \"pid_files\": [\"/run/vc/{vm}.pid\"]}}", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c->inotify_dirs.n, 3);
+	assert_string_equal(c->inotify_pid_files.v[0], "/run/vc/{vm}.pid");
+	conf_free(c);
+}
+
 static void
 test_partial_apply(void **state)
 {
@@ -166,6 +262,9 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key_has_help),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_integers_exact),
+		cmocka_unit_test(test_integers_digits_only),
+		cmocka_unit_test(test_inotify_lists),
 		cmocka_unit_test(test_partial_apply),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_changed_by_section),

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests: strict number parsing and checked formatting. */
+/* Unit tests: strict number parsing, checked formatting, paths. */
 #include "config.h"
 
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -45,6 +49,50 @@ test_parse_u64_bad(void **state)
 }
 
 static void
+test_parse_u64_digits(void **state)
+{
+	uint64_t	v = 7;
+
+	assert_int_equal(parse_u64_digits("12", &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(parse_u64_digits("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 7;
+	/* What a sysfs file may end in is a mistake in a configuration. */
+	assert_int_equal(parse_u64_digits("12\n", &v), -EINVAL);
+	assert_int_equal(parse_u64_digits("", &v), -EINVAL);
+	assert_int_equal(parse_u64_digits("1 2", &v), -EINVAL);
+	assert_int_equal(parse_u64_digits("+1", &v), -EINVAL);
+	assert_int_equal(parse_u64_digits("1e3", &v), -EINVAL);
+	assert_int_equal(parse_u64_digits("18446744073709551616", &v),
+	    -ERANGE);
+	assert_int_equal(v, 7);
+}
+
+static void
+test_path_absolute(void **state)
+{
+	char	cwd[PATH_MAX], want[PATH_MAX + 16], *p;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	p = path_absolute("/etc/x.json");
+	assert_string_equal(p, "/etc/x.json");
+	free(p);
+	p = path_absolute("");
+	assert_string_equal(p, "");
+	free(p);
+	snprintf(want, sizeof(want), "%s/c.json", cwd);
+	p = path_absolute("c.json");
+	assert_string_equal(p, want);
+	free(p);
+	assert_int_equal(chdir("/"), 0);
+	p = path_absolute("a/b");
+	assert_string_equal(p, "/a/b");
+	free(p);
+	assert_int_equal(chdir(cwd), 0);
+}
+
+static void
 test_parse_i64(void **state)
 {
 	int64_t	v;
@@ -73,6 +121,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64_good),
 		cmocka_unit_test(test_parse_u64_bad),
+		cmocka_unit_test(test_parse_u64_digits),
+		cmocka_unit_test(test_path_absolute),
 		cmocka_unit_test(test_parse_i64),
 		cmocka_unit_test(test_xsnprintf),
 	};
