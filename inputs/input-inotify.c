@@ -10,12 +10,16 @@
  * is a VM, its id what the "*" stands for, its VMM that pid.
  *
  * A configured directory that does not exist is waited for by watching
- * its nearest existing ancestor; one that is deleted or moved away is
- * waited for again.  Whenever a directory is (re)watched, and after the
- * inotify queue overflowed, it is scanned and the scan compared with the
- * VMs known there (vmset_diff): only the difference is reported, so no
- * event is lost and none is doubled.  Watching comes before looking, so
- * that nothing can happen unseen between the two.
+ * its nearest existing ancestor; one that is deleted or moved away, or
+ * one of whose ancestors is, is waited for again.  Whenever a directory
+ * is (re)watched, and after the inotify queue overflowed, it is scanned
+ * and the scan compared with the VMs known there (vmset_diff): only the
+ * difference is reported, so no event is lost and none is doubled.
+ * Watching comes before looking, so that nothing can happen unseen
+ * between the two.  The VMs known there start as those the VM registry
+ * holds from that directory (each event names it as its sender): a
+ * directory watched again, or the input started again, reports only
+ * what changed while it was not looking.
  *
  * Directories are resolved below --root, like every host path.
  */
@@ -42,6 +46,9 @@
 #include "rootfs.h"
 #include "util.h"
 #include "idset.h"
+#include "vm-registry.h"
+
+#define INPUT_NAME	"inotify"
 
 /*
  * One mask for every watch, whether on a VM directory or on an ancestor
@@ -51,7 +58,19 @@
 #define WATCH_MASK	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
 			 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | \
 			 IN_MODIFY | IN_CLOSE_WRITE)
-/* A pid file is a VM once it holds a pid: it may be created empty. */
+/*
+ * Ancestors of what is watched are watched for their own moves only, on
+ * an inotify instance of their own: an inode has one watch, one mask,
+ * per instance, and what happens in an ancestor is no business of ours
+ * unless a directory waits in it.  Renaming an ancestor moves the watched
+ * directory away from its path without a word to its own watch.
+ */
+#define ANCESTOR_MASK	(IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+/*
+ * A pid file is a VM once it holds a pid: it may be created empty.  One
+ * written again may name another VMM (one restarted under the same
+ * file), or one that is gone.
+ */
 #define PIDFILE_NEWS	(IN_CREATE | IN_MOVED_TO | IN_MODIFY | IN_CLOSE_WRITE)
 /*
  * Path components that appear while we walk are chased this many times
@@ -79,17 +98,23 @@ struct wdir {
 	char		 full[PATH_MAX];	/* below --root */
 	char		*prefix;		/* pid files: the pattern's */
 	char		*suffix;		/* parts; NULL: directories */
+	char		*origin;		/* full below the root, pattern */
 	size_t		 rootlen;		/* full[0..rootlen) is the root */
 	enum wdir_state	 state;
 	int		 wd;			/* -1: none */
 	char		 anc[PATH_MAX];		/* WAITING: the ancestor watched */
+	int		*awd;			/* ancestors' watches, on afd */
+	size_t		 nawd;
 	struct vmset	 vms;			/* VMs known to be there */
 };
 
 struct inotify_input {
+	struct daemon	*d;
 	struct bus_port	*port;
 	int		 fd;
 	struct event	*ev;
+	int		 afd;			/* ancestors' instance */
+	struct event	*aev;
 	struct wdir	*dirs;
 	size_t		 ndirs;
 	const struct wdir *scanning;		/* wdir_report's */
@@ -146,6 +171,28 @@ wdir_pattern(struct wdir *w, char *path)
 	return 0;
 }
 
+/*
+ * Where w's VMs come from, one spelling for one directory and pattern
+ * (the path below the root, then "/" and the pattern for pid files): the
+ * VM registry keeps it with each VM.
+ */
+static int
+wdir_origin(struct wdir *w)
+{
+	char		 buf[PATH_MAX];
+	const char	*dir = path_shown(w, w->full);
+
+	if (w->prefix == NULL) {
+		w->origin = xstrdup(dir);
+		return 0;
+	}
+	if (xsnprintf(buf, sizeof(buf), "%s%s%s*%s", dir,
+	    strcmp(dir, "/") == 0 ? "" : "/", w->prefix, w->suffix) < 0)
+		return -ENAMETOOLONG;
+	w->origin = xstrdup(buf);
+	return 0;
+}
+
 static int
 wdir_init(struct wdir *w, const char *path)
 {
@@ -165,10 +212,11 @@ wdir_init(struct wdir *w, const char *path)
 	if (*path != '/')
 		return -EINVAL;
 	if ((r = path_normalize(NULL, path, clean, sizeof(clean))) < 0 ||
-	    (r = wdir_pattern(w, clean)) < 0)
+	    (r = wdir_pattern(w, clean)) < 0 ||
+	    (r = xsnprintf(w->full, sizeof(w->full), "%.*s%s", (int)rl, root,
+	    rl && strcmp(clean, "/") == 0 ? "" : clean)) < 0)
 		return r;
-	return xsnprintf(w->full, sizeof(w->full), "%.*s%s", (int)rl, root,
-	    rl && strcmp(clean, "/") == 0 ? "" : clean);
+	return wdir_origin(w);
 }
 
 static void
@@ -178,6 +226,8 @@ wdir_free(struct wdir *w)
 	free(w->path);
 	free(w->prefix);
 	free(w->suffix);
+	free(w->origin);
+	free(w->awd);
 }
 
 /* Is name one that inputs.inotify.ignore says is never a VM? */
@@ -213,16 +263,37 @@ wdir_vm_id(const struct inotify_input *ii, const struct wdir *w,
 	return id;
 }
 
+/*
+ * What the pid file of a VM in a pid-file directory says: 1 and the live
+ * VMM's pid, 0 for a pid that is no process, -1 for no pid (yet).
+ */
+static int
+wdir_pidfile(const struct wdir *w, const char *id, pid_t *pid)
+{
+	char		path[PATH_MAX], proc[32];
+	uint64_t	v;
+
+	*pid = 0;
+	if (w->prefix == NULL || xsnprintf(path, sizeof(path), "%s/%s%s%s",
+	    path_shown(w, w->full), w->prefix, id, w->suffix) < 0 ||
+	    rootfs_read_u64(path, &v) < 0 || v == 0 || v > INT_MAX ||
+	    xsnprintf(proc, sizeof(proc), "/proc/%llu",
+	    (unsigned long long)v) < 0)
+		return -1;
+	if (!rootfs_exists(proc))
+		return 0;
+	*pid = (pid_t)v;
+	return 1;
+}
+
 /* The live VMM pid of a VM in a pid-file directory; 0: none (yet). */
 static pid_t
 wdir_vm_pid(const struct wdir *w, const char *id)
 {
-	char	path[PATH_MAX];
+	pid_t	pid;
 
-	if (w->prefix == NULL || xsnprintf(path, sizeof(path), "%s/%s%s%s",
-	    path_shown(w, w->full), w->prefix, id, w->suffix) < 0)
-		return 0;
-	return rootfs_read_pid(path);
+	(void)wdir_pidfile(w, id, &pid);
+	return pid;
 }
 
 /* The component of w->full just below the ancestor anc. */
@@ -280,6 +351,58 @@ wd_release(struct inotify_input *ii, int wd)
 		inotify_rm_watch(ii->fd, wd);
 }
 
+static int
+awd_used(const struct inotify_input *ii, int wd)
+{
+	size_t	i, j;
+
+	for (i = 0; i < ii->ndirs; i++)
+		for (j = 0; j < ii->dirs[i].nawd; j++)
+			if (ii->dirs[i].awd[j] == wd)
+				return 1;
+	return 0;
+}
+
+/* Let go of the ancestors' watches in awd that no directory needs. */
+static void
+awd_release(struct inotify_input *ii, int *awd, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (awd[i] != -1 && !awd_used(ii, awd[i]))
+			inotify_rm_watch(ii->afd, awd[i]);
+	free(awd);
+}
+
+/*
+ * Watch every ancestor of w below the root that is there, for its moves
+ * (ANCESTOR_MASK), before w itself or the ancestor it waits in.  One
+ * that cannot be watched is not there, or the watch on w fails too and
+ * says so.
+ */
+static void
+wdir_watch_above(struct inotify_input *ii, struct wdir *w)
+{
+	char	 p[PATH_MAX];
+	int	*old = w->awd, wd;
+	size_t	 nold = w->nawd;
+
+	w->awd = NULL;
+	w->nawd = 0;
+	(void)xsnprintf(p, sizeof(p), "%s", w->full);
+	while (path_up(p, w->rootlen) == 0 &&
+	    strlen(p) > (w->rootlen ? w->rootlen : 1)) {
+		if ((wd = inotify_add_watch(ii->afd, p, ANCESTOR_MASK)) == -1)
+			continue;
+		w->awd = reallocarray(w->awd, w->nawd + 1, sizeof(*w->awd));
+		if (w->awd == NULL)
+			fatal("reallocarray");
+		w->awd[w->nawd++] = wd;
+	}
+	awd_release(ii, old, nold);
+}
+
 static void
 wdir_set(struct inotify_input *ii, struct wdir *w, enum wdir_state s, int wd,
     const char *anc)
@@ -303,14 +426,18 @@ wdir_set(struct inotify_input *ii, struct wdir *w, enum wdir_state s, int wd,
 		    "it in %s", w->path, path_shown(w, w->anc));
 }
 
-/* Emit ev, with the cgroup of a VMM that a pid file named. */
+/*
+ * Emit ev from w, with the cgroup of a VMM that a pid file named; w is
+ * its sender, which the VM registry keeps.
+ */
 static void
-vm_emit(struct inotify_input *ii, struct vm_event *ev)
+vm_emit(struct inotify_input *ii, const struct wdir *w, struct vm_event *ev)
 {
 	char	cgroup[PATH_MAX];
 
 	if (ev->pid > 0 && proc_cgroup(ev->pid, cgroup, sizeof(cgroup)) >= 0)
 		ev->cgroup = cgroup;
+	ev->sender = w->origin;
 	bus_emit(ii->port, ev);
 }
 
@@ -325,7 +452,7 @@ wdir_report(void *arg, const char *id, int appeared)
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
 	if (appeared)
 		ev.pid = wdir_vm_pid(ii->scanning, id);
-	vm_emit(ii, &ev);
+	vm_emit(ii, ii->scanning, &ev);
 }
 
 /* A subdirectory, or for pid files a regular file: the kind w wants. */
@@ -343,19 +470,23 @@ is_kind(const struct wdir *w, int dfd, const struct dirent *de)
 	    (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
 }
 
-/* A name in a scan of w that is a VM there now: its id to *id. */
+/*
+ * A name in a scan of w that is a VM there now: its id to *id, its VMM's
+ * pid, if a pid file names it, to *pid.
+ */
 static int
 wdir_has_vm(const struct inotify_input *ii, const struct wdir *w, int dfd,
-    const struct dirent *de, char *id, size_t len)
+    const struct dirent *de, char *id, size_t len, pid_t *pid)
 {
 	const char	*vm;
 
+	*pid = 0;
 	if (!is_kind(w, dfd, de) ||
 	    (vm = wdir_vm_id(ii, w, de->d_name, id, len)) == NULL)
 		return 0;
 	if (vm != id)
 		(void)xsnprintf(id, len, "%s", vm);
-	return w->prefix == NULL || wdir_vm_pid(w, id) > 0;
+	return w->prefix == NULL || (*pid = wdir_vm_pid(w, id)) > 0;
 }
 
 /* What is there now; -errno if the scan could not be completed. */
@@ -366,6 +497,7 @@ wdir_read(const struct inotify_input *ii, const struct wdir *w,
 	struct dirent	*de;
 	DIR		*dir;
 	char		 id[VM_ID_MAX];
+	pid_t		 pid;
 	int		 fd, err;
 
 	if ((fd = open(w->full, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -376,8 +508,8 @@ wdir_read(const struct inotify_input *ii, const struct wdir *w,
 		return err;
 	}
 	for (errno = 0; (de = readdir(dir)) != NULL; errno = 0)
-		if (wdir_has_vm(ii, w, dirfd(dir), de, id, sizeof(id)))
-			vmset_append(seen, id);
+		if (wdir_has_vm(ii, w, dirfd(dir), de, id, sizeof(id), &pid))
+			vmset_append_pid(seen, id, pid);
 	err = -errno;
 	closedir(dir);
 	vmset_sort(seen);
@@ -392,7 +524,7 @@ wdir_read(const struct inotify_input *ii, const struct wdir *w,
 static void
 wdir_scan(struct inotify_input *ii, struct wdir *w)
 {
-	struct vmset	seen = { NULL, 0, 0 };
+	struct vmset	seen = { NULL, 0, 0, NULL };
 	size_t		n;
 	int		r;
 
@@ -440,7 +572,10 @@ wdir_off(struct inotify_input *ii, struct wdir *w, int err, const char *what)
 
 /*
  * Watch w, or the nearest ancestor it will appear in, and scan it.  Safe
- * to call at any time: a directory already watched is only rescanned.
+ * to call at any time: inotify gives an inode the watch it has already,
+ * so a path that still names the directory watched keeps its watch and
+ * the directory is only rescanned, and one that names another (an
+ * ancestor moved, and the path made again) moves the watch there.
  */
 static void
 wdir_resolve(struct inotify_input *ii, struct wdir *w)
@@ -449,6 +584,7 @@ wdir_resolve(struct inotify_input *ii, struct wdir *w)
 	int	tries, wd;
 
 	for (tries = 0; tries < RESOLVE_TRIES; tries++) {
+		wdir_watch_above(ii, w);
 		if ((wd = inotify_add_watch(ii->fd, w->full, WATCH_MASK)) != -1) {
 			wdir_set(ii, w, WDIR_WATCHING, wd, NULL);
 			wdir_scan(ii, w);
@@ -472,13 +608,48 @@ wdir_resolve(struct inotify_input *ii, struct wdir *w)
 	}
 }
 
+/*
+ * A pid file of w created, moved in or written.  It is a VM once it
+ * names a live VMM; naming another VMM than the one known, it is the VM
+ * gone and come again (a VMM restarted under the same file); naming a
+ * pid that is no process, the VM gone.  No pid in it (yet) says nothing:
+ * its writer is part way.
+ */
+static void
+wdir_pidfile_news(struct inotify_input *ii, struct wdir *w,
+    struct vm_event *ev)
+{
+	pid_t	pid;
+	int	known, r;
+
+	known = vmset_has(&w->vms, ev->vm_id);
+	if ((r = wdir_pidfile(w, ev->vm_id, &pid)) < 0)
+		return;
+	if (known && r > 0 &&
+	    !vmset_pid_changed(vmset_pid(&w->vms, ev->vm_id), pid)) {
+		(void)vmset_put(&w->vms, ev->vm_id, pid);
+		return;
+	}
+	if (known) {
+		(void)vmset_del(&w->vms, ev->vm_id);
+		ev->type = VM_DESTROYED;
+		vm_emit(ii, w, ev);
+	}
+	if (r == 0)
+		return;
+	(void)vmset_put(&w->vms, ev->vm_id, pid);
+	ev->type = VM_CREATED;
+	ev->pid = pid;
+	ev->cgroup = NULL;
+	vm_emit(ii, w, ev);
+}
+
 static void
 wdir_event(struct inotify_input *ii, struct wdir *w,
     const struct inotify_event *ie)
 {
 	struct vm_event	 ev;
 	const char	*id;
-	uint32_t	 news = w->prefix ? PIDFILE_NEWS : IN_CREATE | IN_MOVED_TO;
 	int		 isdir = (ie->mask & IN_ISDIR) != 0;
 
 	if (ie->mask & IN_IGNORED) {
@@ -506,8 +677,11 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 	/* NAME_MAX fits: VM_ID_MAX is NAME_MAX + 1. */
 	if (id != ev.vm_id)
 		(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
-	if ((ie->mask & news) && (w->prefix == NULL ||
-	    (ev.pid = wdir_vm_pid(w, ev.vm_id)) > 0) &&
+	if (w->prefix != NULL && (ie->mask & PIDFILE_NEWS)) {
+		wdir_pidfile_news(ii, w, &ev);
+		return;
+	}
+	if ((ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
 	    vmset_add(&w->vms, ev.vm_id))
 		ev.type = VM_CREATED;
 	else if ((ie->mask & (IN_DELETE | IN_MOVED_FROM)) &&
@@ -515,7 +689,7 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 		ev.type = VM_DESTROYED;
 	else
 		return;		/* known already, or not known: no news */
-	vm_emit(ii, &ev);
+	vm_emit(ii, w, &ev);
 }
 
 static void
@@ -544,6 +718,29 @@ inotify_dispatch(struct inotify_input *ii, const struct inotify_event *ie)
 			wdir_event(ii, &ii->dirs[i], ie);
 }
 
+/* An ancestor of a directory moved or went: is its path still it? */
+static void
+inotify_ancestor(struct inotify_input *ii, const struct inotify_event *ie)
+{
+	struct wdir	*w;
+	size_t		 i, j;
+
+	if (ie->mask & IN_Q_OVERFLOW) {
+		inotify_overflow(ii);
+		return;
+	}
+	for (i = 0; i < ii->ndirs; i++) {
+		w = &ii->dirs[i];
+		for (j = 0; j < w->nawd && w->awd[j] != ie->wd; j++)
+			;
+		if (j == w->nawd)
+			continue;
+		if (ie->mask & IN_IGNORED)
+			w->awd[j] = -1;	/* the kernel dropped it */
+		wdir_resolve(ii, w);
+	}
+}
+
 static void
 inotify_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -560,7 +757,10 @@ inotify_read(evutil_socket_t fd, short what, void *arg)
 	for (off = 0; off + sizeof(*ie) <= (size_t)n;
 	    off += sizeof(*ie) + ie->len) {
 		ie = (const struct inotify_event *)(void *)(ii->buf + off);
-		inotify_dispatch(ii, ie);
+		if (fd == ii->afd)
+			inotify_ancestor(ii, ie);
+		else
+			inotify_dispatch(ii, ie);
 	}
 }
 
@@ -585,7 +785,19 @@ wdir_listed(const struct inotify_input *ii, const struct wdir *w)
 	return 0;
 }
 
-/* Add the directories of the configuration not in ii->dirs yet. */
+/* A VM the registry holds from w: known there until a scan says not. */
+static void
+wdir_seed(void *arg, const struct vm_event *ev)
+{
+	struct wdir	*w = arg;
+
+	(void)vmset_put(&w->vms, ev->vm_id, ev->pid);
+}
+
+/*
+ * Add the directories of the configuration not in ii->dirs yet, each
+ * knowing the VMs the registry holds from it.
+ */
 static void
 inotify_add_dirs(struct inotify_input *ii, const struct strlist *l)
 {
@@ -604,6 +816,7 @@ inotify_add_dirs(struct inotify_input *ii, const struct strlist *l)
 			wdir_free(&w);
 			continue;
 		}
+		vms_known(ii->d, INPUT_NAME, w.origin, wdir_seed, &w);
 		ii->dirs = reallocarray(ii->dirs, ii->ndirs + 1,
 		    sizeof(*ii->dirs));
 		if (ii->dirs == NULL)
@@ -628,17 +841,22 @@ inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 	int			 err;
 
 	ii = xcalloc(1, sizeof(*ii));
+	ii->d = d;
 	ii->port = port;
 	ii->buf = xcalloc(1, READ_BUF);
-	if ((ii->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+	ii->afd = -1;
+	if ((ii->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    (ii->afd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		err = -errno;
-		free(ii->buf);
-		free(ii);
+		inotify_stop(ii);
 		return err;
 	}
 	ii->ev = event_new(bus_base(port), ii->fd, EV_READ | EV_PERSIST,
 	    inotify_read, ii);
-	if (ii->ev == NULL || event_add(ii->ev, NULL) == -1) {
+	ii->aev = event_new(bus_base(port), ii->afd, EV_READ | EV_PERSIST,
+	    inotify_read, ii);
+	if (ii->ev == NULL || ii->aev == NULL ||
+	    event_add(ii->ev, NULL) == -1 || event_add(ii->aev, NULL) == -1) {
 		inotify_stop(ii);
 		return -ENOMEM;
 	}
@@ -660,7 +878,12 @@ inotify_stop(void *arg)
 	free(ii->dirs);
 	if (ii->ev != NULL)
 		event_free(ii->ev);
-	close(ii->fd);
+	if (ii->aev != NULL)
+		event_free(ii->aev);
+	if (ii->fd != -1)
+		close(ii->fd);
+	if (ii->afd != -1)
+		close(ii->afd);
 	free(ii->buf);
 	free(ii);
 }
@@ -683,7 +906,9 @@ conf_lists(const struct strlist *l, const struct wdir *have)
 /*
  * inputs.inotify.dirs changed (SIGHUP).  Directories that stay keep their
  * watch and their VMs, new ones are resolved and report what they hold,
- * dropped ones are forgotten without events: their VMs did not go.
+ * dropped ones are forgotten without events: their VMs did not go, and
+ * stay in the registry, so that a directory added again reports only
+ * what changed meanwhile.
  */
 static void
 inotify_reconfigure(void *arg, const struct conf *old,
@@ -702,6 +927,8 @@ inotify_reconfigure(void *arg, const struct conf *old,
 		gone = ii->dirs[i];
 		ii->dirs[i] = ii->dirs[--ii->ndirs];
 		wd_release(ii, gone.wd);
+		awd_release(ii, gone.awd, gone.nawd);
+		gone.awd = NULL;
 		log_info("inotify: no longer watching %s (VMs forgotten: %zu)",
 		    gone.path, gone.vms.n);
 		wdir_free(&gone);
@@ -741,7 +968,7 @@ inotify_status(void *arg, cJSON *root)
 const struct module_ops input_inotify = {
 	.name = "inotify",
 	.section = "inputs.inotify",
-	.input = "inotify",
+	.input = INPUT_NAME,
 	.enabled = inotify_enabled,
 	.init = inotify_start,
 	.shutdown = inotify_stop,

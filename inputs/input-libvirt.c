@@ -15,7 +15,11 @@
  * retries with a growing delay, saying so once.  At every connect it
  * subscribes first and lists the running domains after, and reports only
  * the difference from the domains it knew (vmset_diff), so that nothing
- * that happened while it was away is lost and nothing is doubled.
+ * that happened while it was away is lost and nothing is doubled: a
+ * domain whose QEMU pid changed meanwhile (destroyed and started again)
+ * is DESTROYED, then CREATED.  The domains it knows at start are those
+ * the VM registry holds from it, so that an input switched off and on
+ * again reports only what changed meanwhile.
  */
 #include "config.h"
 
@@ -38,6 +42,9 @@
 #include "proc-cgroup.h"
 #include "rootfs.h"
 #include "util.h"
+#include "vm-registry.h"
+
+#define INPUT_NAME		"libvirt"
 
 /*
  * Reconnect delays: the first try soon after libvirtd went (a restart
@@ -89,7 +96,7 @@ struct libvirt_input {
 	uint64_t		 connects;
 	uint64_t		 reconnects;
 	char			 last_error[256];
-	struct vmset		 known;		/* names of running domains */
+	struct vmset		 known;		/* running domains, QEMU pids */
 	struct lvdom		*doms;
 	size_t			 ndoms;
 };
@@ -181,8 +188,8 @@ lvdom_del(struct libvirt_input *li, const char *name)
 		*ld = li->doms[--li->ndoms];
 }
 
-/* A domain running now that was not known: tell what it is. */
-static void
+/* A domain running now that was not known: tell what it is; its pid. */
+static pid_t
 lv_created(struct libvirt_input *li, virDomainPtr dom)
 {
 	struct vm_event	 ev;
@@ -195,7 +202,7 @@ lv_created(struct libvirt_input *li, virDomainPtr dom)
 	ev.type = VM_CREATED;
 	if (name == NULL || xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s",
 	    name) < 0)
-		return;
+		return 0;
 	ld = lvdom_put(li, name);
 	if (virDomainGetUUIDString(dom, ld->uuid) < 0)
 		ld->uuid[0] = '\0';
@@ -209,6 +216,7 @@ lv_created(struct libvirt_input *li, virDomainPtr dom)
 	log_debug("libvirt: %s started (pid %d, cgroup %s)", name,
 	    (int)ev.pid, ev.cgroup ? ev.cgroup : "unknown");
 	lv_emit(li, &ev);
+	return ev.pid;
 }
 
 static void
@@ -237,7 +245,7 @@ lv_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 	switch (event) {
 	case VIR_DOMAIN_EVENT_STARTED:
 		if (vmset_add(&li->known, name))
-			lv_created(li, dom);
+			(void)vmset_put(&li->known, name, lv_created(li, dom));
 		break;
 	case VIR_DOMAIN_EVENT_STOPPED:
 		if (vmset_del(&li->known, name))
@@ -277,7 +285,7 @@ lv_scan_report(void *arg, const char *name, int appeared)
 	for (i = 0; i < sc->n; i++)
 		if ((n = virDomainGetName(sc->doms[i])) != NULL &&
 		    strcmp(n, name) == 0) {
-			lv_created(sc->li, sc->doms[i]);
+			(void)lv_created(sc->li, sc->doms[i]);
 			return;
 		}
 }
@@ -285,7 +293,7 @@ lv_scan_report(void *arg, const char *name, int appeared)
 static int
 lv_rescan(struct libvirt_input *li)
 {
-	struct vmset	 seen = { NULL, 0, 0 };
+	struct vmset	 seen = { NULL, 0, 0, NULL };
 	struct lv_scan	 sc;
 	const char	*name;
 	size_t		 changes;
@@ -298,7 +306,7 @@ lv_rescan(struct libvirt_input *li)
 		return -EIO;
 	for (i = 0; i < sc.n; i++)
 		if ((name = virDomainGetName(sc.doms[i])) != NULL)
-			vmset_append(&seen, name);
+			vmset_append_pid(&seen, name, lv_pid(name));
 	vmset_sort(&seen);
 	changes = vmset_diff(&li->known, &seen, lv_scan_report, &sc);
 	vmset_swap(&li->known, &seen);
@@ -536,6 +544,16 @@ libvirt_enabled(const struct conf *c)
 	return c->libvirt_enabled;
 }
 
+/* A domain the registry holds from this input: known until a scan. */
+static void
+libvirt_seed(void *arg, const struct vm_event *ev)
+{
+	struct libvirt_input	*li = arg;
+
+	(void)vmset_put(&li->known, ev->vm_id, ev->pid);
+	lvdom_put(li, ev->vm_id)->pid = ev->pid;
+}
+
 static int
 libvirt_start(struct daemon *d, struct bus_port *port, void **statep)
 {
@@ -546,6 +564,7 @@ libvirt_start(struct daemon *d, struct bus_port *port, void **statep)
 	    &li)) < 0)
 		return r;
 	li->port = port;
+	vms_known(d, INPUT_NAME, NULL, libvirt_seed, li);
 	lv_try(li);
 	*statep = li;
 	return 0;
@@ -577,7 +596,7 @@ libvirt_status(void *arg, cJSON *root)
 const struct module_ops input_libvirt = {
 	.name = "libvirt",
 	.section = "inputs.libvirt",
-	.input = "libvirt",
+	.input = INPUT_NAME,
 	.enabled = libvirt_enabled,
 	.init = libvirt_start,
 	.shutdown = libvirt_stop,

@@ -46,6 +46,7 @@ struct vm {
 	uint64_t	 memory_bytes;
 	uint64_t	 since_ms;
 	const char	*input;
+	char		*origin;		/* where there: ev->sender */
 	int		 destroying;
 	int		 ksm_stat_warned;
 	struct ksm_stat	 stat;			/* last read, if stat_r is 0 */
@@ -150,6 +151,7 @@ vm_free(struct vms *v, struct vm *vm)
 	v->count--;
 	free(vm->cgroup);
 	free(vm->class_name);
+	free(vm->origin);
 	free(vm);
 }
 
@@ -162,7 +164,11 @@ set_str(char **dst, const char *src)
 	*dst = xstrdup(src);
 }
 
-/* What a later event says adds to what an earlier one said. */
+/*
+ * What a later event says adds to what an earlier one said.  A VM said
+ * to be coming after it was said to be going stays (a stop that timed
+ * out, or was called off).
+ */
 static void
 vm_update(struct vm *vm, const struct vm_event *ev)
 {
@@ -174,6 +180,8 @@ vm_update(struct vm *vm, const struct vm_event *ev)
 	set_str(&vm->class_name, ev->class_name);
 	if (ev->type == VM_DESTROYING)
 		vm->destroying = 1;
+	else if (ev->type == VM_CREATING || ev->type == VM_CREATED)
+		vm->destroying = 0;
 }
 
 static void
@@ -202,6 +210,8 @@ vms_on_event(void *arg, const struct vm_event *ev)
 		memcpy(vm->id, ev->vm_id, sizeof(vm->id));
 		vm->since_ms = daemon_now(v->d);
 		vm->input = ev->input;
+		if (ev->sender != NULL)
+			vm->origin = xstrdup(ev->sender);
 		if (tsearch(vm, &v->index, vm_cmp) == NULL)
 			fatal("tsearch");
 		TAILQ_INSERT_TAIL(&v->list, vm, entry);
@@ -298,10 +308,24 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 	return o;
 }
 
+/* A VM as a CREATED event with all that the events said of it. */
+static void
+vm_as_event(const struct vm *vm, struct vm_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = VM_CREATED;
+	memcpy(ev->vm_id, vm->id, sizeof(ev->vm_id));
+	ev->pid = vm->pid;
+	ev->cgroup = vm->cgroup;
+	ev->class_name = vm->class_name;
+	ev->memory_bytes = vm->memory_bytes;
+	ev->input = vm->input;
+	ev->sender = vm->origin;
+}
+
 /*
- * Each VM known and not on its way out, as a CREATED event with all that
- * the events said of it: for an engine that starts late (memcg, once a
- * memory controller is there).
+ * Each VM known and not on its way out: for an engine that starts late
+ * (memcg, once a memory controller is there).
  */
 void
 vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
@@ -316,14 +340,33 @@ vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
 	TAILQ_FOREACH(vm, &v->list, entry) {
 		if (vm->destroying)
 			continue;
-		memset(&ev, 0, sizeof(ev));
-		ev.type = VM_CREATED;
-		memcpy(ev.vm_id, vm->id, sizeof(ev.vm_id));
-		ev.pid = vm->pid;
-		ev.cgroup = vm->cgroup;
-		ev.class_name = vm->class_name;
-		ev.memory_bytes = vm->memory_bytes;
-		ev.input = vm->input;
+		vm_as_event(vm, &ev);
+		cb(arg, &ev);
+	}
+}
+
+/*
+ * Each VM known that first came from input, and from origin there (its
+ * sender) unless that is NULL, on its way out or not: for an input that
+ * starts again (or a directory of it), whose first look then reports
+ * only what changed while it was not looking.
+ */
+void
+vms_known(struct daemon *d, const char *input, const char *origin,
+    void (*cb)(void *, const struct vm_event *), void *arg)
+{
+	struct vms	*v = daemon_module(d, "vms");
+	struct vm	*vm;
+	struct vm_event	 ev;
+
+	if (v == NULL)
+		return;
+	TAILQ_FOREACH(vm, &v->list, entry) {
+		if (vm->input == NULL || strcmp(vm->input, input) != 0 ||
+		    (origin != NULL && (vm->origin == NULL ||
+		    strcmp(vm->origin, origin) != 0)))
+			continue;
+		vm_as_event(vm, &ev);
 		cb(arg, &ev);
 	}
 }

@@ -23,5 +23,7 @@ int	ksm_stat_parse(const char *, struct ksm_stat *);
 int	ksm_stat_read(int, struct ksm_stat *);
 void	vms_replay(struct daemon *, void (*)(void *, const struct vm_event *),
 	    void *);
+void	vms_known(struct daemon *, const char *, const char *,
+	    void (*)(void *, const struct vm_event *), void *);
 
 #endif

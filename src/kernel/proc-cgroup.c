@@ -5,7 +5,7 @@
  * ("4:memory:/machine/qemu-1-guest.libvirt-qemu"), the unified line
  * ("0::/qemu.slice/101.scope") on v2.  The root cgroup is no VM's own,
  * and is never given.  What the inputs hand the memcg engine for a VM
- * they found by themselves.
+ * they found by themselves: the cgroup whose memory counts the VM's.
  */
 #include "config.h"
 
@@ -20,6 +20,27 @@
 
 /* A process in a few hundred controllers is not one we look at. */
 #define CGROUP_FILE_MAX	(64 * 1024)
+/*
+ * libvirt keeps QEMU's threads in a threaded "emulator" child of the
+ * domain's cgroup on v2: a threaded cgroup has no memory files, its
+ * memory is counted in its parent, so the parent is the VM's.  The same
+ * rule is in contrib/hooks/libvirt-qemu (cgroup()), which cannot call
+ * this.
+ */
+#define V2_EMULATOR	"/emulator"
+
+/* The unified hierarchy's path to out: the cgroup memory counts in. */
+static int
+proc_cgroup_v2(char *path, char *out, size_t len)
+{
+	size_t	n = strlen(path), el = strlen(V2_EMULATOR);
+
+	if (n > el && strcmp(path + n - el, V2_EMULATOR) == 0)
+		path[n - el] = '\0';
+	if (path[0] != '/' || path[1] == '\0')
+		return -ENOENT;
+	return xsnprintf(out, len, "%s", path);
+}
 
 /* The memory cgroup in text (which is cut up) to out; -ENOENT: none. */
 int
@@ -45,9 +66,7 @@ proc_cgroup_parse(char *text, char *out, size_t len)
 				return *path == '/' && path[1] != '\0' ?
 				    xsnprintf(out, len, "%s", path) : -ENOENT;
 	}
-	if (v2[0] != '/' || v2[1] == '\0')
-		return -ENOENT;
-	return xsnprintf(out, len, "%s", v2);
+	return proc_cgroup_v2(v2, out, len);
 }
 
 int

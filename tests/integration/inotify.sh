@@ -3,8 +3,9 @@
 # The inotify input on private directories below a fake --root: VMs there
 # at start reported once; mkdir/rmdir bursts of hundreds of VMs, none
 # lost, none doubled; a watched directory created late, deleted and
-# re-created, moved away and back, its ancestors removed; directories
-# added and dropped on SIGHUP.
+# re-created, moved away and back, its ancestors removed or moved away;
+# directories added and dropped on SIGHUP, and the input switched off and
+# on, reporting only what changed meanwhile.
 . "$top_srcdir/tests/lib/lib.sh"
 . "$top_srcdir/tests/lib/frames.sh"
 kt_setup
@@ -121,12 +122,71 @@ assert_eq "no events when stopped" $((before + 3)) "$(st .inputs.inotify.events.
 kt_stop
 ok "inputs.inotify.enabled false on SIGHUP stops the input"
 
+# Off and on again, or a directory dropped and added again: the VMs the
+# registry holds from there are known, and only the difference is told.
+vms() { st '.vms | keys | join(" ")'; }
+hup() {
+	printf '%s\n' "$1" > "$T/conf.json"
+	kill -HUP "$KT_PID"
+}
+mkdir -p "$ROOT/y/vm0" "$ROOT/y/vm1" "$ROOT/z/vm-z"
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["/y", "/z"] } } }
+JSON
+kt_start --root "$ROOT" -c "$T/conf.json"
+expect 3 0
+hup '{ "inputs": { "inotify": { "enabled": false, "dirs": ["/y", "/z"] } } }'
+wait_for 10 st_is ".inputs.inotify.running" false || fail "inotify still running after disabling"
+rmdir "$ROOT/y/vm0"
+mkdir "$ROOT/y/vm2"
+hup '{ "inputs": { "inotify": { "dirs": ["/y", "/z"] } } }'
+wait_for 10 st_is ".inputs.inotify.running" true || fail "inotify not running after enabling"
+expect 4 1
+assert_eq "VMs after off and on" "vm-z vm1 vm2" "$(vms)"
+ok "an input switched off and on reports only what changed meanwhile"
+
+hup '{ "inputs": { "inotify": { "dirs": ["/z"] } } }'
+wait_for 10 st_is ".inputs.inotify.dirs | length" 1 || fail "/y not dropped"
+rmdir "$ROOT/y/vm1"
+mkdir "$ROOT/y/vm3"
+hup '{ "inputs": { "inotify": { "dirs": ["/z", "/y/"] } } }'
+wait_for 10 st_is ".inputs.inotify.dirs | length" 2 || fail "/y not added again"
+expect 5 2
+assert_eq "VMs after /y dropped and added again" "vm-z vm2 vm3" "$(vms)"
+ok "a directory dropped and added again reports only what changed meanwhile"
+
+# An ancestor of a watched directory renamed: the directory is waited
+# for again at its path, and what appears there is seen.
+mkdir -p "$ROOT/x/a/b/vm-x0"
+hup '{ "inputs": { "inotify": { "dirs": ["/x/a/b"] } } }'
+wait_for 10 st_is ".inputs.inotify.dirs[0].vms" 1 || fail "/x/a/b not watched: $(dir 0)"
+c0=$(st .inputs.inotify.events.created); d0=$(st .inputs.inotify.events.destroyed)
+mv "$ROOT/x/a" "$ROOT/x/a.old"
+wait_for 10 st_is ".inputs.inotify.dirs[0].state" waiting ||
+    fail "still $(dir 0) after its parent was renamed"
+mkdir -p "$ROOT/x/a/b/vm-x1"
+expect $((c0 + 1)) $((d0 + 1))
+assert_eq "the new /x/a/b" "watching - 1" "$(dir 0)"
+mv "$ROOT/x" "$ROOT/x.old"
+wait_for 10 st_is ".inputs.inotify.dirs[0].state" waiting ||
+    fail "still $(dir 0) after its grandparent was renamed"
+mv "$ROOT/x.old" "$ROOT/x"
+wait_for 10 st_is ".inputs.inotify.dirs[0].state" watching ||
+    fail "not watching once its grandparent came back: $(dir 0)"
+expect $((c0 + 1)) $((d0 + 1))
+kt_stop
+ok "an ancestor renamed: the directory is waited for again at its path"
+
 cat > "$T/conf.json" <<'JSON'
 { "inputs": { "inotify": { "dirs": ["relative/dir", "/a/../b", "/run/vc/sbs"] } } }
 JSON
-kt_start --root "$ROOT" -c "$T/conf.json"
-kt_log_has "relative/dir: not an absolute path" || fail "relative dir not refused"
-kt_log_has "/a/../b: not an absolute path" || fail "dir with .. not refused"
-assert_eq "dirs kept" 1 "$(st '.inputs.inotify.dirs | length')"
-kt_stop
-ok "relative dirs and dirs with .. are refused, the others watched"
+"$KTD" -n -c "$T/conf.json" > /dev/null 2> "$T/err" &&
+    fail "a relative dir and one with .. taken"
+grep -q 'inputs.inotify.dirs: entry 0: expected an absolute path' "$T/err" ||
+    fail "relative dir not refused: $(cat "$T/err")"
+sed 's|"relative/dir", ||' "$T/conf.json" > "$T/conf2.json"
+"$KTD" -n -c "$T/conf2.json" > /dev/null 2> "$T/err" &&
+    fail "a dir with .. taken"
+grep -q 'inputs.inotify.dirs: entry 0: .*"\.\."' "$T/err" ||
+    fail "dir with .. not refused: $(cat "$T/err")"
+ok "relative dirs and dirs with .. are refused, naming the key"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests: the VM set and the diff the inotify rescan reports, which
- * must name exactly what appeared and what vanished.
+ * Unit tests: the VM set and the diff a rescan reports, which must name
+ * exactly what appeared and what vanished, and a VM whose VMM changed
+ * under the same id as both.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -46,7 +48,8 @@ static const char *
 diff(const char *known, const char *now, size_t *calls)
 {
 	static struct seen	s;
-	struct vmset		a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	struct vmset		a = { NULL, 0, 0, NULL };
+	struct vmset		b = { NULL, 0, 0, NULL };
 
 	memset(&s, 0, sizeof(s));
 	fill(&a, known);
@@ -78,7 +81,7 @@ test_diff(void **state)
 static void
 test_sort_dedups(void **state)
 {
-	struct vmset	set = { NULL, 0, 0 };
+	struct vmset	set = { NULL, 0, 0, NULL };
 
 	fill(&set, "c a b a c c");
 	assert_int_equal(set.n, 3);
@@ -91,7 +94,7 @@ test_sort_dedups(void **state)
 static void
 test_add_del(void **state)
 {
-	struct vmset	set = { NULL, 0, 0 };
+	struct vmset	set = { NULL, 0, 0, NULL };
 	char		id[16];
 	int		i;
 
@@ -116,7 +119,8 @@ test_add_del(void **state)
 static void
 test_events_then_rescan(void **state)
 {
-	struct vmset	known = { NULL, 0, 0 }, now = { NULL, 0, 0 };
+	struct vmset	known = { NULL, 0, 0, NULL };
+	struct vmset	now = { NULL, 0, 0, NULL };
 	struct seen	s;
 
 	memset(&s, 0, sizeof(s));
@@ -134,6 +138,73 @@ test_events_then_rescan(void **state)
 	vmset_clear(&now);
 }
 
+/* "id:pid" words, appended with their pids, then sorted. */
+static void
+fill_pids(struct vmset *set, const char *ids)
+{
+	char	 copy[1024], *p, *tok, *colon;
+
+	snprintf(copy, sizeof(copy), "%s", ids);
+	for (p = copy; (tok = strsep(&p, " ")) != NULL;) {
+		if (*tok == '\0')
+			continue;
+		colon = strchr(tok, ':');
+		*colon = '\0';
+		vmset_append_pid(set, tok, (pid_t)strtol(colon + 1, NULL, 10));
+	}
+	vmset_sort(set);
+}
+
+static const char *
+diff_pids(const char *known, const char *now)
+{
+	static struct seen	s;
+	struct vmset		a = { NULL, 0, 0, NULL };
+	struct vmset		b = { NULL, 0, 0, NULL };
+
+	memset(&s, 0, sizeof(s));
+	fill_pids(&a, known);
+	fill_pids(&b, now);
+	(void)vmset_diff(&a, &b, record, &s);
+	vmset_clear(&a);
+	vmset_clear(&b);
+	return s.log;
+}
+
+/*
+ * A domain destroyed and started again while nobody looked: the same
+ * name, another VMM.  A pid not known on either side is no change.
+ */
+static void
+test_diff_pids(void **state)
+{
+	struct vmset	set = { NULL, 0, 0, NULL };
+
+	assert_string_equal(diff_pids("a:10 b:20", "a:10 b:20"), "");
+	assert_string_equal(diff_pids("a:10 b:20", "a:11 b:20"), "-a +a ");
+	assert_string_equal(diff_pids("a:0 b:20", "a:11 b:0"), "");
+	assert_string_equal(diff_pids("a:10 c:5", "b:3 c:6"),
+	    "-a +b -c +c ");
+	assert_false(vmset_pid_changed(0, 7));
+	assert_false(vmset_pid_changed(7, 7));
+	assert_true(vmset_pid_changed(7, 8));
+	/* Sorting keeps each pid with its id; the first duplicate stays. */
+	fill_pids(&set, "c:3 a:1 b:2 a:9");
+	assert_int_equal(set.n, 3);
+	assert_int_equal(vmset_pid(&set, "a"), 1);
+	assert_int_equal(vmset_pid(&set, "b"), 2);
+	assert_int_equal(vmset_pid(&set, "c"), 3);
+	assert_int_equal(vmset_pid(&set, "d"), 0);
+	assert_int_equal(vmset_put(&set, "b", 22), 0);
+	assert_int_equal(vmset_put(&set, "b", 0), 0);
+	assert_int_equal(vmset_pid(&set, "b"), 22);
+	assert_int_equal(vmset_put(&set, "aa", 5), 1);
+	assert_int_equal(vmset_del(&set, "a"), 1);
+	assert_int_equal(vmset_pid(&set, "aa"), 5);
+	assert_int_equal(vmset_pid(&set, "c"), 3);
+	vmset_clear(&set);
+}
+
 int
 main(void)
 {
@@ -142,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_sort_dedups),
 		cmocka_unit_test(test_add_del),
 		cmocka_unit_test(test_events_then_rescan),
+		cmocka_unit_test(test_diff_pids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /proc/PID/cgroup: the memory cgroup of a VMM on cgroup v1, v2 and a
- * hybrid host; the root cgroup and garbage give none.
+ * hybrid host, libvirt's threaded "emulator" child on v2 counted in its
+ * parent; the root cgroup and garbage give none.
  */
 #include "config.h"
 
@@ -46,6 +47,28 @@ test_v2(void **state)
 }
 
 static void
+test_v2_emulator(void **state)
+{
+	char	out[256];
+
+	assert_int_equal(parse("0::/machine.slice/"
+	    "machine-qemu\\x2d1\\x2dguest1.scope/libvirt/emulator\n", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out,
+	    "/machine.slice/machine-qemu\\x2d1\\x2dguest1.scope/libvirt");
+	/* Only a last component called so, only on v2. */
+	assert_int_equal(parse("0::/a/emulator2\n", out, sizeof(out)), 0);
+	assert_string_equal(out, "/a/emulator2");
+	assert_int_equal(parse("0::/a/my-emulator\n", out, sizeof(out)), 0);
+	assert_string_equal(out, "/a/my-emulator");
+	assert_int_equal(parse("0::/emulator\n", out, sizeof(out)), 0);
+	assert_string_equal(out, "/emulator");
+	assert_int_equal(parse("4:memory:/machine/vm/emulator\n", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "/machine/vm/emulator");
+}
+
+static void
 test_none(void **state)
 {
 	char	out[8];
@@ -67,6 +90,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1),
 		cmocka_unit_test(test_v2),
+		cmocka_unit_test(test_v2_emulator),
 		cmocka_unit_test(test_none),
 	};
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests: /proc/<pid>/ksm_stat parsing; the VMs known, replayed. */
+/*
+ * Unit tests: /proc/<pid>/ksm_stat parsing; the VMs known, replayed, and
+ * listed by the input and directory they came from.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -106,6 +109,73 @@ test_replay(void **state)
 	daemon_stop(&d);
 }
 
+static void
+tell_from(struct daemon *d, enum vm_event_type type, const char *id,
+    pid_t pid, const char *input, const char *sender)
+{
+	struct vm_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	strcpy(ev.vm_id, id);
+	ev.pid = pid;
+	ev.input = input;
+	ev.sender = sender;
+	engine_vms.on_event(daemon_module(d, "vms"), &ev);
+}
+
+static void
+collect_known(void *arg, const struct vm_event *ev)
+{
+	char	buf[512];
+
+	snprintf(buf, sizeof(buf), "%s:%d:%s ", ev->vm_id, (int)ev->pid,
+	    ev->sender ? ev->sender : "-");
+	strcat(replayed, buf);
+}
+
+/*
+ * An input that starts again learns the VMs it reported, by where they
+ * came from: the first input and origin stay; one on its way out is
+ * listed too, and one that said it comes back is running again.
+ */
+static void
+test_known(void **state)
+{
+	static const struct module_ops *const table[] = { &engine_vms, NULL };
+	struct daemon	d;
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(daemon_open(&d, table), 0);
+	daemon_start(&d);
+	tell_from(&d, VM_CREATED, "a", 10, "inotify", "/x");
+	tell_from(&d, VM_CREATED, "b", 11, "inotify", "/y");
+	tell_from(&d, VM_CREATED, "c", 12, "socket", "hook");
+	tell_from(&d, VM_CREATED, "c", 0, "inotify", "/x");
+	tell_from(&d, VM_CREATED, "d", 0, "inotify", "/x");
+	tell_from(&d, VM_DESTROYING, "d", 0, "socket", NULL);
+	tell_from(&d, VM_CREATED, "e", 13, "libvirt", NULL);
+	replayed[0] = '\0';
+	vms_known(&d, "inotify", "/x", collect_known, NULL);
+	assert_string_equal(replayed, "a:10:/x d:0:/x ");
+	replayed[0] = '\0';
+	vms_known(&d, "inotify", NULL, collect_known, NULL);
+	assert_string_equal(replayed, "a:10:/x b:11:/y d:0:/x ");
+	replayed[0] = '\0';
+	vms_known(&d, "libvirt", NULL, collect_known, NULL);
+	assert_string_equal(replayed, "e:13:- ");
+	/* d is going: not replayed to an engine, until it comes back. */
+	replayed[0] = '\0';
+	vms_replay(&d, collect, NULL);
+	assert_string_equal(replayed, "a:10:-:- b:11:-:- c:12:-:- e:13:-:- ");
+	tell_from(&d, VM_CREATING, "d", 0, "socket", NULL);
+	replayed[0] = '\0';
+	vms_replay(&d, collect, NULL);
+	assert_string_equal(replayed,
+	    "a:10:-:- b:11:-:- c:12:-:- d:0:-:- e:13:-:- ");
+	daemon_stop(&d);
+}
+
 int
 main(void)
 {
@@ -113,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_ksm_stat),
 		cmocka_unit_test(test_ksm_stat_garbage),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_known),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
