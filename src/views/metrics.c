@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -20,9 +21,11 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -33,6 +36,22 @@
 #define HTTP_MAX_HEADERS	8192
 #define HTTP_MAX_BODY		1024
 #define HTTP_TIMEOUT_SECS	10
+/*
+ * The timeout above starts again with every byte; however slowly it
+ * trickles, a request arrives within this of the connection or of the
+ * last request, or the connection is closed.
+ */
+#define HTTP_DEADLINE_SECS	10
+/*
+ * Connections open at once; more wait in the listen queue until one
+ * closes.  A Prometheus server needs one, and each holds a descriptor
+ * that any local user could otherwise take from the daemon.
+ */
+#define HTTP_MAX_CONNS		16
+/* Out of descriptors: stop accepting for a while rather than spin. */
+#define ACCEPT_BACKOFF_SECS	1
+/* An address in use, or not up yet, may be free at any time. */
+#define LISTEN_RETRY_SECS	10
 
 enum metric_type {
 	METRIC_GAUGE,
@@ -93,10 +112,20 @@ static const struct metric_desc metric_table[] = {
 	    "Whether empty pages merge with the zero page"),
 	KSM_G("merge_across_nodes", "ksm_throttler_ksm_merge_across_nodes",
 	    "Whether pages merge across NUMA nodes"),
+	KSM_G("stable_node_chains_prune_millisecs",
+	    "ksm_throttler_ksm_stable_node_chains_prune_millisecs",
+	    "Milliseconds between ksmd's checks of stable node chains "
+	    "for stale pages"),
 	KSM_G("smart_scan", "ksm_throttler_ksm_smart_scan",
 	    "Whether ksmd skips pages that did not merge"),
 	KSM_G("advisor_max_cpu", "ksm_throttler_ksm_advisor_max_cpu",
 	    "CPU percent the kernel advisor may use"),
+	KSM_G("advisor_min_pages_to_scan",
+	    "ksm_throttler_ksm_advisor_min_pages_to_scan",
+	    "Fewest pages per wake-up the kernel advisor lets ksmd scan"),
+	KSM_G("advisor_max_pages_to_scan",
+	    "ksm_throttler_ksm_advisor_max_pages_to_scan",
+	    "Most pages per wake-up the kernel advisor lets ksmd scan"),
 	KSM_G("advisor_target_scan_time", "ksm_throttler_ksm_advisor_target_scan_time",
 	    "Seconds the kernel advisor aims "
 	    "a full scan at"),
@@ -173,6 +202,8 @@ static const struct metric_desc metric_table[] = {
 	    "Compactions started"),
 	COMPACT_C("forced", "ksm_throttler_compact_forced_total",
 	    "Compactions forced by compact_force_times"),
+	COMPACT_C("node_runs", "ksm_throttler_compact_node_runs_total",
+	    "Compactions limited to some NUMA nodes"),
 	COMPACT_C("skipped_threshold",
 	    "ksm_throttler_compact_skipped_threshold_total",
 	    "Periods without compaction: too little new fragmentation"),
@@ -184,6 +215,8 @@ static const struct metric_desc metric_table[] = {
 	    "Compactions stopped by compact_psi_percent_limit"),
 	COMPACT_C("aborted_time", "ksm_throttler_compact_aborted_time_total",
 	    "Compactions stopped by compact_sec_max"),
+	COMPACT_C("cancelled", "ksm_throttler_compact_cancelled_total",
+	    "Compactions stopped because the engine was disabled"),
 	COMPACT_C("failed", "ksm_throttler_compact_failed_total",
 	    "Compactions the kernel refused"),
 	COMPACT_C("seconds_total", "ksm_throttler_compact_seconds_total",
@@ -206,12 +239,38 @@ static const struct metric_desc metric_table[] = {
 	  { NULL }, "Seconds since ksm-throttlerd started" },
 };
 
-struct metrics {
-	struct daemon		*d;
-	struct evhttp		*http;
-	char			*listen;
-	uint64_t		 scrapes;
+/*
+ * A client's connection.  bev is the bufferevent evhttp asked us for,
+ * and a reference to it, until metrics_adopt finds the connection evhttp
+ * built around it.
+ */
+struct metrics_conn {
+	TAILQ_ENTRY(metrics_conn)	 entry;
+	struct metrics			*m;
+	struct bufferevent		*bev;
+	struct evhttp_connection	*evcon;
+	struct event			*deadline;
 };
+
+struct metrics {
+	struct daemon			*d;
+	struct evhttp			*http;
+	struct evconnlistener		*listener;	/* http's */
+	struct event			*backoff;	/* accept failed */
+	struct event			*retry;		/* listen failed */
+	struct event			*adopt;
+	TAILQ_HEAD(, metrics_conn)	 conns;
+	unsigned int			 nconns;
+	int				 accept_failing;
+	char				*listen;
+	uint64_t			 scrapes;
+};
+
+/*
+ * The listener's error callback is given evhttp's argument, not ours;
+ * there is one metrics endpoint.
+ */
+static struct metrics	*metrics_self;
 
 /* Label values escaped as the exposition format asks. */
 static void
@@ -336,6 +395,129 @@ metrics_render(struct daemon *d, struct evbuffer *b)
 	cJSON_Delete(status);
 }
 
+/* Accept while below the cap and not backing off. */
+static void
+metrics_accepting(struct metrics *m)
+{
+	if (m->listener == NULL)
+		return;
+	if (m->nconns < HTTP_MAX_CONNS && !evtimer_pending(m->backoff, NULL))
+		evconnlistener_enable(m->listener);
+	else
+		evconnlistener_disable(m->listener);
+}
+
+static void
+conn_free(struct metrics_conn *c)
+{
+	struct metrics	*m = c->m;
+
+	TAILQ_REMOVE(&m->conns, c, entry);
+	m->nconns--;
+	if (c->bev != NULL)
+		bufferevent_decref(c->bev);
+	event_free(c->deadline);
+	free(c);
+	metrics_accepting(m);
+}
+
+/* evhttp is freeing it: the client left, was answered or timed out. */
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	conn_free(arg);
+}
+
+static void
+conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics_conn	*c = arg;
+
+	log_debug("metrics: no request within %d s, closing the connection",
+	    HTTP_DEADLINE_SECS);
+	evhttp_connection_free(c->evcon);	/* and conn_closed frees c */
+}
+
+static void
+conn_arm(struct metrics_conn *c)
+{
+	struct timeval	 tv = { HTTP_DEADLINE_SECS, 0 };
+
+	evtimer_add(c->deadline, &tv);
+}
+
+/*
+ * evhttp accepted a connection and asks for its bufferevent.  libevent
+ * 2.1 says nothing more of a new connection, and evhttp sets it up only
+ * after this returns, so it is adopted when the accept is over.
+ */
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct metrics		*m = arg;
+	struct metrics_conn	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->m = m;
+	c->bev = bufferevent_socket_new(base, -1, 0);
+	c->deadline = evtimer_new(base, conn_deadline, c);
+	if (c->bev == NULL || c->deadline == NULL)
+		fatalx("metrics: out of memory");
+	/* Ours to look at until adopted, even if evhttp frees it. */
+	bufferevent_incref(c->bev);
+	TAILQ_INSERT_TAIL(&m->conns, c, entry);
+	m->nconns++;
+	m->accept_failing = 0;
+	event_active(m->adopt, EV_TIMEOUT, 0);
+	metrics_accepting(m);
+	return c->bev;
+}
+
+/*
+ * The connections accepted since last time.  evhttp passes its
+ * connection to the bufferevent's callbacks, and freeing a bufferevent
+ * clears them: no callback argument, no connection.
+ */
+static void
+metrics_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics		*m = arg;
+	struct metrics_conn	*c, *next;
+	void			*evcon;
+
+	for (c = TAILQ_FIRST(&m->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->bev == NULL)
+			continue;
+		bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+		bufferevent_decref(c->bev);
+		c->bev = NULL;
+		if (evcon == NULL) {
+			conn_free(c);
+			continue;
+		}
+		c->evcon = evcon;
+		evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+		conn_arm(c);
+	}
+}
+
+/* A request arrived: the next one on the connection has its own time. */
+static void
+conn_answered(struct metrics *m, struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct metrics_conn		*c;
+
+	evcon = evhttp_request_get_connection(req);
+	TAILQ_FOREACH(c, &m->conns, entry) {
+		if (c->evcon == evcon) {
+			conn_arm(c);
+			return;
+		}
+	}
+}
+
 static void
 metrics_reply(struct evhttp_request *req, void *arg)
 {
@@ -343,6 +525,7 @@ metrics_reply(struct evhttp_request *req, void *arg)
 	struct evbuffer		*b;
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 
+	conn_answered(m, req);
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_send_error(req, 405, "Method Not Allowed");
 		return;
@@ -362,7 +545,35 @@ metrics_reply(struct evhttp_request *req, void *arg)
 static void
 metrics_notfound(struct evhttp_request *req, void *arg)
 {
+	conn_answered(arg, req);
 	evhttp_send_error(req, 404, "Not Found: try /metrics");
+}
+
+/*
+ * accept failed, most likely out of descriptors: the connection stays
+ * queued and the socket readable, so accepting again at once would spin.
+ * The first failure of a run is logged.
+ */
+static void
+metrics_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct metrics	*m = metrics_self;
+	struct timeval	 tv = { ACCEPT_BACKOFF_SECS, 0 };
+
+	if (!m->accept_failing) {
+		errno = EVUTIL_SOCKET_ERROR();
+		log_warn("metrics: accept, trying again every %d s",
+		    ACCEPT_BACKOFF_SECS);
+	}
+	m->accept_failing = 1;
+	evtimer_add(m->backoff, &tv);
+	metrics_accepting(m);
+}
+
+static void
+metrics_resume(evutil_socket_t fd, short what, void *arg)
+{
+	metrics_accepting(arg);
 }
 
 /* "127.0.0.1:9464", "[::1]:9464", ":9464" (every address). */
@@ -410,32 +621,21 @@ listen_socket(const char *spec)
 	return fd == -1 ? -err : fd;
 }
 
-static void
-metrics_close(struct metrics *m)
+/* Listen on metrics.listen and serve it there; -errno if it cannot. */
+static int
+metrics_listen(struct metrics *m)
 {
-	if (m->http != NULL)
-		evhttp_free(m->http);	/* closes the listening socket */
-	m->http = NULL;
-	free(m->listen);
-	m->listen = NULL;
-}
+	int	 fd;
 
-static void
-metrics_open(struct metrics *m)
-{
-	const char	*spec = m->d->conf->metrics_listen;
-	int		 fd;
-
-	metrics_close(m);
-	m->listen = xstrdup(spec);
-	if (*spec == '\0')
-		return;
-	if ((fd = listen_socket(spec)) < 0) {
-		errno = -fd;
-		log_warn("metrics.listen %s: cannot listen, metrics are off",
-		    spec);
-		return;
+	if ((fd = listen_socket(m->listen)) < 0)
+		return fd;
+	m->listener = evconnlistener_new(m->d->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (m->listener == NULL) {
+		close(fd);
+		return -ENOMEM;
 	}
+	evconnlistener_set_error_cb(m->listener, metrics_accept_error);
 	if ((m->http = evhttp_new(m->d->base)) == NULL)
 		fatalx("evhttp_new");
 	evhttp_set_max_headers_size(m->http, HTTP_MAX_HEADERS);
@@ -444,15 +644,70 @@ metrics_open(struct metrics *m)
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_cb(m->http, "/metrics", metrics_reply, m);
 	evhttp_set_gencb(m->http, metrics_notfound, m);
-	if (evhttp_accept_socket_with_handle(m->http, fd) == NULL) {
-		close(fd);
-		log_warnx("metrics.listen %s: cannot serve, metrics are off",
-		    spec);
+	evhttp_set_bevcb(m->http, conn_new, m);
+	if (evhttp_bind_listener(m->http, m->listener) == NULL) {
+		evconnlistener_free(m->listener);
+		m->listener = NULL;
 		evhttp_free(m->http);
 		m->http = NULL;
+		return -ENOMEM;
+	}
+	log_info("metrics on http://%s/metrics", m->listen);
+	return 0;
+}
+
+static void
+metrics_close(struct metrics *m)
+{
+	struct metrics_conn	*c;
+
+	evtimer_del(m->retry);
+	evtimer_del(m->backoff);
+	m->accept_failing = 0;
+	m->listener = NULL;
+	if (m->http != NULL)
+		evhttp_free(m->http);	/* the listener, every connection */
+	m->http = NULL;
+	/* Accepted, but not adopted yet. */
+	while ((c = TAILQ_FIRST(&m->conns)) != NULL)
+		conn_free(c);
+	free(m->listen);
+	m->listen = NULL;
+}
+
+/*
+ * metrics.listen, anew.  An address that cannot be listened on now (in
+ * use, not configured yet) is tried again until it can be.
+ */
+static void
+metrics_open(struct metrics *m)
+{
+	struct timeval	 tv = { LISTEN_RETRY_SECS, 0 };
+	int		 r;
+
+	metrics_close(m);
+	m->listen = xstrdup(m->d->conf->metrics_listen);
+	if (*m->listen == '\0' || (r = metrics_listen(m)) == 0)
+		return;
+	errno = -r;
+	if (r == -EINVAL || r == -ENAMETOOLONG) {
+		log_warn("metrics.listen %s: cannot listen, metrics are off",
+		    m->listen);
 		return;
 	}
-	log_info("metrics on http://%s/metrics", spec);
+	log_warn("metrics.listen %s: cannot listen, metrics are off; "
+	    "trying again every %d s", m->listen, LISTEN_RETRY_SECS);
+	evtimer_add(m->retry, &tv);
+}
+
+static void
+metrics_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics	*m = arg;
+	struct timeval	 tv = { LISTEN_RETRY_SECS, 0 };
+
+	if (metrics_listen(m) < 0)
+		evtimer_add(m->retry, &tv);
 }
 
 static int
@@ -462,6 +717,13 @@ metrics_init(struct daemon *d, struct bus_port *port, void **statep)
 
 	m = xcalloc(1, sizeof(*m));
 	m->d = d;
+	TAILQ_INIT(&m->conns);
+	m->backoff = evtimer_new(d->base, metrics_resume, m);
+	m->retry = evtimer_new(d->base, metrics_retry, m);
+	m->adopt = event_new(d->base, -1, 0, metrics_adopt, m);
+	if (m->backoff == NULL || m->retry == NULL || m->adopt == NULL)
+		fatalx("metrics: out of memory");
+	metrics_self = m;
 	metrics_open(m);
 	*statep = m;
 	return 0;
@@ -495,6 +757,10 @@ metrics_shutdown(void *arg)
 	struct metrics	*m = arg;
 
 	metrics_close(m);
+	event_free(m->backoff);
+	event_free(m->retry);
+	event_free(m->adopt);
+	metrics_self = NULL;
 	free(m);
 }
 
