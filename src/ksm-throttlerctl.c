@@ -292,13 +292,16 @@ vm_cmp(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The VMs that save the most, as their VMMs' ksm_stat says. */
+/*
+ * The VMs that save the most, as their VMMs' ksm_stat says.  A daemon
+ * with too many to list says how many it left out of its status.
+ */
 static void
-show_vms(const cJSON *vms)
+show_vms(const cJSON *vms, const cJSON *truncated)
 {
 	const cJSON	*v, **list;
 	double		 page = (double)sysconf(_SC_PAGESIZE);
-	size_t		 n = 0, i;
+	size_t		 n = 0, i, left_out = (size_t)num(truncated, "vms");
 
 	if ((n = (size_t)cJSON_GetArraySize(vms)) == 0)
 		return;
@@ -321,6 +324,9 @@ show_vms(const cJSON *vms)
 	}
 	if (n > TOP_VMS)
 		printf("(%zu more)\n", n - TOP_VMS);
+	if (left_out > 0)
+		printf("(%zu more left out of the status: it is cut to %.0f "
+		    "bytes)\n", left_out, num(truncated, "max_bytes"));
 	free(list);
 }
 
@@ -426,7 +432,8 @@ show_status(const struct request *r, const Ksmt__Reply *rep)
 	show_verdict(s);
 	show_ksm(cJSON_GetObjectItemCaseSensitive(s, "ksm"));
 	show_engines(s);
-	show_vms(cJSON_GetObjectItemCaseSensitive(s, "vms"));
+	show_vms(cJSON_GetObjectItemCaseSensitive(s, "vms"),
+	    cJSON_GetObjectItemCaseSensitive(s, "truncated"));
 	show_inputs(cJSON_GetObjectItemCaseSensitive(s, "inputs"));
 	show_control(cJSON_GetObjectItemCaseSensitive(s, "control"));
 	cJSON_Delete(s);
@@ -509,6 +516,12 @@ ctl_connect(const char *path)
 	case EPERM:
 		errx(EXIT_PERMISSION, "%s: permission denied (root and the "
 		    "daemon's socket.group may connect)", path);
+	case EAGAIN:
+	case ETIMEDOUT:
+		/* It listens, but its queue of connections stayed full. */
+		errx(EXIT_PROTOCOL, "ksm-throttlerd is not accepting "
+		    "connections on %s (none accepted in %d s)", path,
+		    REPLY_TIMEOUT_SECS);
 	default:
 		err(EXIT_NOT_RUNNING, "%s", path);
 	}

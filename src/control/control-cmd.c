@@ -38,6 +38,13 @@ struct control_cmd {
 
 /* A client's bad requests logged; the later ones are only counted. */
 #define CLIENT_ERRORS_LOGGED	5
+/*
+ * The largest status reply: what the replies to all clients together are
+ * held to (REPLIES_HIGH, control-client.c), and half of what a client
+ * takes (FRAME_REPLY_MAX).  VMS_MAX VMs with ids of a few dozen bytes
+ * fit.
+ */
+#define STATUS_JSON_MAX		(8 * 1024 * 1024)
 
 /* A request refused: its reply says why; counted, and logged at first. */
 void
@@ -111,10 +118,73 @@ cmd_kick(struct client *c, const Ksmt__Request *req, struct reply *rep)
 	client_emit(c, &ev);
 }
 
+/* Leave out the last n VMs of vms; left_out in all, as "truncated" says. */
+static void
+status_cut(cJSON *root, cJSON *vms, size_t n, size_t left_out)
+{
+	cJSON	*t;
+
+	for (; n > 0; n--)
+		cJSON_Delete(cJSON_DetachItemViaPointer(vms, vms->child->prev));
+	if ((t = cJSON_GetObjectItemCaseSensitive(root, "truncated")) == NULL) {
+		t = cJSON_AddObjectToObject(root, "truncated");
+		cJSON_AddNumberToObject(t, "vms", 0);
+		cJSON_AddNumberToObject(t, "max_bytes", STATUS_JSON_MAX);
+	}
+	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(t, "vms"),
+	    (double)left_out);
+}
+
+/*
+ * The status as text, at most STATUS_JSON_MAX bytes.  Tens of thousands
+ * of VMs with long ids and cgroups would make more than a client takes:
+ * then the VMs that came last are left out of "vms", and "truncated"
+ * says how many.  NULL and why if it cannot be had.
+ */
+static char *
+status_text(cJSON *root, const char **errstr)
+{
+	cJSON	*vms = cJSON_GetObjectItemCaseSensitive(root, "vms");
+	char	*s;
+	size_t	 len, n = (size_t)cJSON_GetArraySize(vms), keep, left_out = 0;
+
+	while ((s = cJSON_Print(root)) != NULL &&
+	    (len = strlen(s)) > STATUS_JSON_MAX && n > 0) {
+		cJSON_free(s);
+		/*
+		 * As many as fit at the size they have, a tenth to spare for
+		 * the rest: one more rendering, unless their sizes differ.
+		 */
+		keep = (size_t)((double)n * (STATUS_JSON_MAX * 0.9) / len);
+		if (keep >= n)
+			keep = n - 1;
+		left_out += n - keep;
+		status_cut(root, vms, n - keep, left_out);
+		n = keep;
+	}
+	if (s == NULL)
+		*errstr = "out of memory";
+	else if (len > STATUS_JSON_MAX) {
+		cJSON_free(s);
+		s = NULL;
+		*errstr = "larger than its maximum even without VMs";
+	}
+	return s;
+}
+
 static void
 cmd_status(struct client *c, const Ksmt__Request *req, struct reply *rep)
 {
-	rep->json = json_text(daemon_status(c->ctl->d));
+	cJSON		*root = daemon_status(c->ctl->d);
+	const char	*errstr;
+
+	if ((rep->json = status_text(root, &errstr)) == NULL) {
+		rep->code = KSMT__REPLY__CODE__INTERNAL;
+		(void)snprintf(rep->message, sizeof(rep->message),
+		    "status: %s", errstr);
+		log_warnx("control: status: %s", errstr);
+	}
+	cJSON_Delete(root);
 }
 
 static void
@@ -188,6 +258,8 @@ check_config_set(const Ksmt__Request *req, char *buf, size_t len)
 	if ((unsigned)req->config_set->section >= nitems(config_sections))
 		return why(buf, len, "config_set: unknown section %d",
 		    (int)req->config_set->section);
+	if (!input_socket_utf8_ok(req->config_set->json))
+		return why(buf, len, "config_set: json: not valid UTF-8");
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/buffer.h>
 
@@ -84,10 +85,101 @@ frame_pack(const ProtobufCMessage *m, size_t *lenp)
 	return buf;
 }
 
+/* A varint of the wire format at *p, before end; -1 if cut or too long. */
+static int
+wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	int	shift;
+
+	*v = 0;
+	for (shift = 0; *p < end && shift < 64; shift += 7) {
+		*v |= (uint64_t)(**p & 0x7f) << shift;
+		if ((*(*p)++ & 0x80) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * How many bytes the value of a field of this wire type takes after *p,
+ * once its length (if it has one) is read: a varint is read past and
+ * takes none more.  -1 for a wire type protobuf-c does not take.
+ */
+static int
+wire_value(uint64_t type, const uint8_t **p, const uint8_t *end,
+    uint64_t *n)
+{
+	uint64_t	v;
+
+	*n = 0;
+	switch (type) {
+	case PROTOBUF_C_WIRE_TYPE_VARINT:
+		return wire_varint(p, end, &v);
+	case PROTOBUF_C_WIRE_TYPE_64BIT:
+		*n = 8;
+		return 0;
+	case PROTOBUF_C_WIRE_TYPE_32BIT:
+		*n = 4;
+		return 0;
+	case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
+		return wire_varint(p, end, n);
+	default:
+		return -1;
+	}
+}
+
+/*
+ * protobuf-c hands a string field over as a C string, so that one with
+ * a NUL inside arrives cut short at it: what follows would pass every
+ * check unseen.  Is every string field of the message in p, at any
+ * depth, free of NULs?  Walks the wire format with the descriptor;
+ * anything it cannot walk is not whole either.
+ */
+static int
+strings_whole(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+    size_t len)
+{
+	const ProtobufCFieldDescriptor	*f;
+	const uint8_t			*end = p + len;
+	uint64_t			 tag, n;
+
+	while (p < end) {
+		if (wire_varint(&p, end, &tag) < 0 ||
+		    wire_value(tag & 7, &p, end, &n) < 0 ||
+		    n > (uint64_t)(end - p))
+			return 0;
+		f = NULL;
+		if ((tag & 7) == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED &&
+		    tag >> 3 <= UINT32_MAX)
+			f = protobuf_c_message_descriptor_get_field(desc,
+			    (unsigned)(tag >> 3));
+		if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING &&
+		    memchr(p, '\0', (size_t)n) != NULL)
+			return 0;
+		if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+		    !strings_whole(f->descriptor, p, (size_t)n))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/*
+ * A Request, or NULL if the body is none: a string with a NUL in it
+ * cannot be told apart from a shorter one once unpacked, so it is no
+ * Request either.
+ */
 Ksmt__Request *
 frame_request_unpack(const uint8_t *body, size_t len)
 {
-	return ksmt__request__unpack(NULL, len, body);
+	Ksmt__Request	*req;
+
+	if ((req = ksmt__request__unpack(NULL, len, body)) != NULL &&
+	    !strings_whole(&ksmt__request__descriptor, body, len)) {
+		ksmt__request__free_unpacked(req, NULL);
+		return NULL;
+	}
+	return req;
 }
 
 Ksmt__Reply *

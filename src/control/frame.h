@@ -17,7 +17,10 @@ struct evbuffer;
 
 #define KT_PROTO_VERSION	1
 #define FRAME_HDR_LEN		4
-/* Replies carry status JSON; it grows with inputs, never to this. */
+/*
+ * Replies carry status JSON, which grows with the VMs: the daemon cuts
+ * it to half this (control-cmd.c).
+ */
 #define FRAME_REPLY_MAX		(16 * 1024 * 1024)
 
 int		 frame_length(const uint8_t *, size_t, size_t, size_t *);

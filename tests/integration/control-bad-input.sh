@@ -56,6 +56,50 @@ grep -q "^BAD_REQUEST event: type: unknown event type" "$T/out" || fail "event t
 grep -q "^BAD_REQUEST config_set: unknown section 7" "$T/out" || fail "section 7: $(cat "$T/out")"
 ok "enum values out of range are refused"
 
+# ---- strings ----
+# ev_id HEX [MORE]: an event CREATED of the VM whose id is the bytes HEX,
+# MORE the hex of further fields.
+ev_id() { pb_int 1 1; pb_bytes 3 "$(pb_bytes 1 "$1"; pb_int 2 1; printf '%s' "${2:-}")"; }
+# Not UTF-8: bytes that are no character, '/' overlong in two and in
+# three bytes, a surrogate, past U+10FFFF, five bytes, a sequence cut short.
+for h in 766d2dfffe c0af e080af eda080 f4908080 f888808080 766de282; do
+	frame "$(ev_id "$h")"
+done | raw -n 7 > "$T/out"
+assert_eq "ids not UTF-8 refused" 7 \
+    "$(grep -c '^BAD_REQUEST event: vm_id: not valid UTF-8$' "$T/out")"
+{ frame "$(ev_id 766d2d6367 "$(pb_bytes 4 2f766d2d6367ff)")"
+  # memcg: {"cache_reclaim": {"parent": "/\xff"}}
+  frame "$(pb_int 1 1; pb_bytes 7 "$(pb_int 1 1; pb_bytes 2 \
+      "$(printf '{"cache_reclaim": {"parent": "/' | od -An -tx1 -v | tr -d ' \n')ff227d7d")")"
+  frame "$(ev_id 766dc285)"	# U+0085, a C1 control character
+} | raw -n 3 > "$T/out"
+assert_eq "strings not UTF-8" "BAD_REQUEST event: cgroup: not valid UTF-8
+BAD_REQUEST config_set: json: not valid UTF-8
+BAD_REQUEST event: vm_id: expected 1 to 255 bytes, no control characters
+DONE" "$(cat "$T/out")"
+# é, U+FFFD and an emoji: UTF-8 of two, three and four bytes
+for h in 766d2dc3a9 766d2defbfbd 766d2df09f9880; do
+	frame "$(ev_id "$h")"
+done | raw -n 3 > "$T/out"
+assert_eq "UTF-8 ids" "OK OK OK DONE" "$(cut -d' ' -f1 "$T/out" | xargs)"
+ctl status --json > "$T/status.json" || fail "status with UTF-8 ids"
+assert_eq "UTF-8 ids in status" "vm-é vm-� vm-😀" \
+    "$(jq -r '.vms | keys_unsorted | join(" ")' "$T/status.json")"
+ok "strings that are not UTF-8, or hold a control character, are refused by name"
+
+# A string with a NUL inside would reach the checks cut short at it.
+{ frame "$(ev_id "$(printf 'vm-nul' | od -An -tx1 | tr -d ' \n')00010267617262616765")"
+  frame "$(ev_id 766d2d6367 "$(pb_bytes 4 2f6f6b002f2e2e2f78)")"
+  frame "$(pb_int 1 1; pb_bytes 2 "$(pb_bytes 1 6f6b00626164)")"
+  # ksm: {"enabled": false} then a NUL and more
+  frame "$(pb_int 1 1; pb_bytes 7 "$(pb_int 1 0; pb_bytes 2 \
+      "$(printf '{"enabled": false}' | od -An -tx1 -v | tr -d ' \n')0078")")"
+} | raw -n 4 > "$T/out"
+assert_eq "strings with a NUL" 4 "$(grep -c '^BAD_REQUEST frame of [0-9]* bytes is not a Request$' "$T/out")"
+assert_eq "VMs after strings with a NUL" "vm-é vm-� vm-😀" "$(st '.vms | keys_unsorted | join(" ")')"
+assert_eq "ksm.enabled after a json with a NUL" true "$(ctl config | jq .ksm.enabled)"
+ok "a string with a NUL inside is refused, not cut short"
+
 # ---- stalls ----
 start=$(date +%s)
 printf '\x00\x00\x00\x10\x08' | raw -t 10 > "$T/out"
@@ -134,8 +178,8 @@ kt_log_has "below socket.max_clients again" || fail "recovery not logged"
 ok "more clients than max_clients: BUSY, then served again"
 
 ctl status --json > "$T/status.json"
-jq -e '.control.rejected | .oversized == 2 and .undecodable == 34
-    and .bad_version == 2 and .bad_request == 5 and .timeout == 3 and .busy >= 1
+jq -e '.control.rejected | .oversized == 2 and .undecodable == 38
+    and .bad_version == 2 and .bad_request == 15 and .timeout == 3 and .busy >= 1
     and .permission == 0' \
     "$T/status.json" >/dev/null || fail "rejections counted: $(jq -c .control "$T/status.json")"
 kt_alive || fail "daemon died"

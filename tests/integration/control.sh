@@ -16,6 +16,33 @@ cat > "$T/conf.json" <<'JSON'
 JSON
 kt_start --root "$ROOT" -c "$T/conf.json"
 
+# A listener that accepts nothing, its queue of connections full: the
+# client gives up after its 30 s and says why.  Started now, so that the
+# wait overlaps the rest; looked at last.
+perl -MSocket -MFcntl -e '
+	my ($path, $ready) = @ARGV;
+	socket(my $l, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+	bind($l, pack_sockaddr_un($path)) or die "bind: $!";
+	listen($l, 0) or die "listen: $!";
+	my @queued;
+	for (;;) {
+		socket(my $c, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+		fcntl($c, F_SETFL, O_NONBLOCK) or die "fcntl: $!";
+		last unless connect($c, pack_sockaddr_un($path));
+		push @queued, $c;
+		die "the queue does not fill" if @queued > 64;
+	}
+	$!{EAGAIN} or die "connect: $!";
+	open(my $f, ">", $ready) or die "$ready: $!";
+	close($f);
+	sleep 300;
+' "$T/full.sock" "$T/full.ready" &
+FULL_LISTENER=$!
+KT_EXTRA_CLEANUP='kill $FULL_LISTENER ${FULL_CTL:-} 2>/dev/null'
+wait_for 10 test -e "$T/full.ready" || fail "the full listener did not start"
+"$KTCTL" -s "$T/full.sock" status > /dev/null 2> "$T/full.err" &
+FULL_CTL=$!
+
 # ---- status ----
 ctl status > "$T/status" || fail "status exited non-zero"
 for line in '^ksm-throttlerd [0-9.]+, up ' '^KSM +running' '^  saving +[0-9.]+ MiB' \
@@ -57,6 +84,8 @@ ctl event vm-2 created --cgroup relative/path 2>"$T/err"; assert_eq "relative cg
 grep -q "cgroup: expected an absolute path" "$T/err" || fail "cgroup message: $(cat "$T/err")"
 ctl event vm-2 created --class 'bad class!' 2>/dev/null; assert_eq "bad class exit" 1 $?
 ctl event "$(printf 'vm\001')" created 2>/dev/null; assert_eq "control char exit" 1 $?
+ctl event "$(printf 'vm-\377\376')" created --pid 1 2>"$T/err"; assert_eq "not UTF-8 exit" 1 $?
+grep -q "refused: event: vm_id: not valid UTF-8" "$T/err" || fail "not UTF-8 message: $(cat "$T/err")"
 ctl event "$(head -c 256 /dev/zero | tr '\0' x)" created 2>/dev/null
 assert_eq "256-byte id exit" 1 $?
 ctl event "$(head -c 255 /dev/zero | tr '\0' x)" created || fail "a 255-byte id is fine"
@@ -132,6 +161,40 @@ grep -q "another ksm-throttlerd runs" "$T/second.log" || fail "second daemon: $(
 ctl status >/dev/null || fail "the first daemon lost its socket to the second"
 ok "a live socket is not stolen"
 
+# ---- a status too large to send whole ----
+# 4500 VMs with 253-byte ids and 3.9 KB cgroups: some 20 MB of status,
+# more than a client takes.  The frames are made in one go by perl.
+perl -e '
+	sub varint {
+		my ($n, $s) = (shift, "");
+		for (; $n >= 128; $n >>= 7) { $s .= chr(($n & 127) | 128) }
+		return $s . chr($n);
+	}
+	sub field { varint($_[0] << 3 | 2) . varint(length $_[1]) . $_[1] }
+	for my $i (1 .. $ARGV[0]) {
+		my $ev = field(1, sprintf("vm-big-%05d-", $i) . "x" x 240) .
+		    chr(2 << 3) . chr(1) .
+		    field(4, "/" . "c" x 3900 . "/$i");
+		my $req = chr(1 << 3) . chr(1) . field(3, $ev);
+		print pack("N", length $req), $req;
+	}
+' 4500 > "$T/many"
+before=$(st '.vms | length')
+"$KTRAW" -q -n 4500 -t 60 "$SOCK" < "$T/many" > "$T/out"
+assert_eq "4500 events" "4500 replies DONE" "$(xargs < "$T/out")"
+ctl status --json > "$T/big.json" || fail "status of $((before + 4500)) VMs"
+size=$(stat -c %s "$T/big.json")
+[ "$size" -le $((8 * 1024 * 1024 + 1)) ] || fail "status of $size bytes"
+jq -e --argjson all $((before + 4500)) '.truncated.vms > 0
+    and (.vms | length) + .truncated.vms == $all
+    and .truncated.max_bytes == 8388608 and (.vms | has("vm-s1"))
+    and (.vms | has("vm-big-04500-" + "x" * 240) | not)' "$T/big.json" >/dev/null ||
+    fail "truncated status: $(jq -c '.truncated, (.vms | length)' "$T/big.json")"
+ctl status > "$T/big" || fail "status table of $((before + 4500)) VMs"
+grep -qE "^\([0-9]+ more left out of the status: it is cut to 8388608 bytes\)" "$T/big" ||
+    fail "status table: $(grep more "$T/big")"
+ok "a status too large to send whole lists the VMs that came first and says how many are left out"
+
 kt_stop
 [ -e "$SOCK" ] && fail "socket left behind after a clean exit"
 ctl status 2>/dev/null; assert_eq "exit after the daemon stopped" 3 $?
@@ -167,3 +230,10 @@ refuse --socket "$T/file/s.sock" "exists and is not a socket: not replacing it"
 assert_eq "file at the socket path" precious "$(cat "$T/file/s.sock")"
 refuse --socket "$T/$(head -c 120 /dev/zero | tr '\0' s).sock" "longer than 107 bytes"
 ok "planted symlinks, open or foreign run directories and non-sockets are refused"
+
+wait "$FULL_CTL"
+assert_eq "exit when no connection is accepted" 5 $?
+FULL_CTL=
+grep -q "ksm-throttlerd is not accepting connections on $T/full.sock" "$T/full.err" ||
+    fail "full queue message: $(cat "$T/full.err")"
+ok "a daemon that accepts no connection: exit 5 and says so"

@@ -113,6 +113,38 @@ test_garbage(void **state)
 	ksmt__request__free_unpacked(r, NULL);
 }
 
+/*
+ * A string with a NUL inside: protobuf-c would give it cut short at the
+ * NUL, past the checks.  At any depth, in any string field.
+ */
+static void
+test_strings_nul(void **state)
+{
+	/* version 1, event { vm_id "vm?x", type CREATED }, ? first '-' */
+	uint8_t		event[] = { 0x08, 0x01, 0x1a, 0x08, 0x0a, 0x04, 'v',
+			    'm', '-', 'x', 0x10, 0x01 };
+	/* version 1, config_set { section KSM, json "{}" and a NUL } */
+	const uint8_t	set[] = { 0x08, 0x01, 0x3a, 0x07, 0x08, 0x00, 0x12,
+			    0x03, '{', '}', 0x00 };
+	/* version 1, register { name "a" and a NUL } */
+	const uint8_t	reg[] = { 0x08, 0x01, 0x12, 0x04, 0x0a, 0x02, 'a',
+			    0x00 };
+	/* version 1, an unknown field 20 of bytes with NULs: no string */
+	const uint8_t	unknown[] = { 0x08, 0x01, 0xa2, 0x01, 0x02, 0x00,
+			    0x00 };
+	Ksmt__Request	*r;
+
+	assert_non_null(r = frame_request_unpack(event, sizeof(event)));
+	assert_string_equal(r->event->vm_id, "vm-x");
+	ksmt__request__free_unpacked(r, NULL);
+	event[8] = '\0';
+	assert_null(frame_request_unpack(event, sizeof(event)));
+	assert_null(frame_request_unpack(set, sizeof(set)));
+	assert_null(frame_request_unpack(reg, sizeof(reg)));
+	assert_non_null(r = frame_request_unpack(unknown, sizeof(unknown)));
+	ksmt__request__free_unpacked(r, NULL);
+}
+
 static void
 test_reply(void **state)
 {
@@ -180,6 +212,7 @@ main(void)
 		cmocka_unit_test(test_empty_frame),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_strings_nul),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_next),
 	};
