@@ -142,9 +142,10 @@ const struct conf_key conf_table[] = {
 	UINT("ksm.detect_interval_ms", ksm_detect_interval_ms, 0, 600000, 1000,
 	    "ms", "how often to look for new mergeable memory that came "
 	    "without an event (0: never)"),
-	UINT("ksm.gate_free_percent", ksm_gate_free_percent, 0, 99, 0,
-	    "percent", "stop ksmd while more than this share of memory is "
-	    "available, as ksmtuned does (0: off)"),
+	UINT("ksm.gate_free_percent", ksm_gate_free_percent, 0, 97, 0,
+	    "percent", "stop ksmd while available memory is above this share "
+	    "plus 2, as ksmtuned does, and start it again at this share or "
+	    "below (0: off)"),
 	BOOL("ksm.use_advisor", ksm_use_advisor, 0,
 	    "drive the kernel's advisor (advisor_mode=scan-time, Linux 6.8+) "
 	    "instead of writing pages_to_scan"),

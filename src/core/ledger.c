@@ -211,6 +211,58 @@ find_in(const struct entries *list, const char *path)
 	return NULL;
 }
 
+/*
+ * The word a kernel choice file has chosen, "b" of "a [b] c": words of
+ * letters, digits, '-' and '_', one space apart, one of them bracketed.
+ * Its start and length, or -EINVAL for any other text.
+ */
+static int
+choice_word(const char *text, const char **word, size_t *len)
+{
+	const char	*p = text;
+	size_t		 n;
+	int		 br, found = 0;
+
+	for (;;) {
+		if ((br = *p == '['))
+			p++;
+		if ((n = strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")) == 0)
+			return -EINVAL;
+		if (br) {
+			if (found++ || p[n] != ']')
+				return -EINVAL;
+			*word = p;
+			*len = n++;
+		}
+		p += n;
+		if (*p == '\0')
+			break;
+		if (*p++ != ' ')
+			return -EINVAL;
+	}
+	return found ? 0 : -EINVAL;
+}
+
+/*
+ * A setting's original as it is written back.  A choice file reads
+ * "a [b] c" and takes only the word, so "b" is kept, however the original
+ * came: read before a write, handed over, or from a state file.
+ */
+static char *
+orig_dup(const char *orig)
+{
+	const char	*word;
+	size_t		 len;
+	char		*o;
+
+	if (choice_word(orig, &word, &len) < 0)
+		return xstrdup(orig);
+	if ((o = strndup(word, len)) == NULL)
+		fatal("strndup");
+	return o;
+}
+
 static struct entry *
 entry_new(const char *path, const char *orig)
 {
@@ -218,7 +270,7 @@ entry_new(const char *path, const char *orig)
 
 	e = xcalloc(1, sizeof(*e));
 	e->path = xstrdup(path);
-	e->orig = xstrdup(orig);
+	e->orig = orig_dup(orig);
 	return e;
 }
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -23,7 +24,6 @@
 #include "ksm-policy.h"
 #include "util.h"
 
-#define PAGE_KB			4
 /*
  * Status and scrapes show a sample taken anew when the one they showed
  * last is older than this, or the engine has written knobs since: a
@@ -47,9 +47,11 @@ struct throttle {
 
 	/* The last walk of /proc. */
 	uint64_t		 probe_ms;	/* freshness the policy wants */
-	int			 walk_failing;
+	int			 walk_err;	/* the last walk's -errno */
+	int			 denied_err;	/* processes left out, why */
 	struct walk_sched	 ws;
 	struct mergeable	 walk;
+	uint64_t		 page_size;	/* bytes */
 
 	int64_t			 written[KSM_FILE_MAX];	/* -1: unknown */
 	int			 werr[KSM_FILE_MAX];	/* last write's -errno */
@@ -63,9 +65,12 @@ struct throttle {
 static void	throttle_step(struct throttle *);
 
 static void
-params_from_conf(const struct conf *c, struct policy_params *p)
+params_from_conf(const struct throttle *t, struct policy_params *p)
 {
+	const struct conf	*c = t->d->conf;
+
 	memset(p, 0, sizeof(*p));
+	p->page_size = t->page_size;
 	p->boost_cpu_pct = c->ksm_boost_cpu_percent;
 	p->budget_cpu_pct = c->ksm_cpu_budget_percent;
 	if (p->budget_cpu_pct > p->boost_cpu_pct)
@@ -172,7 +177,28 @@ apply(struct throttle *t, const struct ksm_sample *s,
 	}
 }
 
-/* The resident mergeable memory, from a walk of /proc when one is due. */
+/*
+ * Processes left out of a walk, their ksm_stat not ours to read: said
+ * once per reason, and once when none is.
+ */
+static void
+walk_denied(struct throttle *t)
+{
+	if (t->walk.denied > 0 && t->walk.denied_err != t->denied_err) {
+		errno = -t->walk.denied_err;
+		log_warn("/proc: cannot read the ksm_stat of %u processes, "
+		    "ignoring them: their mergeable memory is not counted",
+		    t->walk.denied);
+	} else if (t->walk.denied == 0 && t->denied_err != 0)
+		log_info("/proc: every process's ksm_stat is readable again");
+	t->denied_err = t->walk.denied > 0 ? t->walk.denied_err : 0;
+}
+
+/*
+ * The resident mergeable memory, from a walk of /proc when one is due.
+ * While walks fail the policy is told none: what the last one found is
+ * no measure of what is there now.
+ */
 static void
 probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
     struct policy_input *in)
@@ -181,7 +207,7 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 	uint64_t	anon_kb = have_anon ? mi->anon_kb : 0;
 
 	if (!walk_due(&t->ws, t->probe_ms, now, have_anon, anon_kb)) {
-		in->mergeable_current = t->ws.have && !t->walk_failing &&
+		in->mergeable_current = t->ws.have && t->walk_err == 0 &&
 		    !walk_needed(&t->ws, now, have_anon, anon_kb);
 		goto out;
 	}
@@ -192,25 +218,27 @@ probe_mergeable(struct throttle *t, uint64_t now, const struct meminfo *mi,
 		t->ws.off = 1;
 		goto out;
 	} else if (r < 0) {
-		if (!t->walk_failing) {
+		if (t->walk_err != r) {
 			errno = -r;
 			log_warn("/proc: cannot look for mergeable processes, "
 			    "trying again at each step");
 		}
-		t->walk_failing = 1;
+		t->walk_err = r;
 		goto out;
 	}
-	if (t->walk_failing)
+	if (t->walk_err != 0)
 		log_info("/proc: looking for mergeable processes again");
-	t->walk_failing = 0;
+	t->walk_err = 0;
+	walk_denied(t);
 	if (t->walk.truncated)
 		log_debug("mergeable: stopped after %u processes", t->walk.seen);
 	walk_done(&t->ws, now, have_anon, anon_kb);
 	in->walk = &t->walk;
 	in->mergeable_current = 1;
 out:
-	in->have_mergeable = t->ws.have;
-	in->mergeable_pages = t->walk.pages;
+	in->walks_off = t->ws.off;
+	in->have_mergeable = t->ws.have && !t->ws.off && t->walk_err == 0;
+	in->mergeable_pages = in->have_mergeable ? t->walk.pages : 0;
 }
 
 static void
@@ -314,7 +342,7 @@ throttle_on_event(void *arg, const struct vm_event *ev)
 	case VM_CREATING:
 	case VM_CREATED:
 		t->created++;
-		t->announced_pages += ev->memory_bytes / (PAGE_KB * 1024);
+		t->announced_pages += ev->memory_bytes / t->page_size;
 		break;
 	case VM_KICK:
 		t->kicks++;
@@ -353,7 +381,7 @@ throttle_configure(struct throttle *t)
 		publish(t, ksm_sample(t->d->ksm, &s) == 0 ? &s : NULL);
 		return;
 	}
-	params_from_conf(c, &par);
+	params_from_conf(t, &par);
 	if (t->pol == NULL)
 		t->pol = policy_new(&par, daemon_now(t->d));
 	else
@@ -367,9 +395,13 @@ static int
 throttle_init(struct daemon *d, struct bus_port *port, void **statep)
 {
 	struct throttle	*t;
+	long		 page;
 
 	t = xcalloc(1, sizeof(*t));
 	t->d = d;
+	if ((page = sysconf(_SC_PAGESIZE)) <= 0)
+		fatal("sysconf(_SC_PAGESIZE)");
+	t->page_size = (uint64_t)page;
 	t->off = 1;
 	t->probe_ms = 0;
 	forget_written(t);

@@ -45,6 +45,12 @@
 #define SPEED_MAX		100000.0
 /* CPU time is counted in 10 ms ticks: less than 4 of them is noise. */
 #define SPEED_MIN_CPU_MS	40
+/*
+ * ksmd is one thread: between two samples it ran no longer than the wall
+ * time between them, but for its utime and stime each rounded to a tick.
+ * A larger delta is a garbage reading, and would spend the budget.
+ */
+#define CPU_SLACK_MS		20
 /* A boost is sized for at least this set (256 MiB): a VM on its way. */
 #define BOOST_MIN_SET_PAGES	65536
 /* Merging or the set grew in a pass by this much (1 MiB, 1/256). */
@@ -75,17 +81,22 @@
 #define PROBE_BOOST_MS		500
 /* Walks this old are not coming any more: judge passes without them. */
 #define WALK_STALE_MS		(4 * PROBE_BOOST_MS)
-/* Idle without detection: trickle passes take minutes anyway. */
+/*
+ * Idle without detection (none configured, or no walks of /proc on this
+ * kernel): trickle passes take minutes anyway.
+ */
 #define IDLE_SAMPLE_MS		30000
 /* Free memory is checked this often while the gate holds ksmd. */
 #define GATE_SAMPLE_MS		5000
-/* The gate opens below gate_free_pct and closes above it plus this. */
+/*
+ * The gate stops ksmd above gate_free_pct plus this, and lets it run
+ * again at gate_free_pct or below: the key's maximum leaves room for it.
+ */
 #define GATE_HYST_PCT		2
 /* Once the budget is spent, a tenth of it must come back to boost. */
 #define BUDGET_REARM_SHIFT	3
 #define TRANSITIONS_KEPT	16
 #define REASON_MAX		128
-#define PAGE_KB			4
 
 /* The set of pages ksmd scans, and whether the walks of /proc told it. */
 struct set_fig {
@@ -128,6 +139,7 @@ struct policy {
 	uint64_t		 boost_floor;
 
 	int			 has_advisor;	/* this kernel has advisor_mode */
+	int			 walks_off;	/* no walks of /proc to come */
 	int			 fast;		/* last knobs were a boost's */
 
 	int			 have_mark;
@@ -329,6 +341,8 @@ observe_cpu(struct policy *p, const struct ksm_sample *s, uint64_t dt)
 	    s->ksmd_cpu_ms < p->prev.ksmd_cpu_ms)
 		return;
 	dcpu = s->ksmd_cpu_ms - p->prev.ksmd_cpu_ms;
+	if (dcpu > dt + CPU_SLACK_MS)
+		return;
 	p->cpu_frac = (double)dcpu / (double)dt;
 	p->have_cpu_frac = 1;
 	cap = frac * (double)p->par.budget_window_ms;
@@ -438,6 +452,7 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 	const struct ksm_sample	*s = in->ksm;
 
 	memset(o, 0, sizeof(*o));
+	p->walks_off = in->walks_off;
 	if (in->have_mergeable) {
 		p->mergeable = in->mergeable_pages;
 		p->have_mergeable = 1;
@@ -478,13 +493,15 @@ decide_gate(struct policy *p, const struct policy_input *in)
 	uint64_t	free_pct;
 	char		why[REASON_MAX];
 
-	if (p->par.gate_free_pct == 0 || !in->have_mem ||
-	    in->mem_total_kb == 0) {
+	if (p->par.gate_free_pct == 0) {
 		if (p->state == POLICY_GATED)
 			boost(p, in->now_ms, EVENT_GRACE_MS, "free-memory "
 			    "gate turned off: merging what accumulated", 0);
 		return 0;
 	}
+	/* Free memory unknown this step: nothing has changed for the gate. */
+	if (!in->have_mem || in->mem_total_kb == 0)
+		return p->state == POLICY_GATED;
 	free_pct = in->mem_avail_kb * 100 / in->mem_total_kb;
 	if (p->state != POLICY_GATED &&
 	    free_pct > p->par.gate_free_pct + GATE_HYST_PCT) {
@@ -579,7 +596,8 @@ decide_idle(struct policy *p, const struct policy_input *in,
 		if (grown >= thr) {
 			snprintf(why, sizeof(why), "%llu MiB of new mergeable "
 			    "memory with no event",
-			    (unsigned long long)(grown * PAGE_KB / 1024));
+			    (unsigned long long)(grown * p->par.page_size >>
+			    20));
 			boost(p, in->now_ms, DETECT_GRACE_MS, why, 0);
 			return;
 		}
@@ -865,7 +883,8 @@ next_sample_ms(const struct policy *p)
 	case POLICY_GATED:
 		return GATE_SAMPLE_MS;
 	default:
-		idle = p->par.detect_ms > 0 ? p->par.detect_ms : IDLE_SAMPLE_MS;
+		idle = p->par.detect_ms > 0 && !p->walks_off ?
+		    p->par.detect_ms : IDLE_SAMPLE_MS;
 		if (p->par.gate_free_pct > 0 && idle > GATE_SAMPLE_MS)
 			idle = GATE_SAMPLE_MS;
 		return idle;

@@ -35,6 +35,7 @@ struct policy_params {
 	uint64_t	pace_factor;	/* scan rate over the arrival's */
 	uint64_t	detect_ms;	/* look for new mergeable memory; 0: no */
 	uint64_t	gate_free_pct;	/* stop ksmd above this free %; 0: off */
+	uint64_t	page_size;	/* bytes, the host's */
 	int		use_advisor;	/* drive advisor_mode=scan-time */
 };
 
@@ -45,6 +46,8 @@ struct policy_input {
 	int			 have_mergeable;
 	uint64_t		 mergeable_pages; /* resident, mergeable */
 	int			 mergeable_current; /* no walk was needed */
+	int			 walks_off;	/* this kernel cannot say: no walks
+						   will come */
 	const struct mergeable	*walk;		/* walked this step, or NULL */
 	int			 have_mem;
 	uint64_t		 mem_total_kb;

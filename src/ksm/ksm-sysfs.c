@@ -36,6 +36,7 @@
 struct ksm_file_desc {
 	const char	*name;
 	int		 knob;		/* written by us, saved and restored */
+	int		 signed_ok;	/* below zero is a value, not garbage */
 };
 
 static const struct ksm_file_desc ksm_files[KSM_FILE_MAX] = {
@@ -49,7 +50,8 @@ static const struct ksm_file_desc ksm_files[KSM_FILE_MAX] = {
 	[KSM_PAGES_SKIPPED] = { "pages_skipped", 0 },
 	[KSM_PAGES_SCANNED] = { "pages_scanned", 0 },
 	[KSM_FULL_SCANS] = { "full_scans", 0 },
-	[KSM_GENERAL_PROFIT] = { "general_profit", 0 },
+	/* What merging saved less what its metadata costs. */
+	[KSM_GENERAL_PROFIT] = { "general_profit", 0, 1 },
 	[KSM_KSM_ZERO_PAGES] = { "ksm_zero_pages", 0 },
 	[KSM_USE_ZERO_PAGES] = { "use_zero_pages", 0 },
 	[KSM_MAX_PAGE_SHARING] = { "max_page_sharing", 0 },
@@ -73,9 +75,9 @@ static const char *ksm_advisor_names[KSM_ADVISOR_MAX] = {
 
 /*
  * Restore order: the advisor's parameters, then its mode, run last (or
- * first, see restore_values).  While the advisor is on pages_to_scan
- * refuses writes, so it is switched off first when pages_to_scan has to
- * be put back.
+ * first, see ksm_restore_plan).  While the advisor is on pages_to_scan
+ * refuses writes, and switching it off resets pages_to_scan, so it is
+ * switched off before pages_to_scan is put back.
  */
 static const enum ksm_file restore_order[] = {
 	KSM_PAGES_TO_SCAN, KSM_SLEEP_MILLISECS,
@@ -177,8 +179,9 @@ ksm_read(struct ksm *k, enum ksm_file f, int64_t *v)
 		r = (int)n;
 	else if (f == KSM_ADVISOR_MODE)
 		r = ksm_parse_advisor(buf, v);
-	else
-		r = parse_i64(buf, v);
+	else if ((r = parse_i64(buf, v)) == 0 && *v < 0 &&
+	    !ksm_files[f].signed_ok)
+		r = -EINVAL;
 	if (r == 0) {
 		if (k->failing & bit)
 			log_info("%s: readable again", path);
@@ -212,17 +215,19 @@ ksm_write(struct ksm *k, enum ksm_file f, int64_t v)
 
 /*
  * /proc/<pid>/stat: "pid (comm) state ppid ...", utime and stime are
- * fields 14 and 15.  comm may hold spaces and parentheses, so parse from
- * the last ')'.
+ * fields 14 and 15, in clock ticks.  comm may hold spaces and
+ * parentheses, so parse from the last ')'; the fields after it are
+ * numbers one space apart.
  */
 int
 ksm_parse_proc_stat(const char *buf, char *comm, size_t commlen,
     uint64_t *ticks)
 {
-	const char		*open, *close, *p;
-	unsigned long long	 ut, st;
-	size_t			 len;
-	int			 field;
+	const char	*open, *close, *p;
+	char		 tok[32];
+	uint64_t	 t[2];
+	size_t		 len;
+	int		 field;
 
 	if ((open = strchr(buf, '(')) == NULL ||
 	    (close = strrchr(buf, ')')) == NULL || close < open)
@@ -234,15 +239,23 @@ ksm_parse_proc_stat(const char *buf, char *comm, size_t commlen,
 		memcpy(comm, open + 1, len);
 		comm[len] = '\0';
 	}
-	/* After ')' comes field 3 (state); skip to field 14. */
 	p = close + 1;
-	for (field = 2; field < 13; field++) {
-		if (*p != ' ' || (p = strchr(p + 1, ' ')) == NULL)
+	for (field = 3; field <= 15; field++) {
+		if (*p++ != ' ' || (len = strcspn(p, " \n")) == 0)
 			return -EINVAL;
+		if (field >= 14) {
+			if (len >= sizeof(tok))
+				return -EINVAL;
+			memcpy(tok, p, len);
+			tok[len] = '\0';
+			if (parse_u64(tok, &t[field - 14]) < 0)
+				return -EINVAL;
+		}
+		p += len;
 	}
-	if (sscanf(p, " %llu %llu", &ut, &st) != 2)
-		return -EINVAL;
-	*ticks = ut + st;
+	if (t[0] > UINT64_MAX - t[1])
+		return -ERANGE;
+	*ticks = t[0] + t[1];
 	return 0;
 }
 
@@ -263,6 +276,8 @@ proc_cpu_ms(pid_t pid, char *comm, size_t commlen, uint64_t *ms)
 		return r;
 	if ((hz = sysconf(_SC_CLK_TCK)) <= 0)
 		hz = 100;
+	if (ticks > UINT64_MAX / 1000)
+		return -ERANGE;
 	*ms = ticks * 1000 / (uint64_t)hz;
 	return 0;
 }
@@ -514,34 +529,66 @@ restore_one(struct ksm *k, enum ksm_file f)
 }
 
 /*
- * Write back every saved knob that differs from what the kernel has now.
- * ksmd is stopped first when the host had it stopped, and started last
- * when the host had it running: it never scans with half the host's
- * settings back (the advisor, switched on again, would retune
- * pages_to_scan meanwhile).
+ * In what order the saved knobs (VALS, HAVE) go back, ADVISOR_NOW being
+ * advisor_mode as the kernel has it (-1: unknown): the steps, into
+ * STEPS, KSM_RESTORE_STEPS_MAX at most.  ksmd is stopped first when the
+ * host had it stopped, and started last when the host had it running:
+ * it never scans with half the host's settings back (the advisor,
+ * switched on again, would retune pages_to_scan meanwhile).  An advisor
+ * that is on is switched off before pages_to_scan, whatever either holds:
+ * the kernel refuses pages_to_scan while it runs and resets it to its
+ * default when it stops, so pages_to_scan is put back after that reset.
+ * The advisor then goes back in its place, its original saved by the
+ * switch if it was not held.
  */
-static int
-restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
+size_t
+ksm_restore_plan(const int64_t *vals, uint32_t have, int64_t advisor_now,
+    struct ksm_restore_step *steps)
 {
-	int64_t	cur;
-	size_t	i;
-	int	f, r, err = 0, stopped = 0;
+	size_t	i, n = 0;
+	int	f, stopped = 0;
 
 	if ((have & (1U << KSM_RUN)) && vals[KSM_RUN] != 1) {
-		err = restore_one(k, KSM_RUN);
+		steps[n].f = KSM_RUN;
+		steps[n++].how = KSM_PUT_BACK;
 		stopped = 1;
 	}
-	if ((have & (1U << KSM_PAGES_TO_SCAN)) &&
-	    ksm_read(k, KSM_ADVISOR_MODE, &cur) == 0 &&
-	    cur != KSM_ADVISOR_NONE &&
-	    ksm_read(k, KSM_PAGES_TO_SCAN, &cur) == 0 &&
-	    cur != vals[KSM_PAGES_TO_SCAN])
-		ksm_write(k, KSM_ADVISOR_MODE, KSM_ADVISOR_NONE);
+	if ((have & (1U << KSM_PAGES_TO_SCAN)) && advisor_now >= 0 &&
+	    advisor_now != KSM_ADVISOR_NONE) {
+		steps[n].f = KSM_ADVISOR_MODE;
+		steps[n++].how = KSM_ADVISOR_OFF;
+		have |= 1U << KSM_ADVISOR_MODE;
+	}
 	for (i = 0; i < nitems(restore_order); i++) {
 		f = restore_order[i];
 		if (!(have & (1U << f)) || (f == KSM_RUN && stopped))
 			continue;
-		if ((r = restore_one(k, f)) < 0)
+		steps[n].f = f;
+		steps[n++].how = KSM_PUT_BACK;
+	}
+	return n;
+}
+
+/* Put the saved knobs (VALS, HAVE) back, in ksm_restore_plan's order. */
+static int
+restore_values(struct ksm *k, const int64_t *vals, uint32_t have)
+{
+	struct ksm_restore_step	steps[KSM_RESTORE_STEPS_MAX];
+	int64_t			advisor;
+	size_t			i, n;
+	int			r, err = 0;
+
+	if (ksm_read(k, KSM_ADVISOR_MODE, &advisor) < 0)
+		advisor = -1;
+	n = ksm_restore_plan(vals, have, advisor, steps);
+	for (i = 0; i < n; i++) {
+		/*
+		 * Through the ledger, which saves the advisor's original
+		 * first; a refused switch shows as pages_to_scan refused.
+		 */
+		if (steps[i].how == KSM_ADVISOR_OFF)
+			(void)ksm_write(k, steps[i].f, KSM_ADVISOR_NONE);
+		else if ((r = restore_one(k, steps[i].f)) < 0)
 			err = r;
 	}
 	return err;

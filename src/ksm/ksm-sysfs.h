@@ -58,6 +58,21 @@ struct ksm_sample {
 
 #define KSM_HAVE(s, f)	(((s)->have >> (f)) & 1)
 
+/* How a knob is put back: to its original, or the advisor switched off. */
+enum ksm_restore_how {
+	KSM_PUT_BACK,
+	KSM_ADVISOR_OFF,
+	KSM_RESTORE_HOW_MAX
+};
+
+struct ksm_restore_step {
+	enum ksm_file		f;
+	enum ksm_restore_how	how;
+};
+
+/* run first, the advisor off, then every knob once. */
+#define KSM_RESTORE_STEPS_MAX	(KSM_FILE_MAX + 2)
+
 struct ksm;
 struct ledger;
 
@@ -77,5 +92,7 @@ void		 ksm_errors_json(const struct ksm *, cJSON *);
 int		 ksm_parse_advisor(const char *, int64_t *);
 int		 ksm_parse_proc_stat(const char *, char *, size_t, uint64_t *);
 int		 ksm_state_parse(const char *, int64_t *, uint32_t *);
+size_t		 ksm_restore_plan(const int64_t *, uint32_t, int64_t,
+		    struct ksm_restore_step *);
 
 #endif

@@ -60,59 +60,94 @@ statm_anon_pages(const char *text, uint64_t *pages)
 	return 0;
 }
 
-/* One process: -ENOENT when it has no ksm_mergeable line. */
+/* A file of a process: -ESRCH when the process went while we looked. */
+static int
+read_pid_file(const char *pid, const char *name, char *buf, size_t len)
+{
+	char	path[64];
+	ssize_t	n;
+
+	if (xsnprintf(path, sizeof(path), "/proc/%s/%s", pid, name) < 0)
+		return -ENAMETOOLONG;
+	if ((n = rootfs_read(path, buf, len)) < 0)
+		return n == -ENOENT || n == -ESRCH ? -ESRCH : (int)n;
+	return 0;
+}
+
+/*
+ * One process: 1 mergeable, 0 not; -ENOENT when it has no ksm_mergeable
+ * line, -ESRCH when it went while we looked, or why a file of it could
+ * not be read.
+ */
 static int
 scan_pid(const char *pid, uint64_t *pages)
 {
-	char	path[64], buf[512];
+	char	buf[512];
 	int	r;
 
 	*pages = 0;
-	if (xsnprintf(path, sizeof(path), "/proc/%s/ksm_stat", pid) < 0)
-		return -ENAMETOOLONG;
-	if (rootfs_read(path, buf, sizeof(buf)) < 0)
-		return -ESRCH;		/* gone while we looked */
+	if ((r = read_pid_file(pid, "ksm_stat", buf, sizeof(buf))) < 0)
+		return r;
 	/* A kernel thread's is empty: no line, not mergeable. */
 	if ((r = ksm_stat_mergeable(buf)) <= 0)
 		return r;
-	snprintf(path, sizeof(path), "/proc/%s/statm", pid);
-	if (rootfs_read(path, buf, sizeof(buf)) < 0 ||
-	    statm_anon_pages(buf, pages) < 0)
-		return 0;
-	return 1;
+	if ((r = read_pid_file(pid, "statm", buf, sizeof(buf))) < 0)
+		return r;
+	return statm_anon_pages(buf, pages) < 0 ? 0 : 1;
 }
 
-/* -ENOTSUP: this kernel does not say which processes are mergeable. */
+/*
+ * Walk /proc into M, which is left as it was unless the walk succeeds.
+ * A process whose files we may not read (another user's ksm_stat,
+ * without CAP_DAC_READ_SEARCH) is left out and counted in M->denied;
+ * any other error fails the walk: a figure with processes missing at
+ * random would read as memory coming and going.  -ENOTSUP: this kernel
+ * does not say which processes are mergeable (no process has the line).
+ */
 int
 mergeable_scan(struct mergeable *m)
 {
-	struct dirent	*de;
-	DIR		*d;
-	uint64_t	 pid, pages;
-	int		 r, lines = 0;
+	struct mergeable	 w;
+	struct dirent		*de;
+	DIR			*d;
+	uint64_t		 pid, pages;
+	int			 r, lines = 0;
 
-	memset(m, 0, sizeof(*m));
+	memset(&w, 0, sizeof(w));
 	if ((d = rootfs_opendir("/proc")) == NULL)
 		return -errno;
 	while ((de = readdir(d)) != NULL) {
 		if (parse_u64(de->d_name, &pid) < 0 || pid > INT_MAX)
 			continue;
-		if (m->seen++ >= MERGEABLE_MAX_PROCS) {
-			m->truncated = 1;
+		if (w.seen++ >= MERGEABLE_MAX_PROCS) {
+			w.truncated = 1;
 			break;
 		}
-		if ((r = scan_pid(de->d_name, &pages)) < 0)
+		r = scan_pid(de->d_name, &pages);
+		if (r == -EACCES || r == -EPERM) {
+			w.denied++;
+			w.denied_err = r;
 			continue;
+		}
+		if (r == -ESRCH || r == -ENOENT || r == -EINVAL)
+			continue;	/* gone, no line, or not one we know */
+		if (r < 0) {
+			closedir(d);
+			return r;
+		}
 		lines++;
 		if (r != 1)
 			continue;
-		if (m->listed < MERGEABLE_LISTED) {
-			m->proc[m->listed].pid = (int)pid;
-			m->proc[m->listed++].pages = pages;
+		if (w.listed < MERGEABLE_LISTED) {
+			w.proc[w.listed].pid = (int)pid;
+			w.proc[w.listed++].pages = pages;
 		}
-		m->procs++;
-		m->pages += pages;
+		w.procs++;
+		w.pages += pages;
 	}
 	closedir(d);
-	return lines > 0 ? 0 : -ENOTSUP;
+	if (lines == 0)
+		return w.denied > 0 ? w.denied_err : -ENOTSUP;
+	*m = w;
+	return 0;
 }

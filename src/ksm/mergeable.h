@@ -25,6 +25,9 @@ struct mergeable {
 	unsigned	procs;		/* processes with mergeable areas */
 	unsigned	seen;		/* processes looked at */
 	int		truncated;	/* stopped at MERGEABLE_MAX_PROCS */
+	unsigned	denied;		/* processes we may not read, left
+					   out */
+	int		denied_err;	/* ... why, -errno */
 	struct mergeable_proc proc[MERGEABLE_LISTED];
 	unsigned	listed;
 };

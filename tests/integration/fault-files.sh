@@ -21,6 +21,11 @@ errs() { st '.policy.errors | keys | join(" ")'; }
 save() { cp "$1" "$1.orig"; }
 put_back() { cp "$1.orig" "$1.new" && mv "$1.new" "$1"; }
 
+# A kernel that marks mergeable processes: idle, the daemon steps every
+# detect_interval_ms (without, every 30 s), and sees a knob back soon.
+printf 'ksm_rmap_items 0\nksm_mergeable: no\n' > "$P/1/ksm_stat"
+echo "2000 1000 200 10 0 500 0" > "$P/1/statm"
+
 # One cgroup v2 memcg under period runs.
 echo "cpu io memory pids" > "$V2/cgroup.controllers"
 : > "$V2/memory.reclaim"

@@ -8,7 +8,9 @@
 # tests/kernel/fault-advisor.sh.)  Each refusal is logged once with the
 # knob and the reason, shown in the status, not taken as written, tried
 # again until it works, and the host's knobs are back at exit, also
-# when a knob refuses its restore (by the next start).
+# when a knob refuses its restore (by the next start).  Walks of /proc
+# refused the same way: the memory found before is not new once they
+# work again, and another user's process left out is said once.
 . "$top_srcdir/tests/lib/lib.sh"
 . "$top_srcdir/tests/lib/frames.sh"
 kt_setup
@@ -89,3 +91,70 @@ kt_log_has "restoring the KSM settings a previous run left changed" ||
 kt_stop
 assert_eq "knobs after the next start and stop" "$before" "$(kt_fake_knobs)"
 ok "a knob refusing its restore: logged, state file kept, restored by the next start"
+
+# ---- walks of /proc refused ----------------------------------------
+# /proc that cannot be listed (mode 0111), then can again; a mergeable
+# process whose ksm_stat is another user's, mode 0400.  A fake ksmd
+# scans, so that the boost for the memory there at start settles.
+P="$ROOT/proc"
+ksm_stat() {
+	printf 'ksm_rmap_items 0\nksm_zero_pages 0\nksm_merging_pages 0\nksm_process_profit 0\nksm_merge_any: no\nksm_mergeable: %s\n' "$1"
+}
+# meminfo ANON_KB: walks are due when anonymous memory moves
+meminfo() {
+	printf 'MemTotal:        8000000 kB\nMemFree:         6000000 kB\nMemAvailable:    6500000 kB\nAnonPages:      %s kB\n' \
+	    "$1" > "$P/meminfo"
+}
+put() { echo "$2" > "$K/$1.new" && mv "$K/$1.new" "$K/$1"; }
+fake_ksmd() {
+	local scans=0
+	while :; do
+		scans=$((scans + 1))
+		put pages_scanned $((scans * 131072))
+		put full_scans "$scans"
+		sleep 0.2
+	done
+}
+NEW="of new mergeable memory with no event"
+ksm_stat no > "$P/1/ksm_stat"
+echo "2000 1000 200 10 0 500 0" > "$P/1/statm"
+: > "$P/42/ksm_stat"
+mkdir -p "$P/4242" "$P/4343"
+ksm_stat yes > "$P/4242/ksm_stat"
+echo "200000 131072 72 0 0 0 0" > "$P/4242/statm"
+ksm_stat yes > "$P/4343/ksm_stat"
+echo "200000 131072 72 0 0 0 0" > "$P/4343/statm"
+chown 65534:65534 "$P/4343/ksm_stat"
+chmod 0400 "$P/4343/ksm_stat"
+meminfo 600000
+fake_ksmd &
+FAKE=$!
+KT_EXTRA_CLEANUP='kill $FAKE 2>/dev/null; chmod 0755 "$P"'
+KT_WRAPPER=$NODAC kt_start --root "$ROOT" -c "$T/conf.json"
+wait_for 5 kt_log_has "/proc: cannot read the ksm_stat of 1 processes, ignoring them: .*Permission denied" ||
+    fail "a process left out of the walks not said"
+wait_for 30 st_is .policy.state idle || fail "did not settle: $(st .policy.reason)"
+assert_eq "mergeable processes seen" 1 "$(st .policy.mergeable_processes)"
+ok "another user's ksm_stat: left out, said, the walks go on"
+
+boosts=$(kt_log_count "$NEW")
+chmod 0111 "$P"
+meminfo 700000
+wait_for 5 kt_log_has "/proc: cannot look for mergeable processes, trying again at each step: Permission denied" ||
+    fail "refused walk not logged"
+meminfo 800000
+sleep 1
+assert_eq "policy while walks fail" idle "$(st .policy.state)"
+chmod 0755 "$P"
+meminfo 900000
+wait_for 5 kt_log_has "/proc: looking for mergeable processes again" || fail "walks not back"
+sleep 1
+assert_eq "boosts for memory found before" "$boosts" "$(kt_log_count "$NEW")"
+assert_eq "policy once walks work" idle "$(st .policy.state)"
+assert_eq "refused walks logged" 1 "$(kt_log_count "cannot look for mergeable processes")"
+assert_eq "left-out processes logged" 1 "$(kt_log_count "cannot read the ksm_stat of")"
+kt_log_has "does not mark mergeable processes" && fail "read errors taken for a kernel without ksm_mergeable"
+ok "walks refused, then back: the memory there before is not new"
+kill "$FAKE"
+KT_EXTRA_CLEANUP=
+kt_stop

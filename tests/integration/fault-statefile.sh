@@ -20,6 +20,10 @@ saved() { grep -qxF "\"$KS/$1\" \"$2\"" "$STATE"; }
 echo 0 > "$K/run"; echo 123 > "$K/pages_to_scan"; echo 45 > "$K/sleep_millisecs"
 before=$(kt_fake_knobs)
 echo '{ "ksm": { "detect_interval_ms": 200 } }' > "$T/conf.json"
+# A kernel that marks mergeable processes: idle, the daemon steps every
+# detect_interval_ms (without, every 30 s), and sees a late knob soon.
+printf 'ksm_rmap_items 0\nksm_mergeable: no\n' > "$ROOT/proc/1/ksm_stat"
+echo "2000 1000 200 10 0 500 0" > "$ROOT/proc/1/statm"
 
 # corrupt FILE WHAT CONTENTS-COMMAND: FILE from CONTENTS-COMMAND
 corrupt() {

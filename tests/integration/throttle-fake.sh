@@ -81,6 +81,13 @@ kt_log_has '"history":\[\{"at_seconds"' || fail "status lacks the transitions"
 kt_log_has '"mergeable_processes":1' || fail "status lacks the mergeable processes"
 ok "status shows state, reason, transitions and targets"
 
+# The gate closes above its value plus 2: 98 could never close it.
+echo '{ "ksm": { "gate_free_percent": 98 } }' > "$T/gate98.json"
+"$KTD" -n -c "$T/gate98.json" > /dev/null 2>&1 && fail "gate_free_percent 98 accepted"
+echo '{ "ksm": { "gate_free_percent": 97 } }' > "$T/gate97.json"
+"$KTD" -n -c "$T/gate97.json" > /dev/null || fail "gate_free_percent 97 refused"
+ok "gate_free_percent: at most 97, where the gate can still close"
+
 # The ksmtuned-style gate, switched on by a reload: plenty free, ksmd off.
 meminfo 12000000 1100000
 cat > "$T/conf.json" <<'JSON'

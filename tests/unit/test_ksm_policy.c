@@ -40,6 +40,7 @@ defaults(struct policy_params *par)
 	par->settle_scans = 2;
 	par->pace_factor = 2;
 	par->detect_ms = 1000;
+	par->page_size = 4096;
 }
 
 static struct sim *
@@ -1189,6 +1190,121 @@ test_free_memory_gate(void **unused)
 	sim_free(sm);
 }
 
+/* A step without a reading of free memory leaves the gate as it was. */
+static void
+test_gate_without_reading(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	par.gate_free_pct = 50;
+	sm = sim_new(&par);
+	sm->in.have_mem = 1;
+	sm->in.mem_total_kb = 1000;
+	sm->in.mem_avail_kb = 900;
+	at(sm, 0, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "gated");
+	at(sm, 5000, 1, 0, 0, 0);		/* /proc/meminfo unreadable */
+	assert_string_equal(state(sm), "gated");
+	assert_int_equal(sm->out.knobs.run, 0);
+	sm->in.have_mem = 1;
+	sm->in.mem_total_kb = 0;		/* ... or nonsense */
+	at(sm, 10000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "gated");
+	sm->in.have_mem = 1;
+	sm->in.mem_total_kb = 1000;
+	sm->in.mem_avail_kb = 900;
+	at(sm, 15000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "gated");
+	sm->in.have_mem = 1;
+	sm->in.mem_total_kb = 1000;
+	sm->in.mem_avail_kb = 400;
+	at(sm, 20000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "boosting");
+	sim_free(sm);
+
+	/* Not gated, no reading: it does not gate either. */
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	sim_free(sm);
+}
+
+/*
+ * ksmd is one thread: a CPU time that grew by more than the wall time
+ * is a garbage reading, and does not spend the budget.
+ */
+static void
+test_garbage_cpu_time(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	at(sm, 1000, 1, 0, 0, 1000000000);
+	assert_false(json_exhausted(sm));
+	at(sm, 2000, 1, 0, 0, 10);		/* back: gone backwards, ignored */
+	at(sm, 3000, 1, 0, 0, 20);
+	assert_false(json_exhausted(sm));
+	/* A full core, and a tick or two of rounding, is no garbage. */
+	at(sm, 4000, 1, 0, 0, 1040);
+	at(sm, 5000, 1, 0, 0, 2040);
+	assert_false(json_exhausted(sm));
+	sm->in.kicks = 1;
+	at(sm, 5100, 1, 0, 0, 2040);
+	assert_string_equal(state(sm), "boosting");
+	assert_false(json_exhausted(sm));
+	sim_free(sm);
+}
+
+/* This kernel cannot say what is mergeable: idle sleeps long. */
+static void
+test_walks_off_idle_sleeps(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(sm->out.next_ms - sm->now, par.detect_ms);
+	sm->in.walks_off = 1;
+	at(sm, 1000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "idle");
+	assert_int_equal(sm->out.next_ms - sm->now, 30000);
+	/* The free-memory gate still wants its look every 5 s. */
+	par.gate_free_pct = 50;
+	policy_set_params(sm->p, &par);
+	sm->in.walks_off = 1;
+	at(sm, 31000, 1, 0, 0, 0);
+	assert_int_equal(sm->out.next_ms - sm->now, 5000);
+	sim_free(sm);
+}
+
+/* New memory is told in MiB of the host's pages, whatever their size. */
+static void
+test_page_size(void **unused)
+{
+	struct policy_params	 par;
+	struct sim		*sm;
+
+	defaults(&par);
+	par.page_size = 65536;
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 40000;
+	at(sm, 2000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_string_equal(policy_reason(sm->p),
+	    "2500 MiB of new mergeable memory with no event");
+	sim_free(sm);
+}
+
 static void
 test_advisor_actuator(void **unused)
 {
@@ -1417,6 +1533,10 @@ main(void)
 		cmocka_unit_test(test_nothing_to_scan),
 		cmocka_unit_test(test_starved_ksmd_is_waited_for),
 		cmocka_unit_test(test_free_memory_gate),
+		cmocka_unit_test(test_gate_without_reading),
+		cmocka_unit_test(test_garbage_cpu_time),
+		cmocka_unit_test(test_walks_off_idle_sleeps),
+		cmocka_unit_test(test_page_size),
 		cmocka_unit_test(test_advisor_actuator),
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_sizing_boost),

@@ -121,6 +121,11 @@ test_sample(void **state)
 	assert_false(KSM_HAVE(&s, KSM_KSM_ZERO_PAGES));
 	assert_true(s.have_cpu);
 	assert_true(s.ksmd_cpu_ms == 200 * 1000 / (uint64_t)sysconf(_SC_CLK_TCK));
+	/* Ticks that would wrap in milliseconds: ksmd's CPU time unknown. */
+	faketree_put(fx->root, "/proc/42/stat", "42 (ksmd) S 2 0 0 0 -1 "
+	    "2129984 0 0 0 0 18446744073709552 0 0 0 25 5 1 0 30 0 0\n");
+	assert_int_equal(ksm_sample(k, &s), 0);
+	assert_false(s.have_cpu);
 	ksm_close(k);
 }
 
@@ -135,7 +140,12 @@ test_garbage(void **state)
 	faketree_put(fx->root, K "pages_shared", "");
 	faketree_put(fx->root, K "full_scans", "99999999999999999999999\n");
 	faketree_rm(fx->root, K "pages_unshared");
+	faketree_put(fx->root, K "pages_volatile", "-5\n");
+	faketree_put(fx->root, K "general_profit", "-8192\n");
 	assert_int_equal(ksm_sample(k, &s), 0);
+	/* A counter below zero is garbage; the profit can be a loss. */
+	assert_false(KSM_HAVE(&s, KSM_PAGES_VOLATILE));
+	assert_int_equal(s.v[KSM_GENERAL_PROFIT], -8192);
 	assert_false(KSM_HAVE(&s, KSM_PAGES_SHARING));
 	assert_false(KSM_HAVE(&s, KSM_PAGES_SHARED));
 	assert_false(KSM_HAVE(&s, KSM_FULL_SCANS));
@@ -301,6 +311,22 @@ test_proc_stat(void **state)
 	    -EINVAL);
 	assert_int_equal(ksm_parse_proc_stat("1 (x)", comm, sizeof(comm), &t),
 	    -EINVAL);
+	/* utime and stime are numbers, whole, and add up without wrapping. */
+	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2 3 4 5 6 7 8 9 10 -150 "
+	    "12 13", comm, sizeof(comm), &t), -EINVAL);
+	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2 3 4 5 6 7 8 9 10 +150 "
+	    "12 13", comm, sizeof(comm), &t), -EINVAL);
+	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2 3 4 5 6 7 8 9 10 11 "
+	    "50x 13", comm, sizeof(comm), &t), -EINVAL);
+	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2 3 4 5 6 7 8 9 10 11  "
+	    "12 13", comm, sizeof(comm), &t), -EINVAL);
+	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2 3 4 5 6 7 8 9 10 "
+	    "99999999999999999999 12", comm, sizeof(comm), &t), -EINVAL);
+	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2 3 4 5 6 7 8 9 10 "
+	    "18446744073709551615 1", comm, sizeof(comm), &t), -ERANGE);
+	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2 3 4 5 6 7 8 9 10 11 "
+	    "12\n", comm, sizeof(comm), &t), 0);
+	assert_int_equal(t, 11 + 12);
 }
 
 static void
@@ -385,6 +411,107 @@ test_late_knob(void **state)
 	ksm_close(k);
 }
 
+/*
+ * The host switched the advisor on after the knobs were saved, its
+ * original unknown: turned off to put pages_to_scan back, it goes back
+ * on as the word the kernel takes, not the text the file reads.
+ */
+static void
+test_restore_advisor_unsaved(void **state)
+{
+	struct fx	*fx = *state;
+	struct ksm	*k;
+	char		*v;
+
+	faketree_rm(fx->root, K "advisor_mode");
+	k = start(fx);
+	assert_int_equal(ksm_set(k, KSM_PAGES_TO_SCAN, 5000), 0);
+	assert_int_equal(ksm_saved(k, KSM_ADVISOR_MODE, &(int64_t){ 0 }),
+	    -ENOENT);
+	faketree_put(fx->root, K "advisor_mode", "none [scan-time]\n");
+	assert_int_equal(ksm_restore(k), 0);
+	v = faketree_get(fx->root, K "pages_to_scan");
+	assert_string_equal(v, "100");
+	free(v);
+	v = faketree_get(fx->root, K "advisor_mode");
+	assert_string_equal(v, "scan-time");
+	free(v);
+	assert_int_equal(access(fx->state, F_OK), -1);
+	ksm_close(k);
+}
+
+static size_t
+plan_index(const struct ksm_restore_step *st, size_t n, enum ksm_file f,
+    enum ksm_restore_how how)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (st[i].f == f && st[i].how == how)
+			return i;
+	return SIZE_MAX;
+}
+
+/*
+ * Switching the advisor off resets pages_to_scan: it is switched off
+ * before pages_to_scan goes back, even when pages_to_scan holds its
+ * original now, and then put back in its place, before run.
+ */
+static void
+test_restore_plan(void **state)
+{
+	struct ksm_restore_step	st[KSM_RESTORE_STEPS_MAX];
+	int64_t			vals[KSM_FILE_MAX] = { 0 };
+	uint32_t		have;
+	size_t			n, off, pts, mode, run;
+
+	vals[KSM_RUN] = 1;
+	vals[KSM_PAGES_TO_SCAN] = 100;
+	vals[KSM_ADVISOR_MODE] = KSM_ADVISOR_NONE;
+	have = 1U << KSM_RUN | 1U << KSM_PAGES_TO_SCAN |
+	    1U << KSM_ADVISOR_MODE;
+	n = ksm_restore_plan(vals, have, KSM_ADVISOR_SCAN_TIME, st);
+	assert_true(n <= KSM_RESTORE_STEPS_MAX);
+	off = plan_index(st, n, KSM_ADVISOR_MODE, KSM_ADVISOR_OFF);
+	pts = plan_index(st, n, KSM_PAGES_TO_SCAN, KSM_PUT_BACK);
+	mode = plan_index(st, n, KSM_ADVISOR_MODE, KSM_PUT_BACK);
+	run = plan_index(st, n, KSM_RUN, KSM_PUT_BACK);
+	assert_int_equal(off, 0);
+	assert_true(pts != SIZE_MAX && pts > off);
+	assert_true(mode != SIZE_MAX && mode > pts);
+	assert_int_equal(run, n - 1);
+
+	/* The host had ksmd stopped: stopped first, then the advisor off. */
+	vals[KSM_RUN] = 0;
+	n = ksm_restore_plan(vals, have, KSM_ADVISOR_SCAN_TIME, st);
+	assert_int_equal(plan_index(st, n, KSM_RUN, KSM_PUT_BACK), 0);
+	assert_int_equal(plan_index(st, n, KSM_ADVISOR_MODE, KSM_ADVISOR_OFF),
+	    1);
+
+	/* Its original unknown: switched off, then back in its place. */
+	have &= ~(1U << KSM_ADVISOR_MODE);
+	n = ksm_restore_plan(vals, have, KSM_ADVISOR_SCAN_TIME, st);
+	assert_true(plan_index(st, n, KSM_ADVISOR_MODE, KSM_ADVISOR_OFF) <
+	    plan_index(st, n, KSM_PAGES_TO_SCAN, KSM_PUT_BACK));
+	assert_true(plan_index(st, n, KSM_PAGES_TO_SCAN, KSM_PUT_BACK) <
+	    plan_index(st, n, KSM_ADVISOR_MODE, KSM_PUT_BACK));
+	assert_true(plan_index(st, n, KSM_ADVISOR_MODE, KSM_PUT_BACK) !=
+	    SIZE_MAX);
+
+	/* The advisor off, or unknown, or pages_to_scan not held: left. */
+	have |= 1U << KSM_ADVISOR_MODE;
+	n = ksm_restore_plan(vals, have, KSM_ADVISOR_NONE, st);
+	assert_int_equal(plan_index(st, n, KSM_ADVISOR_MODE, KSM_ADVISOR_OFF),
+	    SIZE_MAX);
+	n = ksm_restore_plan(vals, have, -1, st);
+	assert_int_equal(plan_index(st, n, KSM_ADVISOR_MODE, KSM_ADVISOR_OFF),
+	    SIZE_MAX);
+	n = ksm_restore_plan(vals, have & ~(1U << KSM_PAGES_TO_SCAN),
+	    KSM_ADVISOR_SCAN_TIME, st);
+	assert_int_equal(plan_index(st, n, KSM_ADVISOR_MODE, KSM_ADVISOR_OFF),
+	    SIZE_MAX);
+}
+
 int
 main(void)
 {
@@ -403,6 +530,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_knob, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_restore_advisor_unsaved,
+		    setup, teardown),
+		cmocka_unit_test(test_restore_plan),
 		cmocka_unit_test(test_state_parse),
 		cmocka_unit_test(test_proc_stat),
 		cmocka_unit_test(test_no_ksm),

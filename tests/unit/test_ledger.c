@@ -151,6 +151,35 @@ test_any_text(void **state)
 	assert_false(state_exists(fx, "host.state"));
 }
 
+/*
+ * A choice file's original is the word the kernel takes, "[a] b" read
+ * as "a", also from a state file that kept the whole text.
+ */
+static void
+test_choice_original(void **state)
+{
+	struct fx	*fx = *state;
+	const char	*p = K "advisor_mode", *whole = "none [scan-time]";
+
+	assert_int_equal(ledger_set(fx->l, K "advisor_mode", "scan-time"), 0);
+	assert_string_equal(ledger_original(fx->l, K "advisor_mode"), "none");
+	assert_file(fx, "/run/host.state", MAGIC "\"" K "advisor_mode\" "
+	    "\"none\"\n");
+	assert_int_equal(ledger_restore_all(fx->l), 0);
+	assert_file(fx, K "advisor_mode", "none");
+
+	assert_int_equal(ledger_save(fx->l, 1, &p, &whole), 0);
+	assert_string_equal(ledger_original(fx->l, K "advisor_mode"),
+	    "scan-time");
+	ledger_close(fx->l);
+	fx->l = NULL;
+	faketree_put(fx->root, "/run/host.state", MAGIC "\"" K "advisor_mode\" "
+	    "\"none [scan-time]\"\n");
+	restart(fx);
+	assert_file(fx, K "advisor_mode", "scan-time");
+	assert_false(state_exists(fx, "host.state"));
+}
+
 static void
 test_unsaved_not_written(void **state)
 {
@@ -510,6 +539,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_save_before_write, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_any_text, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_choice_original, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unsaved_not_written,
 		    setup, teardown),

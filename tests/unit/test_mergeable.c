@@ -3,11 +3,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -97,6 +100,69 @@ test_scan(void **unused)
 	faketree_free(root);
 }
 
+static void
+rm_dir(const char *root, const char *path)
+{
+	char	full[PATH_MAX];
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	assert_int_equal(rmdir(full), 0);
+}
+
+/*
+ * A walk that fails leaves the last one's figure as it was, and a read
+ * error is not a kernel without ksm_mergeable.
+ */
+static void
+test_scan_fails(void **unused)
+{
+	struct mergeable	 m;
+	char			*root = faketree_new(), path[PATH_MAX];
+	char			 other[PATH_MAX];
+
+	assert_int_equal(rootfs_init(root), 0);
+	faketree_put(root, "/proc/1/ksm_stat", KSM_STAT("no"));
+	faketree_put(root, "/proc/300/ksm_stat", KSM_STAT("yes"));
+	faketree_put(root, "/proc/300/statm", "200000 131072 72 0 0 0 0\n");
+	assert_int_equal(mergeable_scan(&m), 0);
+	assert_int_equal(m.pages, 131000);
+	assert_int_equal(m.denied, 0);
+
+	/* /proc cannot be listed: nothing published. */
+	snprintf(path, sizeof(path), "%s/proc", root);
+	snprintf(other, sizeof(other), "%s/proc.away", root);
+	assert_int_equal(rename(path, other), 0);
+	assert_int_equal(mergeable_scan(&m), -ENOENT);
+	assert_int_equal(m.pages, 131000);
+	assert_int_equal(m.procs, 1);
+	assert_int_equal(rename(other, path), 0);
+
+	/*
+	 * Every ksm_stat unreadable (EISDIR standing for EMFILE): a failed
+	 * walk, not a kernel that cannot say.
+	 */
+	faketree_rm(root, "/proc/1/ksm_stat");
+	faketree_rm(root, "/proc/300/ksm_stat");
+	faketree_put(root, "/proc/1/ksm_stat/x", "");
+	faketree_put(root, "/proc/300/ksm_stat/x", "");
+	assert_int_equal(mergeable_scan(&m), -EISDIR);
+	assert_int_equal(m.pages, 131000);
+	/* One of them: the walk fails too, the figure kept. */
+	faketree_rm(root, "/proc/300/ksm_stat/x");
+	rm_dir(root, "/proc/300/ksm_stat");
+	faketree_put(root, "/proc/300/ksm_stat", KSM_STAT("yes"));
+	faketree_put(root, "/proc/300/statm", "200000 100072 72 0 0 0 0\n");
+	assert_int_equal(mergeable_scan(&m), -EISDIR);
+	assert_int_equal(m.pages, 131000);
+	/* Processes gone while we looked are no error. */
+	faketree_rm(root, "/proc/1/ksm_stat/x");
+	rm_dir(root, "/proc/1/ksm_stat");
+	assert_int_equal(mergeable_scan(&m), 0);
+	assert_int_equal(m.pages, 100000);
+	rootfs_close();
+	faketree_free(root);
+}
+
 int
 main(void)
 {
@@ -104,6 +170,7 @@ main(void)
 		cmocka_unit_test(test_meminfo),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_scan_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
