@@ -49,10 +49,14 @@ install_pkgs() {
 }
 
 # The Kubernetes manifests' schema validator (contrib/kubernetes/package.json)
-# where tests/integration/k8s-schema.sh looks for it.  Without npm that
-# test skips, saying so.
+# where tests/integration/k8s-schema.sh looks for it, with Debian's Node.js
+# and npm where there is no npm yet (not in PKGS: a Node.js from elsewhere
+# brings its own npm and conflicts with Debian's).  Without npm that test
+# skips, saying so.
 k8s_validator() {
 	local dir=${KT_K8S_TOOLS:-${HOME:-/root}/.cache/ksm-throttler/k8s-validate}
+	command -v npm >/dev/null || install_pkgs nodejs npm ||
+	    echo "no npm: the Kubernetes schema test will skip"
 	command -v npm >/dev/null || return 0
 	cmp -s contrib/kubernetes/package.json "$dir/package.json" &&
 	    [ -d "$dir/node_modules/kubernetes-models" ] && return 0

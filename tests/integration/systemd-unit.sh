@@ -14,7 +14,7 @@ for want in '^Type=notify$' '^ExecStart=.*/ksm-throttlerd -f -c .*/ksm-throttler
     '^RuntimeDirectory=ksm-throttler$' '^RuntimeDirectoryPreserve=yes$' \
     '^CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_CHOWN$' \
     '^NoNewPrivileges=yes$' '^ProtectSystem=strict$' '^ProtectHome=yes$' \
-    '^ReadWritePaths=/sys/kernel/mm/ksm$' '^ReadWritePaths=/sys/fs/cgroup$'; do
+    '^ReadWritePaths=-/sys/kernel/mm/ksm$' '^ReadWritePaths=/sys/fs/cgroup$'; do
 	grep -qE "$want" "$UNIT" || fail "$UNIT: no line matching $want"
 done
 ok "the unit has the settings the deployment relies on"
