@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -282,6 +283,9 @@ daemon_status(struct daemon *d)
 	cJSON_AddStringToObject(root, "version", PACKAGE_VERSION);
 	cJSON_AddNumberToObject(root, "uptime_seconds",
 	    (double)(daemon_now(d) - d->started_ms) / 1000.0);
+	/* KSM and cgroup counts are in pages of this size. */
+	cJSON_AddNumberToObject(root, "page_size_bytes",
+	    (double)sysconf(_SC_PAGESIZE));
 	for (i = 0; i < d->nmodules; i++) {
 		m = &d->modules[i];
 		if (m->ops->input != NULL && !inputs++)

@@ -237,6 +237,8 @@ static const struct metric_desc metric_table[] = {
 	  METRIC_GAUGE, { NULL }, "Resident memory of ksm-throttlerd" },
 	{ "uptime_seconds", "ksm_throttler_uptime_seconds", METRIC_GAUGE,
 	  { NULL }, "Seconds since ksm-throttlerd started" },
+	{ "page_size_bytes", "ksm_throttler_page_size_bytes", METRIC_GAUGE,
+	  { NULL }, "The host's page size, the unit of the page counts" },
 };
 
 /*
