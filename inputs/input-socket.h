@@ -15,7 +15,6 @@
 #define CLIENT_NAME_MAX	SENDER_NAME_MAX
 
 int		 input_socket_name_ok(const char *);
-int		 input_socket_utf8_ok(const char *);
 const char	*input_socket_event_check(const Ksmt__VMEvent *);
 void		 input_socket_event(struct vm_event *, const Ksmt__VMEvent *);
 

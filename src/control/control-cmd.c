@@ -258,7 +258,7 @@ check_config_set(const Ksmt__Request *req, char *buf, size_t len)
 	if ((unsigned)req->config_set->section >= nitems(config_sections))
 		return why(buf, len, "config_set: unknown section %d",
 		    (int)req->config_set->section);
-	if (!input_socket_utf8_ok(req->config_set->json))
+	if (!utf8_valid(req->config_set->json))
 		return why(buf, len, "config_set: json: not valid UTF-8");
 	return 0;
 }

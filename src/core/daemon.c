@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,12 +101,37 @@ port_sender(struct bus_port *p, const char *name)
 	return &p->senders[p->nsenders++];
 }
 
+/*
+ * What names a VM goes into logs, status JSON and metric labels: it must
+ * be printable UTF-8, whichever input found it (a directory's name, a
+ * domain's, a client's; the socket input tells its client already).
+ */
+static int
+event_text_ok(struct bus_port *p, const struct vm_event *ev)
+{
+	const char	*what;
+
+	if (ev->type == VM_KICK || ev->vm_id[0] == '\0')
+		return 1;
+	if (!utf8_valid(ev->vm_id) || !text_printable(ev->vm_id,
+	    VM_ID_MAX - 1))
+		what = "VM id";
+	else if (ev->cgroup != NULL && (!utf8_valid(ev->cgroup) ||
+	    !text_printable(ev->cgroup, PATH_MAX - 1)))
+		what = "cgroup";
+	else
+		return 1;
+	log_warnx("%s: a VM event whose %s is not printable UTF-8, ignoring "
+	    "it", p->mod->ops->name, what);
+	return 0;
+}
+
 void
 bus_emit(struct bus_port *p, struct vm_event *ev)
 {
 	struct sender	*s;
 
-	if (ev->type >= VM_EVENT_MAX)
+	if (ev->type >= VM_EVENT_MAX || !event_text_ok(p, ev))
 		return;
 	ev->input = p->mod->ops->input;
 	p->events[ev->type]++;

@@ -290,6 +290,70 @@ path_absolute(const char *path)
 	return abs;
 }
 
+/*
+ * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
+ * U+10FFFF, no sequence cut short.  What names a VM goes into status JSON
+ * and metric labels, where anything else is an error: one bad label fails
+ * a whole scrape.
+ */
+int
+utf8_valid(const char *s)
+{
+	const unsigned char	*p;
+	unsigned char		 lo, hi;
+	int			 i, n;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p += n + 1) {
+		lo = 0x80;
+		hi = 0xbf;
+		if (*p < 0x80)
+			n = 0;
+		else if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3;
+		else
+			return 0;
+		/*
+		 * The second byte tells an overlong form, a surrogate or a
+		 * code point past U+10FFFF (Unicode's table 3-7).
+		 */
+		if (*p == 0xe0)
+			lo = 0xa0;
+		else if (*p == 0xed)
+			hi = 0x9f;
+		else if (*p == 0xf0)
+			lo = 0x90;
+		else if (*p == 0xf4)
+			hi = 0x8f;
+		/* A NUL is out of range: never read past the end. */
+		for (i = 1; i <= n; i++)
+			if (p[i] < (i == 1 ? lo : 0x80) ||
+			    p[i] > (i == 1 ? hi : 0xbf))
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * 1 to max bytes, printable so that it can be logged as it is: no C0 or
+ * C1 control characters, nor DEL, in text already found to be UTF-8.
+ */
+int
+text_printable(const char *s, size_t max)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	for (i = 0; p[i] != '\0'; i++)
+		if (i == max || p[i] < 0x20 || p[i] == 0x7f ||
+		    (p[i] == 0xc2 && p[i + 1] < 0xa0))
+			return 0;
+	return i > 0;
+}
+
 /* Arm a timer to fire in ms milliseconds: 0, or -1 as evtimer_add. */
 int
 timer_in(struct event *ev, uint64_t ms)

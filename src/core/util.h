@@ -19,6 +19,8 @@ int	xsnprintf(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	path_normalize(const char *, const char *, char *, size_t);
 char	*path_absolute(const char *);
+int	utf8_valid(const char *);
+int	text_printable(const char *, size_t);
 struct event;
 
 uint64_t now_ms(void);

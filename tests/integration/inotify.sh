@@ -177,6 +177,19 @@ expect $((c0 + 1)) $((d0 + 1))
 kt_stop
 ok "an ancestor renamed: the directory is waited for again at its path"
 
+# A directory whose name is not UTF-8 names no VM: it would break the
+# status JSON and the metrics' labels.
+mkdir -p "$ROOT/u"
+echo '{ "inputs": { "inotify": { "dirs": ["/u"] } } }' > "$T/u.json"
+kt_start --root "$ROOT" -c "$T/u.json"
+mkdir "$ROOT/u/$(printf 'bad-\377')" "$ROOT/u/good"
+wait_for 10 kt_log_has "inotify: a VM event whose VM id is not printable UTF-8" ||
+    fail "a directory named in bytes that are not UTF-8 not refused"
+wait_for 10 st_is '.vms | keys | join(" ")' good ||
+    fail "VMs: $(st '.vms | keys | join(" ")')"
+kt_stop
+ok "a directory whose name is not UTF-8 is no VM; the daemon says so"
+
 cat > "$T/conf.json" <<'JSON'
 { "inputs": { "inotify": { "dirs": ["relative/dir", "/a/../b", "/run/vc/sbs"] } } }
 JSON

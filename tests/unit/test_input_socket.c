@@ -38,9 +38,9 @@ test_utf8(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nitems(good); i++)
-		assert_true(input_socket_utf8_ok(good[i]));
+		assert_true(utf8_valid(good[i]));
 	for (i = 0; i < nitems(bad); i++)
-		assert_false(input_socket_utf8_ok(bad[i]));
+		assert_false(utf8_valid(bad[i]));
 }
 
 static const char *
