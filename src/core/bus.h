@@ -37,7 +37,9 @@ struct vm_event {
 	const char		*class_name;	/* NULL if unknown */
 	uint64_t		 memory_bytes;	/* 0 if unknown */
 	const char		*input;		/* name of the input it came from */
-	const char		*sender;	/* who sent it there, or NULL */
+	const char		*sender;	/* who sent it there (a client's
+						   name, inotify's directory),
+						   or NULL */
 };
 
 struct bus_port;

@@ -508,7 +508,8 @@ conf_apply_text(struct conf *c, const char *section, const char *text,
 	const char	*where, *end;
 	int		 r;
 
-	if ((j = cJSON_ParseWithOpts(text, &end, 0)) == NULL) {
+	/* One JSON value and nothing after it but white space. */
+	if ((j = cJSON_ParseWithOpts(text, &end, 1)) == NULL) {
 		where = cJSON_GetErrorPtr();
 		return errf(err, errlen, "not valid JSON near \"%.20s\"",
 		    where ? where : "");

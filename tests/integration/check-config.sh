@@ -45,6 +45,8 @@ bad() {
 bad '' "not valid JSON"
 bad 'garbage' "not valid JSON"
 bad '{"memcg": {"period_secs": 60}' "not valid JSON"
+bad '{"memcg": {"period_secs": 60}} xyz' "not valid JSON near \"xyz\""
+bad '{} {}' "not valid JSON"
 bad '[1,2]' "configuration: expected an object"
 bad '{"nosuch": 1}' "nosuch: unknown key"
 bad '{"memcg": {"period": 1}}' "memcg.period: unknown key"
