@@ -47,10 +47,11 @@
 #define SPEED_MIN_CPU_MS	40
 /*
  * ksmd is one thread: between two samples it ran no longer than the wall
- * time between them, but for its utime and stime each rounded to a tick.
- * A larger delta is a garbage reading, and would spend the budget.
+ * time between them, but for its utime and stime each rounded to a 10 ms
+ * tick and the moments its times and the clock were read.  A delta past
+ * that slack is a garbage reading, and would spend the budget.
  */
-#define CPU_SLACK_MS		20
+#define CPU_SLACK_MS		100
 /* A boost is sized for at least this set (256 MiB): a VM on its way. */
 #define BOOST_MIN_SET_PAGES	65536
 /* Merging or the set grew in a pass by this much (1 MiB, 1/256). */
