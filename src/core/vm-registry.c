@@ -323,13 +323,28 @@ vm_as_event(const struct vm *vm, struct vm_event *ev)
 	ev->sender = vm->origin;
 }
 
-/*
- * Each VM known and not on its way out: for an engine that starts late
- * (memcg, once a memory controller is there).
- */
-void
-vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
-    void *arg)
+/* Which VMs a walk of the registry calls back for. */
+struct vm_filter {
+	int		 live;		/* not on its way out */
+	const char	*input;		/* first came from it, if not NULL */
+	const char	*origin;	/* ... and from this sender there */
+};
+
+static int
+vm_matches(const struct vm *vm, const struct vm_filter *f)
+{
+	if (f->live && vm->destroying)
+		return 0;
+	if (f->input != NULL && (vm->input == NULL ||
+	    strcmp(vm->input, f->input) != 0))
+		return 0;
+	return f->origin == NULL || (vm->origin != NULL &&
+	    strcmp(vm->origin, f->origin) == 0);
+}
+
+static void
+vms_walk(struct daemon *d, const struct vm_filter *f,
+    void (*cb)(void *, const struct vm_event *), void *arg)
 {
 	struct vms	*v = daemon_module(d, "vms");
 	struct vm	*vm;
@@ -338,11 +353,24 @@ vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
 	if (v == NULL)
 		return;
 	TAILQ_FOREACH(vm, &v->list, entry) {
-		if (vm->destroying)
+		if (!vm_matches(vm, f))
 			continue;
 		vm_as_event(vm, &ev);
 		cb(arg, &ev);
 	}
+}
+
+/*
+ * Each VM known and not on its way out: for an engine that starts late
+ * (memcg, once a memory controller is there).
+ */
+void
+vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
+    void *arg)
+{
+	struct vm_filter	f = { 1, NULL, NULL };
+
+	vms_walk(d, &f, cb, arg);
 }
 
 /*
@@ -355,20 +383,9 @@ void
 vms_known(struct daemon *d, const char *input, const char *origin,
     void (*cb)(void *, const struct vm_event *), void *arg)
 {
-	struct vms	*v = daemon_module(d, "vms");
-	struct vm	*vm;
-	struct vm_event	 ev;
+	struct vm_filter	f = { 0, input, origin };
 
-	if (v == NULL)
-		return;
-	TAILQ_FOREACH(vm, &v->list, entry) {
-		if (vm->input == NULL || strcmp(vm->input, input) != 0 ||
-		    (origin != NULL && (vm->origin == NULL ||
-		    strcmp(vm->origin, origin) != 0)))
-			continue;
-		vm_as_event(vm, &ev);
-		cb(arg, &ev);
-	}
+	vms_walk(d, &f, cb, arg);
 }
 
 static void
