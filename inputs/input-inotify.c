@@ -270,20 +270,13 @@ wdir_vm_id(const struct inotify_input *ii, const struct wdir *w,
 static int
 wdir_pidfile(const struct wdir *w, const char *id, pid_t *pid)
 {
-	char		path[PATH_MAX], proc[32];
-	uint64_t	v;
+	char	path[PATH_MAX];
 
 	*pid = 0;
 	if (w->prefix == NULL || xsnprintf(path, sizeof(path), "%s/%s%s%s",
-	    path_shown(w, w->full), w->prefix, id, w->suffix) < 0 ||
-	    rootfs_read_u64(path, &v) < 0 || v == 0 || v > INT_MAX ||
-	    xsnprintf(proc, sizeof(proc), "/proc/%llu",
-	    (unsigned long long)v) < 0)
+	    path_shown(w, w->full), w->prefix, id, w->suffix) < 0)
 		return -1;
-	if (!rootfs_exists(proc))
-		return 0;
-	*pid = (pid_t)v;
-	return 1;
+	return rootfs_pidfile(path, pid);
 }
 
 /* The live VMM pid of a VM in a pid-file directory; 0: none (yet). */

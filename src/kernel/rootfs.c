@@ -166,20 +166,34 @@ rootfs_read_u64(const char *path, uint64_t *v)
 }
 
 /*
- * The pid a pid file holds, if that process is alive; 0 otherwise: no
- * file, garbage, or the pid of a process that has exited.
+ * What a pid file says: 1 and *pid for a live process, 0 for the pid of
+ * one that has exited, -1 for no pid at all (no file, empty, garbage).
  */
+int
+rootfs_pidfile(const char *path, pid_t *pid)
+{
+	uint64_t	v;
+	char		proc[32];
+
+	*pid = 0;
+	if (rootfs_read_u64(path, &v) < 0 || v == 0 || v > INT_MAX ||
+	    xsnprintf(proc, sizeof(proc), "/proc/%llu",
+	    (unsigned long long)v) < 0)
+		return -1;
+	if (!rootfs_exists(proc))
+		return 0;
+	*pid = (pid_t)v;
+	return 1;
+}
+
+/* The pid a pid file holds, if that process is alive; 0 otherwise. */
 pid_t
 rootfs_read_pid(const char *path)
 {
-	uint64_t	pid;
-	char		proc[32];
+	pid_t	pid;
 
-	if (rootfs_read_u64(path, &pid) < 0 || pid == 0 || pid > INT_MAX ||
-	    xsnprintf(proc, sizeof(proc), "/proc/%llu",
-	    (unsigned long long)pid) < 0 || !rootfs_exists(proc))
-		return 0;
-	return (pid_t)pid;
+	(void)rootfs_pidfile(path, &pid);
+	return pid;
 }
 
 int

@@ -26,6 +26,7 @@ int	 rootfs_exists(const char *);
 ssize_t	 rootfs_read(const char *, char *, size_t);
 int	 rootfs_read_alloc(const char *, char **, size_t *, size_t);
 int	 rootfs_read_u64(const char *, uint64_t *);
+int	 rootfs_pidfile(const char *, pid_t *);
 pid_t	 rootfs_read_pid(const char *);
 int	 rootfs_write(const char *, const char *);
 
