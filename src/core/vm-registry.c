@@ -36,6 +36,20 @@
 /* Likewise a VM's KSM savings are read at most this often. */
 #define KSM_STAT_FRESH_MS	1000
 
+/*
+ * An input that told of a VM, and where there (ev->sender: a directory of
+ * the inotify input, a client of the socket).  A VM can be told of by
+ * several (a hook on the socket and a runtime's directory): each that
+ * starts again must know it, or it reports it created once more.
+ */
+struct vm_teller {
+	const char	*input;
+	char		*origin;
+};
+
+/* More tellers of one VM than this are not told apart. */
+#define VM_TELLERS	4
+
 struct vm {
 	char		 id[VM_ID_MAX];		/* first: the index's key */
 	TAILQ_ENTRY(vm)	 entry;
@@ -45,8 +59,8 @@ struct vm {
 	char		*class_name;
 	uint64_t	 memory_bytes;
 	uint64_t	 since_ms;
-	const char	*input;
-	char		*origin;		/* where there: ev->sender */
+	struct vm_teller tellers[VM_TELLERS];	/* the first: status' input */
+	unsigned	 ntellers;
 	int		 destroying;
 	int		 ksm_stat_warned;
 	struct ksm_stat	 stat;			/* last read, if stat_r is 0 */
@@ -146,12 +160,15 @@ vm_find(struct vms *v, const char *id)
 static void
 vm_free(struct vms *v, struct vm *vm)
 {
+	unsigned	i;
+
 	TAILQ_REMOVE(&v->list, vm, entry);
 	tdelete(vm, &v->index, vm_cmp);
 	v->count--;
 	free(vm->cgroup);
 	free(vm->class_name);
-	free(vm->origin);
+	for (i = 0; i < vm->ntellers; i++)
+		free(vm->tellers[i].origin);
 	free(vm);
 }
 
@@ -184,6 +201,37 @@ vm_update(struct vm *vm, const struct vm_event *ev)
 		vm->destroying = 0;
 }
 
+static int
+str_eq(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* The input and sender of EV among VM's tellers, from now on. */
+static void
+vm_told_by(struct vm *vm, const struct vm_event *ev)
+{
+	struct vm_teller	*t;
+	const char		*origin = ev->sender;
+	unsigned		 i;
+
+	if (ev->input == NULL)
+		return;
+	if (origin != NULL && *origin == '\0')
+		origin = NULL;
+	for (i = 0; i < vm->ntellers; i++) {
+		t = &vm->tellers[i];
+		if (strcmp(t->input, ev->input) == 0 &&
+		    str_eq(t->origin, origin))
+			return;
+	}
+	if (vm->ntellers == VM_TELLERS)
+		return;
+	t = &vm->tellers[vm->ntellers++];
+	t->input = ev->input;
+	t->origin = origin != NULL ? xstrdup(origin) : NULL;
+}
+
 static void
 vms_on_event(void *arg, const struct vm_event *ev)
 {
@@ -209,14 +257,12 @@ vms_on_event(void *arg, const struct vm_event *ev)
 		vm = xcalloc(1, sizeof(*vm));
 		memcpy(vm->id, ev->vm_id, sizeof(vm->id));
 		vm->since_ms = daemon_now(v->d);
-		vm->input = ev->input;
-		if (ev->sender != NULL)
-			vm->origin = xstrdup(ev->sender);
 		if (tsearch(vm, &v->index, vm_cmp) == NULL)
 			fatal("tsearch");
 		TAILQ_INSERT_TAIL(&v->list, vm, entry);
 		v->count++;
 	}
+	vm_told_by(vm, ev);
 	vm_update(vm, ev);
 }
 
@@ -269,8 +315,8 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 	if (vm->memory_bytes > 0)
 		cJSON_AddNumberToObject(o, "memory_bytes",
 		    (double)vm->memory_bytes);
-	if (vm->input != NULL)
-		cJSON_AddStringToObject(o, "input", vm->input);
+	if (vm->ntellers > 0)
+		cJSON_AddStringToObject(o, "input", vm->tellers[0].input);
 	cJSON_AddStringToObject(o, "state", vm->destroying ? "destroying" :
 	    "running");
 	cJSON_AddNumberToObject(o, "age_seconds",
@@ -308,9 +354,13 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 	return o;
 }
 
-/* A VM as a CREATED event with all that the events said of it. */
+/*
+ * A VM as a CREATED event with all that the events said of it, as told by
+ * teller T (NULL: by none in particular).
+ */
 static void
-vm_as_event(const struct vm *vm, struct vm_event *ev)
+vm_as_event(const struct vm *vm, const struct vm_teller *t,
+    struct vm_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = VM_CREATED;
@@ -319,43 +369,61 @@ vm_as_event(const struct vm *vm, struct vm_event *ev)
 	ev->cgroup = vm->cgroup;
 	ev->class_name = vm->class_name;
 	ev->memory_bytes = vm->memory_bytes;
-	ev->input = vm->input;
-	ev->sender = vm->origin;
+	if (t != NULL) {
+		ev->input = t->input;
+		ev->sender = t->origin;
+	}
 }
 
 /* Which VMs a walk of the registry calls back for. */
 struct vm_filter {
 	int		 live;		/* not on its way out */
-	const char	*input;		/* first came from it, if not NULL */
+	const char	*input;		/* told of by it, if not NULL */
 	const char	*origin;	/* ... and from this sender there */
 };
 
+/*
+ * Whether VM passes F, and the teller it passes by (NULL: F asks for
+ * none, or VM was told of by none).
+ */
 static int
-vm_matches(const struct vm *vm, const struct vm_filter *f)
+vm_matches(const struct vm *vm, const struct vm_filter *f,
+    const struct vm_teller **by)
 {
+	const struct vm_teller	*t;
+	unsigned		 i;
+
+	*by = vm->ntellers > 0 ? &vm->tellers[0] : NULL;
 	if (f->live && vm->destroying)
 		return 0;
-	if (f->input != NULL && (vm->input == NULL ||
-	    strcmp(vm->input, f->input) != 0))
-		return 0;
-	return f->origin == NULL || (vm->origin != NULL &&
-	    strcmp(vm->origin, f->origin) == 0);
+	if (f->input == NULL)
+		return 1;
+	for (i = 0; i < vm->ntellers; i++) {
+		t = &vm->tellers[i];
+		if (strcmp(t->input, f->input) == 0 && (f->origin == NULL ||
+		    str_eq(t->origin, f->origin))) {
+			*by = t;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static void
 vms_walk(struct daemon *d, const struct vm_filter *f,
     void (*cb)(void *, const struct vm_event *), void *arg)
 {
-	struct vms	*v = daemon_module(d, "vms");
-	struct vm	*vm;
-	struct vm_event	 ev;
+	struct vms		*v = daemon_module(d, "vms");
+	struct vm		*vm;
+	const struct vm_teller	*t;
+	struct vm_event		 ev;
 
 	if (v == NULL)
 		return;
 	TAILQ_FOREACH(vm, &v->list, entry) {
-		if (!vm_matches(vm, f))
+		if (!vm_matches(vm, f, &t))
 			continue;
-		vm_as_event(vm, &ev);
+		vm_as_event(vm, t, &ev);
 		cb(arg, &ev);
 	}
 }
@@ -374,8 +442,8 @@ vms_replay(struct daemon *d, void (*cb)(void *, const struct vm_event *),
 }
 
 /*
- * Each VM known that first came from input, and from origin there (its
- * sender) unless that is NULL, on its way out or not: for an input that
+ * Each VM known that input told of, from origin there (its sender)
+ * unless that is NULL, on its way out or not: for an input that
  * starts again (or a directory of it), whose first look then reports
  * only what changed while it was not looking.
  */

@@ -135,15 +135,19 @@ cat > "$T/conf.json" <<'JSON'
 JSON
 kt_start --root "$ROOT" -c "$T/conf.json"
 expect 3 0
+# vm-s told of by a hook on the socket first, then by its directory.
+ctl event vm-s created || fail "socket event vm-s"
+mkdir "$ROOT/y/vm-s"
+expect 4 0
 hup '{ "inputs": { "inotify": { "enabled": false, "dirs": ["/y", "/z"] } } }'
 wait_for 10 st_is ".inputs.inotify.running" false || fail "inotify still running after disabling"
 rmdir "$ROOT/y/vm0"
 mkdir "$ROOT/y/vm2"
 hup '{ "inputs": { "inotify": { "dirs": ["/y", "/z"] } } }'
 wait_for 10 st_is ".inputs.inotify.running" true || fail "inotify not running after enabling"
-expect 4 1
-assert_eq "VMs after off and on" "vm-z vm1 vm2" "$(vms)"
-ok "an input switched off and on reports only what changed meanwhile"
+expect 5 1
+assert_eq "VMs after off and on" "vm-s vm-z vm1 vm2" "$(vms)"
+ok "an input switched off and on reports only what changed meanwhile, VMs the socket told of first too"
 
 hup '{ "inputs": { "inotify": { "dirs": ["/z"] } } }'
 wait_for 10 st_is ".inputs.inotify.dirs | length" 1 || fail "/y not dropped"
@@ -151,8 +155,8 @@ rmdir "$ROOT/y/vm1"
 mkdir "$ROOT/y/vm3"
 hup '{ "inputs": { "inotify": { "dirs": ["/z", "/y/"] } } }'
 wait_for 10 st_is ".inputs.inotify.dirs | length" 2 || fail "/y not added again"
-expect 5 2
-assert_eq "VMs after /y dropped and added again" "vm-z vm2 vm3" "$(vms)"
+expect 6 2
+assert_eq "VMs after /y dropped and added again" "vm-s vm-z vm2 vm3" "$(vms)"
 ok "a directory dropped and added again reports only what changed meanwhile"
 
 # An ancestor of a watched directory renamed: the directory is waited

@@ -136,8 +136,10 @@ collect_known(void *arg, const struct vm_event *ev)
 
 /*
  * An input that starts again learns the VMs it reported, by where they
- * came from: the first input and origin stay; one on its way out is
- * listed too, and one that said it comes back is running again.
+ * came from, whoever else told of them too (c, from a hook on the socket
+ * first: an inotify input that did not know it would report it created
+ * again); one on its way out is listed too, and one that said it comes
+ * back is running again.
  */
 static void
 test_known(void **state)
@@ -157,13 +159,26 @@ test_known(void **state)
 	tell_from(&d, VM_CREATED, "e", 13, "libvirt", NULL);
 	replayed[0] = '\0';
 	vms_known(&d, "inotify", "/x", collect_known, NULL);
-	assert_string_equal(replayed, "a:10:/x d:0:/x ");
+	assert_string_equal(replayed, "a:10:/x c:12:/x d:0:/x ");
 	replayed[0] = '\0';
 	vms_known(&d, "inotify", NULL, collect_known, NULL);
-	assert_string_equal(replayed, "a:10:/x b:11:/y d:0:/x ");
+	assert_string_equal(replayed, "a:10:/x b:11:/y c:12:/x d:0:/x ");
+	replayed[0] = '\0';
+	vms_known(&d, "socket", "hook", collect_known, NULL);
+	assert_string_equal(replayed, "c:12:hook ");
 	replayed[0] = '\0';
 	vms_known(&d, "libvirt", NULL, collect_known, NULL);
 	assert_string_equal(replayed, "e:13:- ");
+	/* Told of by a fifth: not told apart, nothing else lost. */
+	tell_from(&d, VM_CREATED, "c", 0, "inotify", "/y");
+	tell_from(&d, VM_CREATED, "c", 0, "inotify", "/z");
+	tell_from(&d, VM_CREATED, "c", 0, "inotify", "/w");
+	replayed[0] = '\0';
+	vms_known(&d, "inotify", "/z", collect_known, NULL);
+	assert_string_equal(replayed, "c:12:/z ");
+	replayed[0] = '\0';
+	vms_known(&d, "inotify", "/w", collect_known, NULL);
+	assert_string_equal(replayed, "");
 	/* d is going: not replayed to an engine, until it comes back. */
 	replayed[0] = '\0';
 	vms_replay(&d, collect, NULL);
