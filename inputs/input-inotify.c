@@ -21,6 +21,13 @@
  * directory watched again, or the input started again, reports only
  * what changed while it was not looking.
  *
+ * A file system mounted over a watched directory or one of its
+ * ancestors says nothing to inotify (one unmounted does: IN_UNMOUNT): the
+ * path names another directory while the watch stays on the covered one.
+ * So the mount table is watched too (poll on /proc/self/mountinfo wakes
+ * on every change), and at each change a directory whose path no longer
+ * names the inode watched is resolved again, as after a move.
+ *
  * Directories are resolved below --root, like every host path.
  */
 #include "config.h"
@@ -115,6 +122,8 @@ struct inotify_input {
 	struct event	*ev;
 	int		 afd;			/* ancestors' instance */
 	struct event	*aev;
+	int		 mfd;			/* /proc/self/mountinfo */
+	struct event	*mev;
 	struct wdir	*dirs;
 	size_t		 ndirs;
 	const struct wdir *scanning;		/* wdir_report's */
@@ -734,6 +743,66 @@ inotify_ancestor(struct inotify_input *ii, const struct inotify_event *ie)
 	}
 }
 
+/*
+ * The mount table changed.  Adding the watch a directory has already
+ * gives back its descriptor and changes nothing: another descriptor is
+ * another inode at its path (a file system mounted over it or above it),
+ * and the directory is resolved again.  One waiting is looked at again
+ * too: its ancestor may be covered, or what it waits for mounted.
+ */
+static void
+inotify_mounts(evutil_socket_t fd, short what, void *arg)
+{
+	struct inotify_input	*ii = arg;
+	struct wdir		*w;
+	size_t			 i;
+	int			 wd;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < ii->ndirs; i++) {
+		w = &ii->dirs[i];
+		if (w->state == WDIR_WATCHING) {
+			wd = inotify_add_watch(ii->fd, w->full, WATCH_MASK);
+			if (wd == w->wd)
+				continue;
+			log_info("inotify: %s: another file system there now",
+			    w->path);
+			wdir_resolve(ii, w);
+			wd_release(ii, wd);
+		} else if (w->state == WDIR_WAITING)
+			wdir_resolve(ii, w);
+	}
+}
+
+/*
+ * Watch the mount table: poll on it reports a change as an edge, which
+ * only a backend with edge-triggered events (epoll) can wait for.
+ */
+static void
+inotify_watch_mounts(struct inotify_input *ii)
+{
+	struct event_base	*base = bus_base(ii->port);
+
+	if (!(event_base_get_features(base) & EV_FEATURE_ET)) {
+		log_warnx("inotify: libevent's %s backend has no edge-"
+		    "triggered events: mounts over watched directories go "
+		    "unseen", event_base_get_method(base));
+		return;
+	}
+	if ((ii->mfd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) ==
+	    -1) {
+		log_warn("inotify: /proc/self/mountinfo: mounts over watched "
+		    "directories go unseen");
+		return;
+	}
+	ii->mev = event_new(base, ii->mfd, EV_READ | EV_ET | EV_PERSIST,
+	    inotify_mounts, ii);
+	if (ii->mev == NULL || event_add(ii->mev, NULL) == -1)
+		log_warnx("inotify: cannot wait for mount changes: mounts "
+		    "over watched directories go unseen");
+}
+
 static void
 inotify_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -837,7 +906,7 @@ inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 	ii->d = d;
 	ii->port = port;
 	ii->buf = xcalloc(1, READ_BUF);
-	ii->afd = -1;
+	ii->afd = ii->mfd = -1;
 	if ((ii->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
 	    (ii->afd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		err = -errno;
@@ -853,6 +922,7 @@ inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 		inotify_stop(ii);
 		return -ENOMEM;
 	}
+	inotify_watch_mounts(ii);
 	inotify_add_dirs(ii, &bus_conf(port)->inotify_dirs);
 	for (i = 0; i < ii->ndirs; i++)
 		wdir_resolve(ii, &ii->dirs[i]);
@@ -873,10 +943,14 @@ inotify_stop(void *arg)
 		event_free(ii->ev);
 	if (ii->aev != NULL)
 		event_free(ii->aev);
+	if (ii->mev != NULL)
+		event_free(ii->mev);
 	if (ii->fd != -1)
 		close(ii->fd);
 	if (ii->afd != -1)
 		close(ii->afd);
+	if (ii->mfd != -1)
+		close(ii->mfd);
 	free(ii->buf);
 	free(ii);
 }

@@ -6,10 +6,8 @@
 # VMs come and go.  The rescan must report exactly what the lost events
 # would have: no VM lost, none doubled.
 . "$top_srcdir/tests/lib/lib.sh"
-. "$top_srcdir/tests/lib/frames.sh"
-kt_setup
-"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
-command -v jq >/dev/null || skip "jq is not installed"
+. "$top_srcdir/tests/lib/inotify.sh"
+inotify_setup
 Q=/proc/sys/fs/inotify/max_queued_events
 [ "$(id -u)" = 0 ] || skip "needs root to lower $Q"
 [ -w "$Q" ] || skip "$Q is not writable here"
@@ -27,13 +25,6 @@ kt_start --root "$ROOT" -c "$T/conf.json"
 echo "$host_q" > "$Q"
 assert_eq "$Q restored" "$host_q" "$(cat "$Q")"
 
-expect() {
-	wait_for 10 st_is '.inputs.inotify.events | "\(.created) \(.destroyed)"' "$1 $2" ||
-	    fail "expected '$1 $2' (created destroyed), got '$(st '.inputs.inotify.events | "\(.created) \(.destroyed)"')'"
-	sleep 0.3
-	assert_eq "a moment later" "$1 $2" \
-	    "$(st '.inputs.inotify.events | "\(.created) \(.destroyed)"')"
-}
 expect 50 0
 
 kill -STOP "$KT_PID"

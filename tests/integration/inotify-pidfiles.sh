@@ -9,10 +9,8 @@
 # dead one, a directory created late, and a dead pid file left behind at
 # start.  libvirt's "emulator" child cgroup on v2 is counted in its parent.
 . "$top_srcdir/tests/lib/lib.sh"
-. "$top_srcdir/tests/lib/frames.sh"
-kt_setup
-"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
-command -v jq >/dev/null || skip "jq is not installed"
+. "$top_srcdir/tests/lib/inotify.sh"
+inotify_setup
 LV="$ROOT/run/libvirt/qemu"
 PX="$ROOT/run/qemu-server"
 mkdir -p "$LV" "$ROOT/proc/4101" "$ROOT/proc/4102" "$ROOT/proc/4201"
@@ -30,13 +28,6 @@ cat > "$T/conf.json" <<'JSON'
 JSON
 kt_start --root "$ROOT" -c "$T/conf.json"
 
-counts() { st '.inputs.inotify.events | "\(.created) \(.destroyed)"'; }
-expect() {
-	wait_for 10 st_is '.inputs.inotify.events | "\(.created) \(.destroyed)"' "$1 $2" ||
-	    fail "inotify events: expected '$1 $2' (created destroyed), got '$(counts)'"
-	sleep 0.3
-	assert_eq "inotify events a moment later" "$1 $2" "$(counts)"
-}
 vm() { st ".vms[\"$1\"].pid // \"none\""; }
 
 expect 2 0

@@ -7,10 +7,8 @@
 # directories added and dropped on SIGHUP, and the input switched off and
 # on, reporting only what changed meanwhile.
 . "$top_srcdir/tests/lib/lib.sh"
-. "$top_srcdir/tests/lib/frames.sh"
-kt_setup
-"$top_srcdir/tests/lib/fake-root.sh" "$ROOT"
-command -v jq >/dev/null || skip "jq is not installed"
+. "$top_srcdir/tests/lib/inotify.sh"
+inotify_setup
 SBS="$ROOT/run/vc/sbs"
 LATE="$ROOT/late/a/b"
 mkdir -p "$SBS/pre-1" "$SBS/pre-2" "$SBS/pre-3"
@@ -20,16 +18,6 @@ cat > "$T/conf.json" <<'JSON'
 { "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/late/a/b/"] } } }
 JSON
 kt_start --root "$ROOT" -c "$T/conf.json"
-
-counts() { st '.inputs.inotify.events | "\(.created) \(.destroyed)"'; }
-# expect CREATED DESTROYED: the counts reach these and stay there
-expect() {
-	wait_for 10 st_is '.inputs.inotify.events | "\(.created) \(.destroyed)"' "$1 $2" ||
-	    fail "inotify events: expected '$1 $2' (created destroyed), got '$(counts)'"
-	sleep 0.3
-	assert_eq "inotify events a moment later" "$1 $2" "$(counts)"
-}
-dir() { st ".inputs.inotify.dirs[$1] | \"\(.state) \(.waiting_in // \"-\") \(.vms)\""; }
 
 expect 3 0
 assert_eq "sbs at start" "watching - 3" "$(dir 0)"
@@ -124,7 +112,6 @@ ok "inputs.inotify.enabled false on SIGHUP stops the input"
 
 # Off and on again, or a directory dropped and added again: the VMs the
 # registry holds from there are known, and only the difference is told.
-vms() { st '.vms | keys | join(" ")'; }
 hup() {
 	printf '%s\n' "$1" > "$T/conf.json"
 	kill -HUP "$KT_PID"
