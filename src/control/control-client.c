@@ -194,6 +194,7 @@ client_frame(struct client *c)
 	struct reply	 rep;
 	Ksmt__Request	*req;
 	uint8_t		*body;
+	char		 why[256];
 	uint64_t	 max = c->ctl->d->conf->socket_max_frame_bytes;
 	size_t		 len;
 	int		 r;
@@ -214,13 +215,12 @@ client_frame(struct client *c)
 		client_close(c);
 		return -1;
 	}
-	req = frame_request_unpack(body, len);
+	req = frame_request_unpack(body, len, why, sizeof(why));
 	evbuffer_drain(in, FRAME_HDR_LEN + len);
 	c->talked = 1;
 	if (req == NULL)
 		client_reject(c, &rep, REJECT_UNDECODABLE,
-		    KSMT__REPLY__CODE__BAD_REQUEST,
-		    "frame of %zu bytes is not a Request", len);
+		    KSMT__REPLY__CODE__BAD_REQUEST, "%s", why);
 	else
 		control_dispatch(c, req, &rep);
 	reply_send(c, &rep);

@@ -15,6 +15,7 @@
 #include <event2/buffer.h>
 
 #include "frame.h"
+#include "util.h"
 
 /*
  * Look at the start of a byte stream of avail bytes.  Returns 0 while the
@@ -133,15 +134,17 @@ wire_value(uint64_t type, const uint8_t **p, const uint8_t *end,
  * a NUL inside arrives cut short at it: what follows would pass every
  * check unseen.  Is every string field of the message in p, at any
  * depth, free of NULs?  Walks the wire format with the descriptor;
- * anything it cannot walk is not whole either.
+ * anything it cannot walk is not whole either.  One that holds a NUL is
+ * named in path, as its fields from the top, "event.vm_id".
  */
 static int
 strings_whole(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
-    size_t len)
+    size_t len, char *path, size_t plen)
 {
 	const ProtobufCFieldDescriptor	*f;
 	const uint8_t			*end = p + len;
 	uint64_t			 tag, n;
+	size_t				 at = strlen(path);
 
 	while (p < end) {
 		if (wire_varint(&p, end, &tag) < 0 ||
@@ -153,12 +156,17 @@ strings_whole(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 		    tag >> 3 <= UINT32_MAX)
 			f = protobuf_c_message_descriptor_get_field(desc,
 			    (unsigned)(tag >> 3));
+		if (f != NULL && (f->type == PROTOBUF_C_TYPE_STRING ||
+		    f->type == PROTOBUF_C_TYPE_MESSAGE))
+			(void)xsnprintf(path + at, plen - at, "%s%s",
+			    at > 0 ? "." : "", f->name);
 		if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING &&
 		    memchr(p, '\0', (size_t)n) != NULL)
 			return 0;
 		if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-		    !strings_whole(f->descriptor, p, (size_t)n))
+		    !strings_whole(f->descriptor, p, (size_t)n, path, plen))
 			return 0;
+		path[at] = '\0';
 		p += n;
 	}
 	return 1;
@@ -167,16 +175,25 @@ strings_whole(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
 /*
  * A Request, or NULL if the body is none: a string with a NUL in it
  * cannot be told apart from a shorter one once unpacked, so it is no
- * Request either.
+ * Request either.  Why not, for the client, to why.
  */
 Ksmt__Request *
-frame_request_unpack(const uint8_t *body, size_t len)
+frame_request_unpack(const uint8_t *body, size_t len, char *why,
+    size_t wlen)
 {
 	Ksmt__Request	*req;
+	char		 path[128] = "";
 
-	if ((req = ksmt__request__unpack(NULL, len, body)) != NULL &&
-	    !strings_whole(&ksmt__request__descriptor, body, len)) {
+	if ((req = ksmt__request__unpack(NULL, len, body)) == NULL) {
+		(void)xsnprintf(why, wlen, "frame of %zu bytes is not a "
+		    "Request", len);
+		return NULL;
+	}
+	if (!strings_whole(&ksmt__request__descriptor, body, len, path,
+	    sizeof(path))) {
 		ksmt__request__free_unpacked(req, NULL);
+		(void)xsnprintf(why, wlen, "frame of %zu bytes: %s holds a "
+		    "NUL", len, path[0] != '\0' ? path : "a string");
 		return NULL;
 	}
 	return req;

@@ -26,7 +26,7 @@ struct evbuffer;
 int		 frame_length(const uint8_t *, size_t, size_t, size_t *);
 int		 frame_next(struct evbuffer *, size_t, uint8_t **, size_t *);
 uint8_t		*frame_pack(const ProtobufCMessage *, size_t *);
-Ksmt__Request	*frame_request_unpack(const uint8_t *, size_t);
+Ksmt__Request	*frame_request_unpack(const uint8_t *, size_t, char *, size_t);
 Ksmt__Reply	*frame_reply_unpack(const uint8_t *, size_t);
 const char	*frame_code_name(int);
 

@@ -52,7 +52,7 @@ request(const uint8_t *body, size_t len)
 	Ksmt__Request	*req;
 	char		 why[512];
 
-	if ((req = frame_request_unpack(body, len)) == NULL)
+	if ((req = frame_request_unpack(body, len, why, sizeof(why))) == NULL)
 		return;
 	(void)control_request_check(req, why, sizeof(why));
 	ksmt__request__free_unpacked(req, NULL);

@@ -17,6 +17,15 @@
 #include "frame.h"
 #include "util.h"
 
+/* Why unpack() found no Request. */
+static char	why[256];
+
+static Ksmt__Request *
+unpack(const uint8_t *body, size_t len)
+{
+	return frame_request_unpack(body, len, why, sizeof(why));
+}
+
 static void
 test_length(void **state)
 {
@@ -46,7 +55,7 @@ test_empty_frame(void **state)
 	assert_int_equal(frame_length(hdr, 4, 0, &len), 1);
 	assert_int_equal(len, 0);
 	/* No version: an empty body is not a Request. */
-	assert_null(frame_request_unpack(hdr, 0));
+	assert_null(unpack(hdr, 0));
 }
 
 static void
@@ -69,7 +78,7 @@ test_roundtrip(void **state)
 	assert_non_null(buf = frame_pack(&req.base, &len));
 	assert_int_equal(frame_length(buf, len, 65536, &body), 1);
 	assert_int_equal(body + FRAME_HDR_LEN, len);
-	assert_non_null(out = frame_request_unpack(buf + FRAME_HDR_LEN, body));
+	assert_non_null(out = unpack(buf + FRAME_HDR_LEN, body));
 	assert_int_equal(out->version, KT_PROTO_VERSION);
 	assert_int_equal(out->body_case, KSMT__REQUEST__BODY_EVENT);
 	assert_string_equal(out->event->vm_id, "vm-1");
@@ -84,14 +93,14 @@ test_roundtrip(void **state)
 	 * ends between fields, and then without the cut event.
 	 */
 	for (body = 0; body + FRAME_HDR_LEN < len; body++) {
-		out = frame_request_unpack(buf + FRAME_HDR_LEN, body);
+		out = unpack(buf + FRAME_HDR_LEN, body);
 		if (out != NULL) {
 			assert_int_equal(out->body_case,
 			    KSMT__REQUEST__BODY__NOT_SET);
 			ksmt__request__free_unpacked(out, NULL);
 		}
 	}
-	assert_null(frame_request_unpack(buf + FRAME_HDR_LEN, len -
+	assert_null(unpack(buf + FRAME_HDR_LEN, len -
 	    FRAME_HDR_LEN - 1));
 	free(buf);
 }
@@ -106,9 +115,10 @@ test_garbage(void **state)
 	const uint8_t	unknown[] = { 0x08, 0x01, 0xa2, 0x01, 0x00 };
 	Ksmt__Request	*r;
 
-	assert_null(frame_request_unpack(junk, sizeof(junk)));
-	assert_null(frame_request_unpack(lying, sizeof(lying)));
-	assert_non_null(r = frame_request_unpack(unknown, sizeof(unknown)));
+	assert_null(unpack(junk, sizeof(junk)));
+	assert_string_equal(why, "frame of 3 bytes is not a Request");
+	assert_null(unpack(lying, sizeof(lying)));
+	assert_non_null(r = unpack(unknown, sizeof(unknown)));
 	assert_int_equal(r->body_case, KSMT__REQUEST__BODY__NOT_SET);
 	ksmt__request__free_unpacked(r, NULL);
 }
@@ -134,14 +144,17 @@ test_strings_nul(void **state)
 			    0x00 };
 	Ksmt__Request	*r;
 
-	assert_non_null(r = frame_request_unpack(event, sizeof(event)));
+	assert_non_null(r = unpack(event, sizeof(event)));
 	assert_string_equal(r->event->vm_id, "vm-x");
 	ksmt__request__free_unpacked(r, NULL);
 	event[8] = '\0';
-	assert_null(frame_request_unpack(event, sizeof(event)));
-	assert_null(frame_request_unpack(set, sizeof(set)));
-	assert_null(frame_request_unpack(reg, sizeof(reg)));
-	assert_non_null(r = frame_request_unpack(unknown, sizeof(unknown)));
+	assert_null(unpack(event, sizeof(event)));
+	assert_string_equal(why, "frame of 12 bytes: event.vm_id holds a NUL");
+	assert_null(unpack(set, sizeof(set)));
+	assert_string_equal(why, "frame of 11 bytes: config_set.json holds a NUL");
+	assert_null(unpack(reg, sizeof(reg)));
+	assert_string_equal(why, "frame of 8 bytes: register.name holds a NUL");
+	assert_non_null(r = unpack(unknown, sizeof(unknown)));
 	ksmt__request__free_unpacked(r, NULL);
 }
 
