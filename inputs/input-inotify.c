@@ -766,8 +766,10 @@ inotify_mounts(evutil_socket_t fd, short what, void *arg)
 			wd = inotify_add_watch(ii->fd, w->full, WATCH_MASK);
 			if (wd == w->wd)
 				continue;
-			log_info("inotify: %s: another file system there now",
-			    w->path);
+			/* Any other error is wdir_resolve()'s to say. */
+			if (wd != -1 || errno == ENOENT || errno == ENOTDIR)
+				log_info("inotify: %s: another file system "
+				    "there now", w->path);
 			wdir_resolve(ii, w);
 			wd_release(ii, wd);
 		} else if (w->state == WDIR_WAITING)
@@ -786,21 +788,22 @@ inotify_watch_mounts(struct inotify_input *ii)
 
 	if (!(event_base_get_features(base) & EV_FEATURE_ET)) {
 		log_warnx("inotify: libevent's %s backend has no edge-"
-		    "triggered events: mounts over watched directories go "
-		    "unseen", event_base_get_method(base));
+		    "triggered events for the mount table: mounts over "
+		    "watched directories go unseen, ignoring",
+		    event_base_get_method(base));
 		return;
 	}
 	if ((ii->mfd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) ==
 	    -1) {
-		log_warn("inotify: /proc/self/mountinfo: mounts over watched "
-		    "directories go unseen");
+		log_warn("inotify: /proc/self/mountinfo (mounts over watched "
+		    "directories go unseen), ignoring");
 		return;
 	}
 	ii->mev = event_new(base, ii->mfd, EV_READ | EV_ET | EV_PERSIST,
 	    inotify_mounts, ii);
 	if (ii->mev == NULL || event_add(ii->mev, NULL) == -1)
-		log_warnx("inotify: cannot wait for mount changes: mounts "
-		    "over watched directories go unseen");
+		log_warnx("inotify: cannot wait for mount changes (mounts "
+		    "over watched directories go unseen), ignoring");
 }
 
 static void
