@@ -252,9 +252,15 @@ kill -KILL "$LVPID"
 wait "$LVPID" 2>/dev/null
 LVPID=
 libvirtd_start || { kill -CONT "$KT_PID"; fail "libvirtd did not start a third time"; }
-virsh_ destroy kt-lv-2 > /dev/null 2> "$T/virsh.err" &&
+# Just started, libvirtd takes its running domains back in a thread of
+# its own, holding each for a moment: a destroy then may have to wait.
+lv2_down() {
+	virsh_ destroy kt-lv-2 > /dev/null 2>> "$T/virsh.err" ||
+	    ! virsh_ list --name | grep -qx kt-lv-2
+}
+wait_for 20 lv2_down &&
     virsh_ create "$T/kt-lv-2.xml" > /dev/null 2>> "$T/virsh.err" ||
-    { kill -CONT "$KT_PID"; fail "kt-lv-2 not started again: $(cat "$T/virsh.err")"; }
+    { kill -CONT "$KT_PID"; fail "kt-lv-2 not started again: $(tr '\n' ' ' < "$T/virsh.err")"; }
 new=$(qpid kt-lv-2)
 QPIDS="$(echo $QPIDS | tr ' ' '\n' | grep -vx "$old") $new"
 kill -CONT "$KT_PID"
