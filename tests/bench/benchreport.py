@@ -201,8 +201,9 @@ def table(out, tl):
             ([f"wave {w + 1} late 90% (s)" for w in range(n)] if late
              else []) +
             [f"wave {w + 1} GiB*s" for w in range(n)] +
-            ["ksmd CPU s", "CPU/wave vs oracle", "CPU vs max", "idle CPU s"] +
-            (["fill ms/wave", "fill time vs KSM off"] if off else []) +
+            ["ksmd CPU s", "CPU/wave vs oracle", "CPU vs max", "idle CPU s",
+             "fill ms/wave"] +
+            (["fill time vs KSM off"] if off else []) +
             ["other load"])
     lines = ["| policy | " + " | ".join(head) + " |",
              "|---" * (len(head) + 1) + "|"]
@@ -217,10 +218,10 @@ def table(out, tl):
                             o.get("vs_oracle", {}).get("cpu_per_wave", [])) or
                   "-",
                   fmt(o.get("vs_max", {}).get("cpu"), "{:.3f}"),
-                  f'{o["ksmd_idle_cpu_s"]:.2f}'] +
-                 ([", ".join(fmt(x["fill_s"] and x["fill_s"] * 1000,
-                                 "{:.0f}") for x in ws),
-                   ", ".join(fmt(v) for v in
+                  f'{o["ksmd_idle_cpu_s"]:.2f}',
+                  ", ".join(fmt(x["fill_s"] and x["fill_s"] * 1000,
+                                "{:.0f}") for x in ws)] +
+                 ([", ".join(fmt(v) for v in
                              o.get("vs_ksm_off", {}).get("fill", []))]
                   if off else []) +
                  [f'{o["other_load_cores"]:.2f}'])
