@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""What a full pass costs ksmd, pass after pass, by the kind of page.
+
+One wave of simulated guests (simvm: 4 x 512 MiB, filled over 3 s by
+default) per content, written with ksmd stopped; then ksmd flat out
+(20000 pages, sleep 0) for --passes full passes.  Per pass: the pages
+it scanned (pages_scanned: pages smart_scan skips are not counted), its
+CPU seconds, microseconds per page scanned, the pages merged by the
+pass's end (pages_sharing) and the pages skipped (pages_skipped).  Pass
+0 runs from ksmd's start to the end of the pass its cursor was in: the
+first look at most pages.  Pass 1 merges what is the same; the rest go
+over settled memory, where smart_scan skips unique pages on more and
+more of the passes.  Contents (any number, in order):
+
+  mix      simvm's default: 30 % zero pages, 40 % the same in every
+           guest, 30 % unique
+  unique   every page unique (-z 0 -s 0)
+  shared   every page the same in every guest (-z 0 -s 100)
+  zero     every page zero (-z 100 -s 0)
+
+Root and a writable /sys/kernel/mm/ksm with pages_scanned; holds the
+test lock and puts the knobs back however it ends.  Not part of make
+check: the figures are in doc/benchmark.md, ratios within one run.
+
+Usage: pass-probe.py [--builddir DIR] [--vms N] [--mib M] [--fill MS]
+                     [--passes N] CONTENT...
+"""
+import argparse
+import fcntl
+import os
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True   # nothing left in the source tree
+from ksmd import Ksmd  # noqa: E402
+
+KSM = "/sys/kernel/mm/ksm/"
+LOCK = "/run/lock/ksm-throttler-tests.lock"
+KNOBS = ("run", "pages_to_scan", "sleep_millisecs")
+CONTENTS = {"mix": [], "unique": ["-z", "0", "-s", "0"],
+            "shared": ["-z", "0", "-s", "100"],
+            "zero": ["-z", "100", "-s", "0"]}
+
+
+def knob(name, value=None):
+    if value is None:
+        try:
+            with open(KSM + name) as f:
+                return int(f.read().split()[0])
+        except FileNotFoundError:
+            return 0
+    with open(KSM + name, "w") as f:
+        f.write(str(value))
+    return None
+
+
+def wait_pass(scans, limit_s=120):
+    """Until full_scans passes SCANS; its new value."""
+    end = time.monotonic() + limit_s
+    while (n := knob("full_scans")) <= scans:
+        if time.monotonic() > end:
+            raise SystemExit("ksmd finished no pass in %d s" % limit_s)
+        time.sleep(0.005)
+    return n
+
+
+def probe(args, ksmd, content):
+    # What the last content's guests left behind goes first.
+    knob("pages_to_scan", 20000)
+    knob("sleep_millisecs", 0)
+    knob("run", 1)
+    time.sleep(1)
+    knob("run", 0)
+    simvm = os.path.join(args.builddir, "tests/bench/simvm")
+    procs = []
+    try:
+        for i in range(args.vms):
+            procs.append(subprocess.Popen(
+                [simvm, "-m", str(args.mib), "-f", str(args.fill),
+                 "-i", str(i)] + CONTENTS[content],
+                stdout=subprocess.PIPE, text=True))
+        for p in procs:
+            p.stdout.readline()
+        # ksmd starts where its cursor was: pass 0 runs from there to the
+        # end of the pass under way, the first look at most pages.
+        scans = knob("full_scans")
+        last = (ksmd.cpu(), knob("pages_scanned"), knob("pages_skipped"))
+        knob("run", 1)
+        for n in range(0, args.passes + 1):
+            scans = wait_pass(scans)
+            now = (ksmd.cpu(), knob("pages_scanned"), knob("pages_skipped"))
+            cpu, pages = now[0] - last[0], now[1] - last[1]
+            print(f"| {content} | {n} | {pages} | {cpu:.2f} | "
+                  f"{cpu / pages * 1e6 if pages else 0:.2f} | "
+                  f"{knob('pages_sharing')} | {now[2] - last[2]} |",
+                  flush=True)
+            last = now
+        knob("run", 0)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--builddir", default="_build")
+    ap.add_argument("--vms", type=int, default=4)
+    ap.add_argument("--mib", type=int, default=512)
+    ap.add_argument("--fill", type=int, default=3000)
+    ap.add_argument("--passes", type=int, default=8)
+    ap.add_argument("contents", nargs="+")
+    args = ap.parse_args()
+    for c in args.contents:
+        if c not in CONTENTS:
+            ap.error(f"{c}: not one of {', '.join(CONTENTS)}")
+    if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
+        print("SKIP: needs root and a writable " + KSM)
+        return 77
+    if not os.path.exists(KSM + "pages_scanned"):
+        print("SKIP: this kernel has no " + KSM + "pages_scanned")
+        return 77
+    lock = open(LOCK, "a")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    saved = {k: knob(k) for k in KNOBS}
+    ksmd = Ksmd()
+    print("| content | pass | pages scanned | ksmd CPU s | us a page | "
+          "pages_sharing after | pages skipped |")
+    print("|---|---|---|---|---|---|---|")
+    try:
+        for c in args.contents:
+            probe(args, ksmd, c)
+    finally:
+        knob("run", 0)
+        for k in ("pages_to_scan", "sleep_millisecs", "run"):
+            knob(k, saved[k])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
