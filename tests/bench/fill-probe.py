@@ -22,27 +22,16 @@ Usage: fill-probe.py [--builddir DIR] [--vms N] [--mib M] [--fill MS]
                      [--sprint PAGES/MS] MODE...
 """
 import argparse
-import fcntl
 import os
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True   # nothing left in the source tree
-from ksmd import Ksmd  # noqa: E402
-
-KSM = "/sys/kernel/mm/ksm/"
-LOCK = "/run/lock/ksm-throttler-tests.lock"
-KNOBS = ("run", "pages_to_scan", "sleep_millisecs")
+from ksmd import knob, run_probe  # noqa: E402
 
 
-def knob(name, value=None):
-    if value is None:
-        with open(KSM + name) as f:
-            return int(f.read().split()[0])
-    with open(KSM + name, "w") as f:
-        f.write(str(value))
-    return None
+
 
 
 def merged(procs):
@@ -134,26 +123,11 @@ def main():
         if mode not in ("wait", "full") and not (
                 mode.startswith("pace:") and mode[5:].isdigit()):
             ap.error(f"{mode}: not wait, full or pace:PAGES")
-    if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
-        print("SKIP: needs root and a writable " + KSM)
-        return 77
-    lock = open(LOCK, "a")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    saved = {k: knob(k) for k in KNOBS}
-    ksmd = Ksmd()
-    print("| while they write | ksmd CPU s then | merged then | scanned "
-          "then | 90 % after the last (s) | 99.5 % after (s) | ksmd CPU s "
-          "to 99.5 % | merged pages |")
-    print("|---|---|---|---|---|---|---|---|")
-    try:
-        for mode in args.modes:
-            probe(args, ksmd, mode)
-    finally:
-        knob("run", 0)
-        for k in ("pages_to_scan", "sleep_millisecs", "run"):
-            knob(k, saved[k])
-    return 0
-
+    return run_probe(
+        ("while they write", "ksmd CPU s then", "merged then", "scanned then",
+         "90 % after the last (s)", "99.5 % after (s)",
+         "ksmd CPU s to 99.5 %", "merged pages"),
+        args.modes, lambda ksmd, mode: probe(args, ksmd, mode))
 
 if __name__ == "__main__":
     sys.exit(main())

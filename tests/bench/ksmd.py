@@ -1,7 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """ksmd, the kernel thread: found once by name, its CPU time read from
-/proc.  Shared by the benchmark and its probes."""
+/proc; and what the probes share: its knobs, the test lock, the knobs
+put back however a probe ends.  Shared by the benchmark and its
+probes."""
+import contextlib
+import fcntl
 import os
+
+KSM = "/sys/kernel/mm/ksm/"
+LOCK = "/run/lock/ksm-throttler-tests.lock"
 
 
 class Ksmd:
@@ -26,3 +33,48 @@ class Ksmd:
         with open(f"/proc/{self.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / self.hz
+
+
+def knob(name, value=None):
+    """Read a KSM file (0 where this kernel has none), or write one."""
+    if value is None:
+        try:
+            with open(KSM + name) as f:
+                return int(f.read().split()[0])
+        except FileNotFoundError:
+            return 0
+    with open(KSM + name, "w") as f:
+        f.write(str(value))
+    return None
+
+
+@contextlib.contextmanager
+def driving(knobs=("run", "pages_to_scan", "sleep_millisecs")):
+    """The test lock held, and KNOBS put back however it ends."""
+    with open(LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        saved = {k: knob(k) for k in knobs}
+        try:
+            yield
+        finally:
+            knob("run", 0)
+            for k in knobs:
+                if k != "run":
+                    knob(k, saved[k])
+            knob("run", saved["run"])
+
+
+def run_probe(columns, items, probe):
+    """A probe's main: skip (77) without root and a writable KSM; else,
+    the lock held and the knobs put back however it ends, a table of
+    COLUMNS whose rows PROBE(ksmd, item) prints, for each of ITEMS."""
+    if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
+        print("SKIP: needs root and a writable " + KSM)
+        return 77
+    with driving():
+        ksmd = Ksmd()
+        print("| " + " | ".join(columns) + " |")
+        print("|" + "---|" * len(columns))
+        for item in items:
+            probe(ksmd, item)
+    return 0

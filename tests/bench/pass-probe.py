@@ -7,9 +7,9 @@ default) per content, written with ksmd stopped; then ksmd flat out
 (20000 pages, sleep 0) for --passes full passes.  Per pass: the pages
 it scanned (pages_scanned: pages smart_scan skips are not counted), its
 CPU seconds, microseconds per page scanned, the pages merged by the
-pass's end (pages_sharing) and the pages skipped (pages_skipped).  Pass
-0 runs from ksmd's start to the end of the pass its cursor was in: the
-first look at most pages.  Pass 1 merges what is the same; the rest go
+pass's end (pages_sharing) and the pages skipped (pages_skipped); passes
+too short to be told apart share a row.  Pass 0 runs from ksmd's start
+to the end of the pass its cursor was in: the first look at most pages.  Pass 1 merges what is the same; the rest go
 over settled memory, where smart_scan skips unique pages on more and
 more of the passes.  Contents (any number, in order):
 
@@ -27,33 +27,19 @@ Usage: pass-probe.py [--builddir DIR] [--vms N] [--mib M] [--fill MS]
                      [--passes N] CONTENT...
 """
 import argparse
-import fcntl
 import os
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True   # nothing left in the source tree
-from ksmd import Ksmd  # noqa: E402
+from ksmd import KSM, knob, run_probe  # noqa: E402
 
-KSM = "/sys/kernel/mm/ksm/"
-LOCK = "/run/lock/ksm-throttler-tests.lock"
-KNOBS = ("run", "pages_to_scan", "sleep_millisecs")
 CONTENTS = {"mix": [], "unique": ["-z", "0", "-s", "0"],
             "shared": ["-z", "0", "-s", "100"],
             "zero": ["-z", "100", "-s", "0"]}
 
 
-def knob(name, value=None):
-    if value is None:
-        try:
-            with open(KSM + name) as f:
-                return int(f.read().split()[0])
-        except FileNotFoundError:
-            return 0
-    with open(KSM + name, "w") as f:
-        f.write(str(value))
-    return None
 
 
 def wait_pass(scans, limit_s=120):
@@ -85,13 +71,16 @@ def probe(args, ksmd, content):
             p.stdout.readline()
         # ksmd starts where its cursor was: pass 0 runs from there to the
         # end of the pass under way, the first look at most pages.
-        scans = knob("full_scans")
+        # Passes too short to be told apart (a small set) share a row.
+        start = scans = knob("full_scans")
         last = (ksmd.cpu(), knob("pages_scanned"), knob("pages_skipped"))
         knob("run", 1)
-        for n in range(0, args.passes + 1):
-            scans = wait_pass(scans)
+        while scans - start <= args.passes:
+            first, scans = scans - start, wait_pass(scans)
             now = (ksmd.cpu(), knob("pages_scanned"), knob("pages_skipped"))
             cpu, pages = now[0] - last[0], now[1] - last[1]
+            n = first if scans - start == first + 1 else \
+                f"{first}-{scans - start - 1}"
             print(f"| {content} | {n} | {pages} | {cpu:.2f} | "
                   f"{cpu / pages * 1e6 if pages else 0:.2f} | "
                   f"{knob('pages_sharing')} | {now[2] - last[2]} |",
@@ -117,28 +106,13 @@ def main():
     for c in args.contents:
         if c not in CONTENTS:
             ap.error(f"{c}: not one of {', '.join(CONTENTS)}")
-    if os.geteuid() != 0 or not os.access(KSM + "run", os.W_OK):
-        print("SKIP: needs root and a writable " + KSM)
-        return 77
     if not os.path.exists(KSM + "pages_scanned"):
         print("SKIP: this kernel has no " + KSM + "pages_scanned")
         return 77
-    lock = open(LOCK, "a")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    saved = {k: knob(k) for k in KNOBS}
-    ksmd = Ksmd()
-    print("| content | pass | pages scanned | ksmd CPU s | us a page | "
-          "pages_sharing after | pages skipped |")
-    print("|---|---|---|---|---|---|---|")
-    try:
-        for c in args.contents:
-            probe(args, ksmd, c)
-    finally:
-        knob("run", 0)
-        for k in ("pages_to_scan", "sleep_millisecs", "run"):
-            knob(k, saved[k])
-    return 0
-
+    return run_probe(
+        ("content", "pass", "pages scanned", "ksmd CPU s", "us a page",
+         "pages_sharing after", "pages skipped"),
+        args.contents, lambda ksmd, c: probe(args, ksmd, c))
 
 if __name__ == "__main__":
     sys.exit(main())
