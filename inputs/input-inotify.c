@@ -437,7 +437,8 @@ vm_emit(struct inotify_input *ii, const struct wdir *w, struct vm_event *ev)
 {
 	char	cgroup[PATH_MAX];
 
-	if (ev->pid > 0 && proc_cgroup(ev->pid, cgroup, sizeof(cgroup)) >= 0)
+	if (ev->type != VM_DESTROYED && ev->pid > 0 &&
+	    proc_cgroup(ev->pid, cgroup, sizeof(cgroup)) >= 0)
 		ev->cgroup = cgroup;
 	ev->sender = w->origin;
 	bus_emit(ii->port, ev);
@@ -452,8 +453,9 @@ wdir_report(void *arg, const char *id, int appeared)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = appeared ? VM_CREATED : VM_DESTROYED;
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
-	if (appeared)
-		ev.pid = wdir_vm_pid(ii->scanning, id);
+	/* Gone: the VMM it had, so that the registry knows which run went. */
+	ev.pid = appeared ? wdir_vm_pid(ii->scanning, id) :
+	    vmset_pid(&ii->scanning->vms, id);
 	vm_emit(ii, ii->scanning, &ev);
 }
 
@@ -633,8 +635,9 @@ wdir_pidfile_news(struct inotify_input *ii, struct wdir *w,
 		return;
 	}
 	if (known) {
-		(void)vmset_del(&w->vms, ev->vm_id);
 		ev->type = VM_DESTROYED;
+		ev->pid = vmset_pid(&w->vms, ev->vm_id);
+		(void)vmset_del(&w->vms, ev->vm_id);
 		vm_emit(ii, w, ev);
 	}
 	if (r == 0)
@@ -686,11 +689,13 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 	if ((ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
 	    vmset_add(&w->vms, ev.vm_id))
 		ev.type = VM_CREATED;
-	else if ((ie->mask & (IN_DELETE | IN_MOVED_FROM)) &&
-	    vmset_del(&w->vms, ev.vm_id))
+	else if (ie->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		ev.type = VM_DESTROYED;
-	else
-		return;		/* known already, or not known: no news */
+		ev.pid = vmset_pid(&w->vms, ev.vm_id);
+		if (!vmset_del(&w->vms, ev.vm_id))
+			return;		/* not known: no news */
+	} else
+		return;		/* known already: no news */
 	vm_emit(ii, w, &ev);
 }
 

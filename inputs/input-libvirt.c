@@ -222,12 +222,16 @@ lv_created(struct libvirt_input *li, virDomainPtr dom)
 static void
 lv_destroyed(struct libvirt_input *li, const char *name)
 {
-	struct vm_event	ev;
+	struct vm_event	 ev;
+	struct lvdom	*ld;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = VM_DESTROYED;
 	if (xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", name) < 0)
 		return;
+	/* The QEMU it had, so that the registry knows which run went. */
+	if ((ld = lvdom_find(li, name)) != NULL)
+		ev.pid = ld->pid;
 	lvdom_del(li, name);
 	log_debug("libvirt: %s stopped", name);
 	lv_emit(li, &ev);

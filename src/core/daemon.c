@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "util.h"
+#include "vm-registry.h"
 
 /* Senders counted apart on a port; more are counted together. */
 #define SENDERS_MAX	64
@@ -64,7 +65,10 @@ daemon_now(const struct daemon *d)
 	return d->clock != NULL ? d->clock() : now_ms();
 }
 
-/* Every running module hears every event, in the table's order. */
+/*
+ * Every running module hears every event, in the table's order, but the
+ * end of a VM's earlier run heard after its new start (vms_stale()).
+ */
 static void
 daemon_event(struct daemon *d, const struct vm_event *ev)
 {
@@ -73,6 +77,8 @@ daemon_event(struct daemon *d, const struct vm_event *ev)
 
 	log_debug("event %s %s from %s", vm_event_type_name(ev->type),
 	    ev->vm_id[0] ? ev->vm_id : "-", ev->input ? ev->input : "?");
+	if (vms_stale(d, ev))
+		return;
 	for (i = 0; i < d->nmodules; i++) {
 		m = &d->modules[i];
 		if (m->running && m->ops->on_event != NULL)

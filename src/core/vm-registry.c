@@ -189,8 +189,12 @@ set_str(char **dst, const char *src)
 static void
 vm_update(struct vm *vm, const struct vm_event *ev)
 {
-	if (ev->pid > 0)
+	if (ev->pid > 0 && ev->pid != vm->pid) {
+		/* Another VMM: nothing read of the last one holds. */
 		vm->pid = ev->pid;
+		vm->stat_ms = 0;
+		vm->ksm_stat_warned = 0;
+	}
 	if (ev->memory_bytes > 0)
 		vm->memory_bytes = ev->memory_bytes;
 	set_str(&vm->cgroup, ev->cgroup);
@@ -230,6 +234,47 @@ vm_told_by(struct vm *vm, const struct vm_event *ev)
 	t = &vm->tellers[vm->ntellers++];
 	t->input = ev->input;
 	t->origin = origin != NULL ? xstrdup(origin) : NULL;
+}
+
+/* Did INPUT tell of VM's present run, from any of its senders? */
+static int
+vm_told_by_input(const struct vm *vm, const char *input)
+{
+	unsigned	i;
+
+	for (i = 0; i < vm->ntellers; i++)
+		if (strcmp(vm->tellers[i].input, input) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether EV is the end of an earlier run of a VM that runs again: a
+ * DESTROYED naming another VMM than the one the VM runs as, from an input
+ * that did not tell of this run.  A guest restarted under the same name
+ * is told of by each input that watches it, gone and then come; where
+ * one input told of its new run before another told of the old one's
+ * end, that end comes after the start it precedes.  The daemon drops it
+ * before any module hears it: the VM runs.  A DESTROYED without a pid,
+ * or from an input that told of this run (which knows best: a shim's
+ * pid against its QEMU's), ends the VM as ever.
+ */
+int
+vms_stale(struct daemon *d, const struct vm_event *ev)
+{
+	struct vms	*v;
+	struct vm	*vm;
+
+	if (ev->type != VM_DESTROYED || ev->pid <= 0 || ev->input == NULL ||
+	    (v = daemon_module(d, "vms")) == NULL ||
+	    (vm = vm_find(v, ev->vm_id)) == NULL || vm->pid <= 0 ||
+	    vm->pid == ev->pid || vm_told_by_input(vm, ev->input))
+		return 0;
+	log_info("VM %s: %s says its VMM (pid %d) is gone, but it runs again "
+	    "as pid %d, as %s said: the end of an earlier run, heard late; "
+	    "ignored", vm->id, ev->input, (int)ev->pid, (int)vm->pid,
+	    vm->ntellers > 0 ? vm->tellers[0].input : "an event");
+	return 1;
 }
 
 static void

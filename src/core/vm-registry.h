@@ -25,5 +25,6 @@ void	vms_replay(struct daemon *, void (*)(void *, const struct vm_event *),
 	    void *);
 void	vms_known(struct daemon *, const char *, const char *,
 	    void (*)(void *, const struct vm_event *), void *);
+int	vms_stale(struct daemon *, const struct vm_event *);
 
 #endif

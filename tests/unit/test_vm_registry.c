@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests: /proc/<pid>/ksm_stat parsing; the VMs known, replayed, and
- * listed by the input and directory they came from.
+ * listed by the input and directory they came from; the end of a VM's
+ * earlier run, heard after its new start, heard by no module.
  */
 #include "config.h"
 
@@ -15,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "bus.h"
 #include "daemon.h"
+#include "module.h"
 #include "vm-registry.h"
 
 static void
@@ -157,6 +160,17 @@ test_known(void **state)
 	tell_from(&d, VM_CREATED, "d", 0, "inotify", "/x");
 	tell_from(&d, VM_DESTROYING, "d", 0, "socket", NULL);
 	tell_from(&d, VM_CREATED, "e", 13, "libvirt", NULL);
+	/* Told twice by one, then by another: both know it. */
+	tell_from(&d, VM_CREATING, "f", 0, "libvirt", NULL);
+	tell_from(&d, VM_CREATED, "f", 14, "libvirt", NULL);
+	tell_from(&d, VM_CREATED, "f", 14, "libvirt", NULL);
+	tell_from(&d, VM_CREATED, "f", 14, "socket", "hook");
+	tell_from(&d, VM_CREATED, "f", 14, "inotify", "/w");
+	tell_from(&d, VM_CREATED, "f", 14, "inotify", "/z");
+	replayed[0] = '\0';
+	vms_known(&d, "inotify", "/z", collect_known, NULL);
+	assert_string_equal(replayed, "f:14:/z ");
+	tell_from(&d, VM_DESTROYED, "f", 0, "libvirt", NULL);
 	replayed[0] = '\0';
 	vms_known(&d, "inotify", "/x", collect_known, NULL);
 	assert_string_equal(replayed, "a:10:/x c:12:/x d:0:/x ");
@@ -191,6 +205,120 @@ test_known(void **state)
 	daemon_stop(&d);
 }
 
+/* Two inputs that emit what a test says, and a module that hears. */
+static struct bus_port	*port_lv, *port_dir;
+static char		 heard[1024];
+
+static int
+lv_init(struct daemon *d, struct bus_port *p, void **state)
+{
+	port_lv = p;
+	*state = p;
+	return 0;
+}
+
+static int
+dir_init(struct daemon *d, struct bus_port *p, void **state)
+{
+	port_dir = p;
+	*state = p;
+	return 0;
+}
+
+static int
+ear_init(struct daemon *d, struct bus_port *p, void **state)
+{
+	*state = heard;
+	return 0;
+}
+
+static void
+ear_hear(void *arg, const struct vm_event *ev)
+{
+	char	buf[128];
+
+	snprintf(buf, sizeof(buf), "%s %s:%d ", vm_event_type_name(ev->type),
+	    ev->vm_id, (int)ev->pid);
+	strcat(heard, buf);
+}
+
+static const struct module_ops input_lv = {
+	.name = "lv", .input = "libvirt", .init = lv_init,
+};
+static const struct module_ops input_dir = {
+	.name = "dir", .input = "inotify", .init = dir_init,
+};
+static const struct module_ops ear = {
+	.name = "ear", .init = ear_init, .on_event = ear_hear,
+};
+
+static void
+emit(struct bus_port *p, enum vm_event_type type, const char *id, pid_t pid)
+{
+	struct vm_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	strcpy(ev.vm_id, id);
+	ev.pid = pid;
+	bus_emit(p, &ev);
+}
+
+/*
+ * A guest restarted under its name, watched by two inputs: the one that
+ * tells of the new run first makes the other's word of the old run's end
+ * stale, and no module hears it; the VM runs, known to both.  An end
+ * from an input that told of the run, or that names no VMM, ends it: two
+ * inputs may know two pids for one run (a shim, and its QEMU).
+ */
+static void
+test_stale(void **state)
+{
+	static const struct module_ops *const table[] = {
+		&engine_vms, &input_lv, &input_dir, &ear, NULL
+	};
+	struct daemon	d;
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(daemon_open(&d, table), 0);
+	daemon_start(&d);
+	emit(port_lv, VM_CREATED, "v", 100);
+	emit(port_dir, VM_CREATED, "v", 100);
+	emit(port_lv, VM_DESTROYED, "v", 100);
+	emit(port_lv, VM_CREATED, "v", 200);
+	emit(port_dir, VM_DESTROYED, "v", 100);		/* stale */
+	emit(port_dir, VM_CREATED, "v", 200);
+	assert_string_equal(heard, "created v:100 created v:100 "
+	    "destroyed v:100 created v:200 created v:200 ");
+	replayed[0] = '\0';
+	vms_known(&d, "inotify", NULL, collect_known, NULL);
+	vms_known(&d, "libvirt", NULL, collect_known, NULL);
+	assert_string_equal(replayed, "v:200:- v:200:- ");
+
+	/* The same, the other way round; then an end with no pid. */
+	heard[0] = '\0';
+	emit(port_dir, VM_DESTROYED, "v", 200);
+	emit(port_dir, VM_CREATED, "v", 300);
+	emit(port_lv, VM_DESTROYED, "v", 200);		/* stale */
+	emit(port_lv, VM_CREATED, "v", 300);
+	emit(port_lv, VM_DESTROYED, "v", 0);
+	emit(port_dir, VM_DESTROYED, "v", 300);		/* not known: heard */
+	assert_string_equal(heard, "destroyed v:200 created v:300 "
+	    "created v:300 destroyed v:0 destroyed v:300 ");
+
+	/* Two pids for one run: the shim's end, from its teller, ends it. */
+	heard[0] = '\0';
+	emit(port_lv, VM_CREATED, "w", 400);
+	emit(port_dir, VM_CREATED, "w", 401);
+	emit(port_lv, VM_DESTROYED, "w", 400);
+	replayed[0] = '\0';
+	vms_replay(&d, collect_known, NULL);
+	assert_string_equal(replayed, "");
+	assert_string_equal(heard, "created w:400 created w:401 "
+	    "destroyed w:400 ");
+	daemon_stop(&d);
+}
+
 int
 main(void)
 {
@@ -199,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_ksm_stat_garbage),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_known),
+		cmocka_unit_test(test_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
