@@ -86,6 +86,12 @@
 #define RESOLVE_TRIES	32
 /* One read per callback: bounded work, and libevent calls again. */
 #define READ_BUF	(64 * 1024)
+/*
+ * Before a mount change is looked at, what the watches queued is read:
+ * this many reads at most, so that a directory busy without end cannot
+ * hold the loop.
+ */
+#define MOUNT_DRAIN_READS	64
 
 enum wdir_state {
 	WDIR_OFF,		/* bad path or inotify refused: logged */
@@ -748,6 +754,37 @@ inotify_ancestor(struct inotify_input *ii, const struct inotify_event *ie)
 	}
 }
 
+/* One read of fd's queue, handled; 0 once it is empty. */
+static int
+inotify_read_once(struct inotify_input *ii, int fd)
+{
+	const struct inotify_event	*ie;
+	ssize_t				 n;
+	size_t				 off;
+
+	if ((n = read(fd, ii->buf, READ_BUF)) == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("inotify: read, ignoring");
+		return errno == EINTR;
+	}
+	for (off = 0; off + sizeof(*ie) <= (size_t)n;
+	    off += sizeof(*ie) + ie->len) {
+		ie = (const struct inotify_event *)(void *)(ii->buf + off);
+		if (fd == ii->afd)
+			inotify_ancestor(ii, ie);
+		else
+			inotify_dispatch(ii, ie);
+	}
+	return n > 0;
+}
+
+static void
+inotify_read(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	(void)inotify_read_once(arg, fd);
+}
+
 /*
  * The mount table changed.  Adding the watch a directory has already
  * gives back its descriptor and changes nothing: another descriptor is
@@ -761,10 +798,19 @@ inotify_mounts(evutil_socket_t fd, short what, void *arg)
 	struct inotify_input	*ii = arg;
 	struct wdir		*w;
 	size_t			 i;
-	int			 wd;
+	int			 n, wd;
 
 	(void)fd;
 	(void)what;
+	/*
+	 * What the watches said before the change comes first: a directory
+	 * deleted and then a mount elsewhere would otherwise be taken for
+	 * one a mount covered, and its VMs' deletions, queued on the watch
+	 * that resolving releases, never read.
+	 */
+	for (n = 0; n < MOUNT_DRAIN_READS && (inotify_read_once(ii, ii->afd) ||
+	    inotify_read_once(ii, ii->fd)); n++)
+		;
 	for (i = 0; i < ii->ndirs; i++) {
 		w = &ii->dirs[i];
 		if (w->state == WDIR_WATCHING) {
@@ -809,29 +855,6 @@ inotify_watch_mounts(struct inotify_input *ii)
 	if (ii->mev == NULL || event_add(ii->mev, NULL) == -1)
 		log_warnx("inotify: cannot wait for mount changes (mounts "
 		    "over watched directories go unseen), ignoring");
-}
-
-static void
-inotify_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct inotify_input		*ii = arg;
-	const struct inotify_event	*ie;
-	ssize_t				 n;
-	size_t				 off;
-
-	if ((n = read(fd, ii->buf, READ_BUF)) == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("inotify: read, ignoring");
-		return;
-	}
-	for (off = 0; off + sizeof(*ie) <= (size_t)n;
-	    off += sizeof(*ie) + ie->len) {
-		ie = (const struct inotify_event *)(void *)(ii->buf + off);
-		if (fd == ii->afd)
-			inotify_ancestor(ii, ie);
-		else
-			inotify_dispatch(ii, ie);
-	}
 }
 
 /* Do a and b watch the same VMs: one directory, one pattern? */

@@ -22,7 +22,7 @@ MNT="$ROOT/run/vc"
 mount -t tmpfs -o size=1m,mode=0755 kt-inotify-probe "$MNT" ||
     skip "cannot mount a tmpfs here"
 wait_for 5 umount "$MNT" || fail "umount the probe"
-KT_EXTRA_CLEANUP='umount "$MNT" 2>/dev/null; umount "$ROOT/srv/pids" 2>/dev/null; true'
+KT_EXTRA_CLEANUP='umount "$MNT" 2>/dev/null; umount "$ROOT/srv/pids" 2>/dev/null; umount "$ROOT/srv/other" 2>/dev/null; true'
 cat > "$T/conf.json" <<'JSON'
 { "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/srv/pids/*.pid"] } } }
 JSON
@@ -70,3 +70,23 @@ wait_for 5 umount "$ROOT/srv/pids" || fail "umount pids"
 expect 8 5
 assert_eq "VMs after the pid files' unmount" "p1 vm-after vm-old" "$(vms)"
 ok "a file system mounted over a watched directory itself, and unmounted"
+
+# A file system mounted elsewhere, then a watched directory deleted, both
+# while the daemon is stopped (epoll then says the mount table changed
+# first): the deletions queued on the directory's watch are read before
+# the mount change is looked at, not dropped with the watch as if the
+# mount had covered the directory.
+mkdir -p "$ROOT/srv/other"
+covered=$(kt_log_count "/run/vc/sbs: another file system")
+kill -STOP "$KT_PID"
+mount -t tmpfs -o size=1m,mode=0755 kt-inotify-other "$ROOT/srv/other" ||
+    { kill -CONT "$KT_PID"; fail "mount over other"; }
+rm -rf "$ROOT/run/vc/sbs"
+kill -CONT "$KT_PID"
+expect 8 7
+assert_eq "VMs after the deletion" "p1" "$(vms)"
+wait_for 5 st_is ".inputs.inotify.dirs[0].state" waiting ||
+    fail "sbs deleted: $(dir 0)"
+assert_eq "sbs deleted, not covered" "$covered" \
+    "$(kt_log_count "/run/vc/sbs: another file system")"
+ok "a mount elsewhere, then a directory deleted: its VMs' deletions read first"
