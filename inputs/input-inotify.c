@@ -132,7 +132,8 @@ struct inotify_input {
 	struct event	*mev;
 	struct wdir	*dirs;
 	size_t		 ndirs;
-	const struct wdir *scanning;		/* wdir_report's */
+	const struct wdir *scanning;		/* wdir_report's: the */
+	const struct vmset *seen;		/* directory, and its scan */
 	uint64_t	 overflows;
 	char		*buf;
 };
@@ -459,8 +460,11 @@ wdir_report(void *arg, const char *id, int appeared)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = appeared ? VM_CREATED : VM_DESTROYED;
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
-	/* Gone: the VMM it had, so that the registry knows which run went. */
-	ev.pid = appeared ? wdir_vm_pid(ii->scanning, id) :
+	/*
+	 * Come: the VMM the scan read, as it keeps it; gone: the one it
+	 * had, so that the registry knows which run went.
+	 */
+	ev.pid = appeared ? vmset_pid(ii->seen, id) :
 	    vmset_pid(&ii->scanning->vms, id);
 	vm_emit(ii, ii->scanning, &ev);
 }
@@ -548,7 +552,9 @@ wdir_scan(struct inotify_input *ii, struct wdir *w)
 		return;
 	}
 	ii->scanning = w;
+	ii->seen = &seen;
 	n = vmset_diff(&w->vms, &seen, wdir_report, ii);
+	ii->seen = NULL;
 	vmset_swap(&w->vms, &seen);
 	vmset_clear(&seen);
 	log_debug("inotify: scanned %s: %zu VMs, %zu changes", w->path,
