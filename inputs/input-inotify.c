@@ -92,6 +92,8 @@
  * hold the loop.
  */
 #define MOUNT_DRAIN_READS	64
+/* A directory inotify refused is tried again this often. */
+#define OFF_RETRY_SECS		10
 
 enum wdir_state {
 	WDIR_OFF,		/* bad path or inotify refused: logged */
@@ -114,6 +116,7 @@ struct wdir {
 	char		*origin;		/* full below the root, pattern */
 	size_t		 rootlen;		/* full[0..rootlen) is the root */
 	enum wdir_state	 state;
+	int		 off_err;		/* OFF: why, as logged; 0: not */
 	int		 wd;			/* -1: none */
 	char		 anc[PATH_MAX];		/* WAITING: the ancestor watched */
 	int		*awd;			/* ancestors' watches, on afd */
@@ -130,6 +133,7 @@ struct inotify_input {
 	struct event	*aev;
 	int		 mfd;			/* /proc/self/mountinfo */
 	struct event	*mev;
+	struct event	*retry;			/* the directories off */
 	struct wdir	*dirs;
 	size_t		 ndirs;
 	const struct wdir *scanning;		/* wdir_report's: the */
@@ -420,6 +424,8 @@ wdir_set(struct inotify_input *ii, struct wdir *w, enum wdir_state s, int wd,
 	int	changed;
 
 	changed = w->state != s || (anc != NULL && strcmp(w->anc, anc) != 0);
+	if (s != WDIR_OFF)
+		w->off_err = 0;
 	w->state = s;
 	w->wd = wd;
 	if (anc != NULL)
@@ -578,11 +584,19 @@ wdir_watch_ancestor(struct inotify_input *ii, struct wdir *w, char *anc,
 	return -ENOENT;
 }
 
+/*
+ * w cannot be watched.  It is tried again every OFF_RETRY_SECS and at
+ * each mount change (a watch limit raised, a loop of symlinks mended):
+ * said once for each reason, not at every try.
+ */
 static void
 wdir_off(struct inotify_input *ii, struct wdir *w, int err, const char *what)
 {
-	errno = -err;
-	log_warn("inotify: %s: %s, not watching it", w->path, what);
+	if (w->state != WDIR_OFF || w->off_err != err) {
+		errno = -err;
+		log_warn("inotify: %s: %s, not watching it", w->path, what);
+	}
+	w->off_err = err;
 	wdir_set(ii, w, WDIR_OFF, -1, NULL);
 }
 
@@ -796,7 +810,8 @@ inotify_read(evutil_socket_t fd, short what, void *arg)
  * gives back its descriptor and changes nothing: another descriptor is
  * another inode at its path (a file system mounted over it or above it),
  * and the directory is resolved again.  One waiting is looked at again
- * too: its ancestor may be covered, or what it waits for mounted.
+ * too: its ancestor may be covered, or what it waits for mounted; and one
+ * off: what refused it may be mended.
  */
 static void
 inotify_mounts(evutil_socket_t fd, short what, void *arg)
@@ -829,8 +844,8 @@ inotify_mounts(evutil_socket_t fd, short what, void *arg)
 				    "there now", w->path);
 			wdir_resolve(ii, w);
 			wd_release(ii, wd);
-		} else if (w->state == WDIR_WAITING)
-			wdir_resolve(ii, w);
+		} else
+			wdir_resolve(ii, w);	/* waiting, or off */
 	}
 }
 
@@ -861,6 +876,19 @@ inotify_watch_mounts(struct inotify_input *ii)
 	if (ii->mev == NULL || event_add(ii->mev, NULL) == -1)
 		log_warnx("inotify: cannot wait for mount changes (mounts "
 		    "over watched directories go unseen), ignoring");
+}
+
+static void
+inotify_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct inotify_input	*ii = arg;
+	size_t			 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < ii->ndirs; i++)
+		if (ii->dirs[i].state == WDIR_OFF)
+			wdir_resolve(ii, &ii->dirs[i]);
 }
 
 /* Do a and b watch the same VMs: one directory, one pattern? */
@@ -935,6 +963,7 @@ static void	inotify_stop(void *);
 static int
 inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 {
+	struct timeval		 retry = { OFF_RETRY_SECS, 0 };
 	struct inotify_input	*ii;
 	size_t			 i;
 	int			 err;
@@ -954,8 +983,11 @@ inotify_start(struct daemon *d, struct bus_port *port, void **statep)
 	    inotify_read, ii);
 	ii->aev = event_new(bus_base(port), ii->afd, EV_READ | EV_PERSIST,
 	    inotify_read, ii);
-	if (ii->ev == NULL || ii->aev == NULL ||
-	    event_add(ii->ev, NULL) == -1 || event_add(ii->aev, NULL) == -1) {
+	ii->retry = event_new(bus_base(port), -1, EV_PERSIST, inotify_retry,
+	    ii);
+	if (ii->ev == NULL || ii->aev == NULL || ii->retry == NULL ||
+	    event_add(ii->ev, NULL) == -1 || event_add(ii->aev, NULL) == -1 ||
+	    event_add(ii->retry, &retry) == -1) {
 		inotify_stop(ii);
 		return -ENOMEM;
 	}
@@ -982,6 +1014,8 @@ inotify_stop(void *arg)
 		event_free(ii->aev);
 	if (ii->mev != NULL)
 		event_free(ii->mev);
+	if (ii->retry != NULL)
+		event_free(ii->retry);
 	if (ii->fd != -1)
 		close(ii->fd);
 	if (ii->afd != -1)

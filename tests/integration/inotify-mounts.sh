@@ -90,3 +90,23 @@ wait_for 5 st_is ".inputs.inotify.dirs[0].state" waiting ||
 assert_eq "sbs deleted, not covered" "$covered" \
     "$(kt_log_count "/run/vc/sbs: another file system")"
 ok "a mount elsewhere, then a directory deleted: its VMs' deletions read first"
+
+# A directory inotify refuses (a loop of symlinks) is off, said once; once
+# mended it is watched: tried again at each mount change and every 10 s.
+ln -s loop "$ROOT/srv/loop"
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/srv/pids/*.pid",
+  "/srv/loop"] } } }
+JSON
+kill -HUP "$KT_PID"
+wait_for 5 st_is ".inputs.inotify.dirs[2].state" off ||
+    fail "a loop of symlinks: $(dir 2)"
+wait_for 5 kt_log_has "inotify: /srv/loop: inotify_add_watch, not watching it: Too many levels" ||
+    fail "the loop not logged"
+rm "$ROOT/srv/loop"
+mkdir -p "$ROOT/srv/loop/vm-mended"
+wait_for 15 st_is ".inputs.inotify.dirs[2].state" watching ||
+    fail "mended, still $(dir 2)"
+expect 9 7
+assert_eq "the refusal said once" 1 "$(kt_log_count "/srv/loop: inotify_add_watch")"
+ok "a directory refused, then mended: watched again, its VMs told"
