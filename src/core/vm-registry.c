@@ -54,6 +54,7 @@ struct vm {
 	char		 id[VM_ID_MAX];		/* first: the index's key */
 	TAILQ_ENTRY(vm)	 entry;
 	pid_t		 pid;
+	int		 pid_from_file;		/* pid: a pid file's, no event's */
 	uint64_t	 pid_lookup_ms;		/* last look at the pid files */
 	char		*cgroup;
 	char		*class_name;
@@ -165,6 +166,7 @@ vm_free(struct vms *v, struct vm *vm)
 	TAILQ_REMOVE(&v->list, vm, entry);
 	tdelete(vm, &v->index, vm_cmp);
 	v->count--;
+	v->full_warned = 0;	/* room again: the next time full is said */
 	free(vm->cgroup);
 	free(vm->class_name);
 	for (i = 0; i < vm->ntellers; i++)
@@ -195,6 +197,8 @@ vm_update(struct vm *vm, const struct vm_event *ev)
 		vm->stat_ms = 0;
 		vm->ksm_stat_warned = 0;
 	}
+	if (ev->pid > 0)
+		vm->pid_from_file = 0;
 	if (ev->memory_bytes > 0)
 		vm->memory_bytes = ev->memory_bytes;
 	set_str(&vm->cgroup, ev->cgroup);
@@ -349,6 +353,8 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 	    now - vm->pid_lookup_ms >= PID_LOOKUP_MS)) {
 		vm->pid_lookup_ms = now;
 		vm->pid = vm_find_pid(v, vm->id);
+		vm->pid_from_file = vm->pid > 0;
+		vm->stat_ms = 0;
 	}
 	o = cJSON_CreateObject();
 	if (vm->pid > 0)
@@ -379,6 +385,11 @@ vm_json(const struct vms *v, struct vm *vm, uint64_t now)
 		r = vm->stat_r = ksm_stat_read(vm->pid, &st);
 		vm->stat = st;
 		vm->stat_ms = now;
+		/* A pid file's VMM gone: the file is looked at again. */
+		if (vm->pid_from_file && (r == -ENOENT || r == -ESRCH)) {
+			vm->pid = 0;
+			vm->pid_from_file = 0;
+		}
 	}
 	if (r < 0 && r != -ENOENT && r != -ESRCH && !vm->ksm_stat_warned) {
 		log_warnx("vms: %s: /proc/%d/ksm_stat: %s%s", vm->id,

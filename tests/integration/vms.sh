@@ -79,4 +79,15 @@ ctl event ../../proc created >/dev/null 2>&1
 [ "$(ctl status --json | jq -r '.vms["../../proc"].pid // "none"')" = none ] ||
     fail "a VM id with a path in it was used to find a pid file"
 ok "a pid recorded by the runtime gives a VM found by inotify its savings"
+
+# Its VMM gone and another recording its pid there: the file is read
+# again, and the savings are the new one's.
+rm -rf "$ROOT/proc/4545"
+mkdir -p "$ROOT/proc/4646"
+printf 'ksm_rmap_items 1\nksm_zero_pages 0\nksm_merging_pages 4096\nksm_process_profit 1000\n' \
+    > "$ROOT/proc/4646/ksm_stat"
+echo 4646 > "$ROOT/run/vc/vm/vm-kata/pid"
+wait_for 10 sh -c "'$KTCTL' -s '$SOCK' status --json | jq -e '.vms[\"vm-kata\"] | .pid == 4646 and .ksm_merging_pages == 4096' >/dev/null" ||
+    fail "a pid file's VMM gone, the new one's not read: $(ctl status --json | jq -c '.vms["vm-kata"]')"
+ok "a pid file's VMM gone: the file read again, the new VMM's savings"
 kt_stop
