@@ -92,7 +92,7 @@
  * hold the loop.
  */
 #define MOUNT_DRAIN_READS	64
-/* A directory inotify refused is tried again this often. */
+/* What is not watched, or failed its scan, is tried again this often. */
 #define OFF_RETRY_SECS		10
 
 enum wdir_state {
@@ -117,6 +117,7 @@ struct wdir {
 	size_t		 rootlen;		/* full[0..rootlen) is the root */
 	enum wdir_state	 state;
 	int		 off_err;		/* OFF: why, as logged; 0: not */
+	int		 scan_failed;		/* the last scan: to try again */
 	int		 wd;			/* -1: none */
 	char		 anc[PATH_MAX];		/* WAITING: the ancestor watched */
 	int		*awd;			/* ancestors' watches, on afd */
@@ -550,13 +551,18 @@ wdir_scan(struct inotify_input *ii, struct wdir *w)
 
 	if ((r = wdir_read(ii, w, &seen)) < 0) {
 		/* Gone already: IN_IGNORED follows, and we wait again. */
-		if (r != -ENOENT) {
+		if (r != -ENOENT && !w->scan_failed) {
 			errno = -r;
-			log_warn("inotify: cannot scan %s, ignoring", w->path);
+			log_warn("inotify: cannot scan %s, trying again every "
+			    "%d s", w->path, OFF_RETRY_SECS);
 		}
+		w->scan_failed = r != -ENOENT;
 		vmset_clear(&seen);
 		return;
 	}
+	if (w->scan_failed)
+		log_info("inotify: scanned %s again", w->path);
+	w->scan_failed = 0;
 	ii->scanning = w;
 	ii->seen = &seen;
 	n = vmset_diff(&w->vms, &seen, wdir_report, ii);
@@ -695,7 +701,8 @@ wdir_event(struct inotify_input *ii, struct wdir *w,
 	if (ie->len == 0)
 		return;
 	if (w->state == WDIR_WAITING) {
-		if (isdir && (ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
+		/* A directory, or a symbolic link to one: resolving says. */
+		if ((ie->mask & (IN_CREATE | IN_MOVED_TO)) &&
 		    wdir_is_next(w, ie->name))
 			wdir_resolve(ii, w);
 		return;
@@ -878,17 +885,28 @@ inotify_watch_mounts(struct inotify_input *ii)
 		    "over watched directories go unseen), ignoring");
 }
 
+/*
+ * Every OFF_RETRY_SECS, what is not watched is tried again: a directory
+ * inotify refused, one waited for (what it waits for may have come in a
+ * way no event says: a symbolic link that now resolves), one whose scan
+ * failed (no descriptor left after an overflow).
+ */
 static void
 inotify_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct inotify_input	*ii = arg;
+	struct wdir		*w;
 	size_t			 i;
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < ii->ndirs; i++)
-		if (ii->dirs[i].state == WDIR_OFF)
-			wdir_resolve(ii, &ii->dirs[i]);
+	for (i = 0; i < ii->ndirs; i++) {
+		w = &ii->dirs[i];
+		if (w->state != WDIR_WATCHING)
+			wdir_resolve(ii, w);
+		else if (w->scan_failed)
+			wdir_scan(ii, w);
+	}
 }
 
 /* Do a and b watch the same VMs: one directory, one pattern? */

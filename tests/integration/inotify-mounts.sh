@@ -6,8 +6,10 @@
 # watches the mount table: the directory on the new file system is watched
 # (or waited for there), told as a difference from the covered one, and
 # VMs made there later are seen; unmounted, the covered directory is back,
-# told as a difference again, none doubled.  The test runs in a mount
-# namespace of its own, the daemon too: nothing it mounts is the host's.
+# told as a difference again, none doubled.  A directory inotify refuses,
+# or one waited for below a symbolic link, is tried again.  The test runs
+# in a mount namespace of its own, the daemon too: nothing it mounts is
+# the host's.
 if [ -z "${KT_MOUNT_NS:-}" ] && [ "$(id -u)" = 0 ] &&
     unshare -m --propagation private true 2>/dev/null; then
 	KT_MOUNT_NS=1 exec unshare -m --propagation private bash "$0" "$@"
@@ -110,3 +112,18 @@ wait_for 15 st_is ".inputs.inotify.dirs[2].state" watching ||
 expect 9 7
 assert_eq "the refusal said once" 1 "$(kt_log_count "/srv/loop: inotify_add_watch")"
 ok "a directory refused, then mended: watched again, its VMs told"
+
+# A directory waited for below a symbolic link that appears: followed.
+mkdir -p "$ROOT/srv/real/sbs2/vm-linked"
+cat > "$T/conf.json" <<'JSON'
+{ "inputs": { "inotify": { "dirs": ["/run/vc/sbs", "/srv/pids/*.pid",
+  "/srv/loop", "/srv/link/sbs2"] } } }
+JSON
+kill -HUP "$KT_PID"
+wait_for 5 st_is ".inputs.inotify.dirs[3].state" waiting ||
+    fail "below no link yet: $(dir 3)"
+ln -s real "$ROOT/srv/link"
+wait_for 15 st_is ".inputs.inotify.dirs[3].state" watching ||
+    fail "below the link: $(dir 3)"
+expect 10 7
+ok "a directory waited for below a symbolic link that appears: watched"
