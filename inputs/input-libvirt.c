@@ -93,6 +93,7 @@ struct libvirt_input {
 	struct event		*settle;
 	int			 delay_ms;	/* last reconnect delay */
 	int			 quiet;		/* failures logged already */
+	int			 lost;		/* closed while connecting */
 	uint64_t		 connects;
 	uint64_t		 reconnects;
 	char			 last_error[256];
@@ -188,9 +189,12 @@ lvdom_del(struct libvirt_input *li, const char *name)
 		*ld = li->doms[--li->ndoms];
 }
 
-/* A domain running now that was not known: tell what it is; its pid. */
+/*
+ * A domain running now that was not known: tell what it is; its pid (the
+ * one a listing read, or 0: read it now).
+ */
 static pid_t
-lv_created(struct libvirt_input *li, virDomainPtr dom)
+lv_created(struct libvirt_input *li, virDomainPtr dom, pid_t pid)
 {
 	struct vm_event	 ev;
 	struct lvdom	*ld;
@@ -206,7 +210,7 @@ lv_created(struct libvirt_input *li, virDomainPtr dom)
 	ld = lvdom_put(li, name);
 	if (virDomainGetUUIDString(dom, ld->uuid) < 0)
 		ld->uuid[0] = '\0';
-	ld->pid = ev.pid = lv_pid(name);
+	ld->pid = ev.pid = pid > 0 ? pid : lv_pid(name);
 	if (ev.pid > 0 && proc_cgroup(ev.pid, cgroup, sizeof(cgroup)) >= 0)
 		ev.cgroup = cgroup;
 	if (virDomainGetInfo(dom, &info) == 0)
@@ -249,7 +253,8 @@ lv_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail,
 	switch (event) {
 	case VIR_DOMAIN_EVENT_STARTED:
 		if (vmset_add(&li->known, name))
-			(void)vmset_put(&li->known, name, lv_created(li, dom));
+			(void)vmset_put(&li->known, name, lv_created(li, dom,
+			    0));
 		break;
 	case VIR_DOMAIN_EVENT_STOPPED:
 		if (vmset_del(&li->known, name))
@@ -273,6 +278,7 @@ struct lv_scan {
 	struct libvirt_input	*li;
 	virDomainPtr		*doms;
 	int			 n;
+	const struct vmset	*seen;		/* names, the pids read */
 };
 
 static void
@@ -289,7 +295,8 @@ lv_scan_report(void *arg, const char *name, int appeared)
 	for (i = 0; i < sc->n; i++)
 		if ((n = virDomainGetName(sc->doms[i])) != NULL &&
 		    strcmp(n, name) == 0) {
-			(void)lv_created(sc->li, sc->doms[i]);
+			(void)lv_created(sc->li, sc->doms[i],
+			    vmset_pid(sc->seen, name));
 			return;
 		}
 }
@@ -312,6 +319,7 @@ lv_rescan(struct libvirt_input *li)
 		if ((name = virDomainGetName(sc.doms[i])) != NULL)
 			vmset_append_pid(&seen, name, lv_pid(name));
 	vmset_sort(&seen);
+	sc.seen = &seen;
 	changes = vmset_diff(&li->known, &seen, lv_scan_report, &sc);
 	vmset_swap(&li->known, &seen);
 	vmset_clear(&seen);
@@ -366,22 +374,29 @@ lv_failed(struct libvirt_input *li, const char *what)
 }
 
 /*
- * libvirtd went (EOF on the socket, a restart).  The connection is not
- * closed from inside libvirt's callback: the retry timer does it.
+ * libvirtd went (EOF on the socket, a restart).  libvirt says so once.  The connection is not closed from inside its
+ * callback: the retry timer does it.  Said while connecting (from inside
+ * one of lv_try()'s calls), lv_try() sees it before it says connected.
+ * The delay goes on growing: it starts again only once a connection
+ * lived to its settling rescan, so a libvirtd that takes connections
+ * and drops them is not asked twice a second.
  */
 static void
 lv_closed(virConnectPtr conn, int reason, void *arg)
 {
 	struct libvirt_input	*li = arg;
 
-	if (conn != li->conn || li->state != LV_CONNECTED)
+	if (conn != li->conn)
 		return;
+	if (li->state != LV_CONNECTED) {
+		li->lost = 1;
+		return;
+	}
 	log_warnx("libvirt: lost the connection to %s (%s), reconnecting",
 	    li->uri, reason == VIR_CONNECT_CLOSE_REASON_EOF ? "end of file" :
 	    reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE ? "keepalive" :
 	    "error");
 	li->quiet = 1;
-	li->delay_ms = 0;
 	lv_retry_later(li);
 }
 
@@ -389,12 +404,16 @@ lv_closed(virConnectPtr conn, int reason, void *arg)
  * One attempt.  The URI names a local libvirtd (qemu:///system is its
  * Unix socket): connecting and the open handshake are a quick local
  * round trip, and a missing socket fails at once, so the loop is not
- * held for long.
+ * held for long.  No keepalive is asked for: a libvirtd that stops
+ * answering (stopped, deadlocked) leaves a connected input deaf but the
+ * daemon running, where a keepalive would close it and the reconnect's
+ * handshake would then hold the loop until libvirtd answers again.
  */
 static void
 lv_try(struct libvirt_input *li)
 {
 	lv_disconnect(li);
+	li->lost = 0;
 	if ((li->conn = virConnectOpenReadOnly(li->uri)) == NULL) {
 		lv_failed(li, "cannot connect");
 		return;
@@ -416,11 +435,14 @@ lv_try(struct libvirt_input *li)
 		lv_failed(li, "listing domains");
 		return;
 	}
+	if (li->lost || virConnectIsAlive(li->conn) != 1) {
+		lv_failed(li, "the connection closed while listing domains");
+		return;
+	}
 	li->state = LV_CONNECTED;
 	(void)timer_in(li->settle, SETTLE_MS);
 	if (li->connects++ > 0)
 		li->reconnects++;
-	li->delay_ms = 0;
 	li->quiet = 0;
 	li->last_error[0] = '\0';
 	log_info("libvirt: connected to %s, %zu domains running", li->uri,
@@ -433,14 +455,22 @@ lv_retry(evutil_socket_t fd, short what, void *arg)
 	lv_try(arg);
 }
 
-/* A failure is a connection lost: the close callback follows. */
+/*
+ * A connection that lived this long is a good one: the next loss retries
+ * at once.  A rescan that fails is a connection lost.
+ */
 static void
 lv_settle(evutil_socket_t fd, short what, void *arg)
 {
 	struct libvirt_input	*li = arg;
 
-	if (li->state == LV_CONNECTED)
-		(void)lv_rescan(li);
+	if (li->state != LV_CONNECTED)
+		return;
+	if (lv_rescan(li) < 0) {
+		lv_failed(li, "listing domains");
+		return;
+	}
+	li->delay_ms = 0;
 }
 
 /* libvirt's own reports go nowhere: this input logs what it decides. */
