@@ -172,6 +172,9 @@ SHARING_BEFORE=$(cat "$KSMD/pages_sharing")
 kt_start -c "$T/kt.json"
 wait_for 10 connected 0 || fail "the libvirt input did not connect: $(st .inputs.libvirt)"
 ok "the libvirt input connected"
+# Past the rescan 5 s after connecting: the guests below are told of by
+# libvirt's lifecycle events, not found by that rescan.
+sleep 6
 
 for n in $NAMES; do
 	domain_xml "$n" > "$T/$n.xml"
