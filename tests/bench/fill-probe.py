@@ -21,14 +21,11 @@ are in doc/benchmark.md, ratios within one run.
 Usage: fill-probe.py [--builddir DIR] [--vms N] [--mib M] [--fill MS]
                      [--sprint PAGES/MS] MODE...
 """
-import argparse
-import os
-import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True   # nothing left in the source tree
-from ksmd import knob, run_probe  # noqa: E402
+from ksmd import guests, knob, probe_args, run_probe  # noqa: E402
 
 
 
@@ -62,22 +59,14 @@ def drive(mode):
 
 
 def probe(args, ksmd, mode):
-    # What the last mode's guests left behind goes first.
-    knob("pages_to_scan", 20000)
-    knob("sleep_millisecs", 0)
-    knob("run", 1)
-    time.sleep(1)
-    knob("run", 0)
-    drive(mode)
-    c0, s0 = ksmd.cpu(), knob("pages_scanned")
-    simvm = os.path.join(args.builddir, "tests/bench/simvm")
-    procs = []
-    try:
-        for i in range(args.vms):
-            procs.append(subprocess.Popen(
-                [simvm, "-m", str(args.mib), "-f", str(args.fill),
-                 "-i", str(i)], stdout=subprocess.PIPE, text=True))
-            time.sleep(0.5)
+    c0 = s0 = 0
+
+    def begin():
+        nonlocal c0, s0
+        drive(mode)
+        c0, s0 = ksmd.cpu(), knob("pages_scanned")
+
+    with guests(args, gap_s=0.5, before=begin) as procs:
         for p in procs:
             p.stdout.readline()
         t_done, c_done = time.monotonic(), ksmd.cpu()
@@ -92,11 +81,6 @@ def probe(args, ksmd, mode):
                          ksmd.cpu() - c0))
             time.sleep(0.1)
         knob("run", 0)
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait()
     top = hist[-1][1]
     t90 = next(t for t, m, _ in hist if m >= 0.9 * top)
     t995, c995 = next((t, c) for t, m, c in hist if m >= 0.995 * top)
@@ -105,11 +89,7 @@ def probe(args, ksmd, mode):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--builddir", default="_build")
-    ap.add_argument("--vms", type=int, default=4)
-    ap.add_argument("--mib", type=int, default=512)
-    ap.add_argument("--fill", type=int, default=3000)
+    ap = probe_args(__doc__)
     ap.add_argument("--sprint", default="20000/0",
                     help="pages_to_scan/sleep_millisecs once all are done")
     ap.add_argument("modes", nargs="+")

@@ -3,9 +3,12 @@
 /proc; and what the probes share: its knobs, the test lock, the knobs
 put back however a probe ends.  Shared by the benchmark and its
 probes."""
+import argparse
 import contextlib
 import fcntl
 import os
+import subprocess
+import time
 
 KSM = "/sys/kernel/mm/ksm/"
 LOCK = "/run/lock/ksm-throttler-tests.lock"
@@ -78,3 +81,42 @@ def run_probe(columns, items, probe):
         for item in items:
             probe(ksmd, item)
     return 0
+
+
+@contextlib.contextmanager
+def guests(args, extra=(), gap_s=0, before=None):
+    """A wave of args.vms simvms (args.mib MiB, filled over args.fill ms,
+    GAP_S apart, EXTRA options), after ksmd has gone over what the last
+    wave left and BEFORE() ran; terminated however it ends."""
+    knob("pages_to_scan", 20000)
+    knob("sleep_millisecs", 0)
+    knob("run", 1)
+    time.sleep(1)
+    knob("run", 0)
+    if before is not None:
+        before()
+    simvm = os.path.join(args.builddir, "tests/bench/simvm")
+    procs = []
+    try:
+        for i in range(args.vms):
+            procs.append(subprocess.Popen(
+                [simvm, "-m", str(args.mib), "-f", str(args.fill),
+                 "-i", str(i)] + list(extra),
+                stdout=subprocess.PIPE, text=True))
+            time.sleep(gap_s)
+        yield procs
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait()
+
+
+def probe_args(doc):
+    """A probe's options: its description from DOC, and the wave's."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--builddir", default="_build")
+    ap.add_argument("--vms", type=int, default=4)
+    ap.add_argument("--mib", type=int, default=512)
+    ap.add_argument("--fill", type=int, default=3000)
+    return ap

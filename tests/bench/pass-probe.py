@@ -26,14 +26,12 @@ check: the figures are in doc/benchmark.md, ratios within one run.
 Usage: pass-probe.py [--builddir DIR] [--vms N] [--mib M] [--fill MS]
                      [--passes N] CONTENT...
 """
-import argparse
 import os
-import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True   # nothing left in the source tree
-from ksmd import KSM, knob, run_probe  # noqa: E402
+from ksmd import KSM, guests, knob, probe_args, run_probe  # noqa: E402
 
 CONTENTS = {"mix": [], "unique": ["-z", "0", "-s", "0"],
             "shared": ["-z", "0", "-s", "100"],
@@ -53,20 +51,7 @@ def wait_pass(scans, limit_s=120):
 
 
 def probe(args, ksmd, content):
-    # What the last content's guests left behind goes first.
-    knob("pages_to_scan", 20000)
-    knob("sleep_millisecs", 0)
-    knob("run", 1)
-    time.sleep(1)
-    knob("run", 0)
-    simvm = os.path.join(args.builddir, "tests/bench/simvm")
-    procs = []
-    try:
-        for i in range(args.vms):
-            procs.append(subprocess.Popen(
-                [simvm, "-m", str(args.mib), "-f", str(args.fill),
-                 "-i", str(i)] + CONTENTS[content],
-                stdout=subprocess.PIPE, text=True))
+    with guests(args, CONTENTS[content]) as procs:
         for p in procs:
             p.stdout.readline()
         # ksmd starts where its cursor was: pass 0 runs from there to the
@@ -87,19 +72,10 @@ def probe(args, ksmd, content):
                   flush=True)
             last = now
         knob("run", 0)
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait()
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--builddir", default="_build")
-    ap.add_argument("--vms", type=int, default=4)
-    ap.add_argument("--mib", type=int, default=512)
-    ap.add_argument("--fill", type=int, default=3000)
+    ap = probe_args(__doc__)
     ap.add_argument("--passes", type=int, default=8)
     ap.add_argument("contents", nargs="+")
     args = ap.parse_args()
