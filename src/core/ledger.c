@@ -76,6 +76,8 @@ struct ledger {
 	size_t		 nlegacy;
 	int		 replayed;
 	int		 batch;		/* restores under way: one sync after */
+	int		 unread;	/* the state file there cannot be read:
+					   -errno, nothing saved over it */
 };
 
 /* What a state file being read has given so far. */
@@ -461,16 +463,17 @@ corrupt(struct ledger *l, const char *name, const char *path,
 /*
  * A state file's text, or NULL.  One that is not ours (a symlink, a
  * FIFO, too big) is said and removed; one that cannot be read is said
- * and left.
+ * and left, its error in *unread.
  */
 static char *
 load_text(struct ledger *l, const char *name, const char *path, size_t max,
-    const char *what)
+    const char *what, int *unread)
 {
 	const char	*why = "";
 	char		*text;
 	int		 r;
 
+	*unread = 0;
 	r = statefile_read(l->dirfd, name, max, &text, &why);
 	if (r == 0)
 		return text;
@@ -480,8 +483,10 @@ load_text(struct ledger *l, const char *name, const char *path, size_t max,
 		statefile_remove(l->dirfd, name);
 	} else if (r == -EFBIG)
 		corrupt(l, name, path, what);
-	else if (r != -ENOENT)
-		log_warnx("%s: cannot read, ignoring it: %s", path, why);
+	else if (r != -ENOENT) {
+		log_warnx("%s: cannot read: %s", path, why);
+		*unread = r;
+	}
 	return NULL;
 }
 
@@ -512,23 +517,27 @@ load_merge(struct ledger *l, struct load *ld, const char *source,
 	}
 }
 
-/* dirfd: the run directory, dir its path. */
-struct ledger *
-ledger_open(int dirfd, const char *dir)
+/*
+ * Take in the ledger's own state file: a previous run's originals.  One
+ * there that cannot be read (EACCES: the daemon runs as another user
+ * than the run that wrote it; EIO) holds originals that a save would
+ * write over: until it can be read, tried again at each save, nothing is
+ * saved, and so no setting written.  Read late, what it holds is the
+ * host's originals, kept for the exit.
+ */
+static void
+ledger_load(struct ledger *l)
 {
-	struct ledger	*l;
 	struct load	 ld;
+	struct entry	*e;
 	char		*text;
+	int		 was = l->unread;
 
-	l = xcalloc(1, sizeof(*l));
-	l->dirfd = dirfd;
-	l->dir = xstrdup(dir);
-	TAILQ_INIT(&l->entries);
-	if (asprintf(&l->statefile, "%s/%s", dir, LEDGER_STATE_NAME) == -1)
-		fatal("asprintf");
 	if ((text = load_text(l, LEDGER_STATE_NAME, l->statefile, STATE_MAX,
-	    "settings")) == NULL)
-		return l;
+	    "settings", &l->unread)) == NULL)
+		return;
+	if (was)
+		log_info("%s: read at last", l->statefile);
 	TAILQ_INIT(&ld.entries);
 	ld.n = 0;
 	if (ledger_state_parse(text, load_add, &ld) < 0)
@@ -537,6 +546,24 @@ ledger_open(int dirfd, const char *dir)
 		load_merge(l, &ld, l->statefile, "settings");
 	load_free(&ld);
 	free(text);
+	if (l->replayed)
+		TAILQ_FOREACH(e, &l->entries, link)
+			e->stale = 0;
+}
+
+/* dirfd: the run directory, dir its path. */
+struct ledger *
+ledger_open(int dirfd, const char *dir)
+{
+	struct ledger	*l;
+
+	l = xcalloc(1, sizeof(*l));
+	l->dirfd = dirfd;
+	l->dir = xstrdup(dir);
+	TAILQ_INIT(&l->entries);
+	if (asprintf(&l->statefile, "%s/%s", dir, LEDGER_STATE_NAME) == -1)
+		fatal("asprintf");
+	ledger_load(l);
 	return l;
 }
 
@@ -648,6 +675,7 @@ ledger_adopt(struct ledger *l, const struct ledger_legacy *lg, void *arg)
 	struct legacy	*g;
 	struct load	 ld;
 	char		*text;
+	int		 unread;
 
 	if (l->nlegacy == LEGACY_MAX)
 		fatalx("ledger: more than %d legacy state files", LEGACY_MAX);
@@ -656,7 +684,8 @@ ledger_adopt(struct ledger *l, const struct ledger_legacy *lg, void *arg)
 	g->what = xstrdup(lg->what);
 	if (asprintf(&g->path, "%s/%s", l->dir, lg->name) == -1)
 		fatal("asprintf");
-	if ((text = load_text(l, g->name, g->path, lg->max, lg->what)) == NULL)
+	if ((text = load_text(l, g->name, g->path, lg->max, lg->what,
+	    &unread)) == NULL)
 		return;
 	TAILQ_INIT(&ld.entries);
 	ld.n = 0;
@@ -716,6 +745,10 @@ ledger_save(struct ledger *l, size_t n, const char *const *paths,
 	for (i = 0; i < n; i++)
 		if (!path_ok(paths[i]) || !value_ok(origs[i]))
 			return -EINVAL;
+	if (l->unread != 0)
+		ledger_load(l);
+	if (l->unread != 0)
+		return l->unread;
 	for (i = 0; i < n; i++) {
 		if (find_in(&l->entries, paths[i]) != NULL)
 			continue;

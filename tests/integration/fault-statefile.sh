@@ -79,6 +79,36 @@ kt_stop
 rmdir "$STATE"
 ok "a directory where the state file goes: KSM untouched, said, in the status"
 
+# A state file the daemon cannot read (it runs without CAP_DAC_OVERRIDE
+# and the file is another run's, mode 0): its originals would be lost
+# under a new save, so nothing is saved and KSM is left alone; once it
+# can be read, it is taken in and its originals are what the stop puts
+# back, not the knobs a crashed run left.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	NODAC="setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search --"
+	mkdir -p "$T/run"
+	printf '%s\n%s "0"\n"%s" "77"\n' "$M" "$R" "$KS/pages_to_scan" > "$STATE"
+	chmod 0 "$STATE"
+	echo 999 > "$K/pages_to_scan"	# what a crashed run left
+	KT_WRAPPER=$NODAC kt_start --root "$ROOT" -c "$T/conf.json"
+	wait_for 5 kt_log_has "$STATE: cannot read: " || fail "unreadable state not said"
+	wait_for 5 kt_log_has "cannot save the host's KSM settings, leaving KSM untouched until it can: Permission denied" ||
+	    fail "unreadable state: saving not refused"
+	ctl kick >/dev/null
+	sleep 0.5
+	assert_eq "pages_to_scan while the state is unread" 999 "$(cat "$K/pages_to_scan")"
+	grep -qx 0 "$K/run" || fail "KSM started while the state is unread"
+	chmod 0600 "$STATE"
+	wait_for 5 kt_log_has "$STATE: read at last" || fail "state not read once readable"
+	wait_for 5 grep -qx 1 "$K/run" || fail "KSM not tuned once the state was read"
+	saved pages_to_scan 77 || fail "the originals read late were not kept: $(cat "$STATE")"
+	kt_stop
+	assert_eq "pages_to_scan after stop: the original read late" 77 "$(cat "$K/pages_to_scan")"
+	echo 123 > "$K/pages_to_scan"
+	assert_eq "knobs" "$before" "$(kt_fake_knobs)"
+	ok "a state file that cannot be read: nothing saved over it, KSM left alone; read late, its originals kept"
+fi
+
 # ---- a full disk ------------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root to mount a tmpfs for the full-disk part"
 mount -t tmpfs -o size=64k,mode=0755 kt-fault-run "$T/run" ||
