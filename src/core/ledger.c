@@ -667,7 +667,9 @@ adopt_now(struct ledger *l)
 /*
  * Take in a state file an older release left, to put back what it
  * holds: with the rest at ledger_replay, or at once after it.  It is
- * removed once the ledger's own file holds what is left of it.
+ * removed once the ledger's own file holds what is left of it.  Asked
+ * again for one (an engine started again), it is looked for again unless
+ * taken in already.
  */
 void
 ledger_adopt(struct ledger *l, const struct ledger_legacy *lg, void *arg)
@@ -675,15 +677,26 @@ ledger_adopt(struct ledger *l, const struct ledger_legacy *lg, void *arg)
 	struct legacy	*g;
 	struct load	 ld;
 	char		*text;
+	size_t		 i;
 	int		 unread;
 
-	if (l->nlegacy == LEGACY_MAX)
-		fatalx("ledger: more than %d legacy state files", LEGACY_MAX);
-	g = &l->legacy[l->nlegacy++];
-	g->name = xstrdup(lg->name);
-	g->what = xstrdup(lg->what);
-	if (asprintf(&g->path, "%s/%s", l->dir, lg->name) == -1)
-		fatal("asprintf");
+	for (i = 0; i < l->nlegacy; i++)
+		if (strcmp(l->legacy[i].name, lg->name) == 0)
+			break;
+	if (i < l->nlegacy) {
+		g = &l->legacy[i];
+		if (g->loaded)
+			return;
+	} else {
+		if (l->nlegacy == LEGACY_MAX)
+			fatalx("ledger: more than %d legacy state files",
+			    LEGACY_MAX);
+		g = &l->legacy[l->nlegacy++];
+		g->name = xstrdup(lg->name);
+		g->what = xstrdup(lg->what);
+		if (asprintf(&g->path, "%s/%s", l->dir, lg->name) == -1)
+			fatal("asprintf");
+	}
 	if ((text = load_text(l, g->name, g->path, lg->max, lg->what,
 	    &unread)) == NULL)
 		return;

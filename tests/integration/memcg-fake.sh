@@ -216,8 +216,24 @@ kill -HUP "$KT_PID"
 wait_for 5 logged_more 'configuration changed' 1 || fail "second SIGHUP not applied"
 status
 assert_eq "state after disabling" disabled "$(jget state)"
-kt_stop
 ok "memcg.disabled on SIGHUP: the engine stops"
+
+# Off and on again, and again: each start looks for what an earlier
+# release left, and the daemon runs on.
+for i in 1 2 3 4 5; do
+	cp "$T/v2.json" "$T/v2c.json"
+	sed 's/, "disabled": true//' "$T/v2c.json" > "$T/v2.json"
+	kill -HUP "$KT_PID"
+	wait_for 5 eval 'status; [ "$(jget state)" != disabled ]' ||
+	    fail "memcg not on again (round $i): $(jget state)"
+	cp "$T/v2c.json" "$T/v2.json"
+	kill -HUP "$KT_PID"
+	wait_for 5 eval 'status; [ "$(jget state)" = disabled ]' ||
+	    fail "memcg not off again (round $i): $(jget state)"
+done
+kt_alive || fail "the daemon died switching memcg off and on"
+kt_stop
+ok "memcg switched off and on five times: the daemon runs on"
 
 # A daemon killed mid-write takes the write with it: nothing reclaims
 # unwatched.
