@@ -395,6 +395,23 @@ key_parse(struct conf *c, const struct conf_key *k, const cJSON *v, char *err,
 	return errf(err, errlen, "%s: bad key type", k->name);
 }
 
+/* Was NAME a member of OBJ before M?  JSON leaves it open; we refuse. */
+static int
+given_before(const cJSON *obj, const cJSON *m)
+{
+	const cJSON	*o;
+
+	for (o = obj->child; o != NULL && o != m; o = o->next)
+		if (strcmp(o->string, m->string) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A key given twice in one object (a hand-merged file whose second
+ * "compact" would win unseen), or a name with a dot in it (a path, not
+ * a key), is refused, naming it.
+ */
 static int
 apply_object(struct conf *c, const char *prefix, const cJSON *obj, char *err,
     size_t errlen)
@@ -411,6 +428,10 @@ apply_object(struct conf *c, const char *prefix, const cJSON *obj, char *err,
 		if (xsnprintf(path, sizeof(path), "%s%s%s", prefix,
 		    *prefix ? "." : "", m->string) < 0)
 			return errf(err, errlen, "%.64s...: key too long", path);
+		if (strchr(m->string, '.') != NULL || *m->string == '\0')
+			return errf(err, errlen, "%s: unknown key", path);
+		if (given_before(obj, m))
+			return errf(err, errlen, "%s: given twice", path);
 		if ((k = conf_find(path)) != NULL)
 			r = key_parse(c, k, m, err, errlen);
 		else if (is_section(path))

@@ -93,6 +93,16 @@ test_errors(void **state)
 	expect_error("memcg", "{\"period_secs\": 5, \"nope\": 1}",
 	    "memcg.nope: unknown key");
 	expect_error("nosuch", "{}", "nosuch: unknown section");
+	/* JSON lets a key come twice, the last winning: not here. */
+	expect_error("", "{\"compact\": {\"period_secs\": 5, "
+	    "\"period_secs\": 7}}", "compact.period_secs: given twice");
+	expect_error("", "{\"compact\": {}, \"compact\": {\"disabled\": "
+	    "true}}", "compact: given twice");
+	expect_error("compact", "{\"disabled\": true, \"disabled\": false}",
+	    "compact.disabled: given twice");
+	/* A path is not a key. */
+	expect_error("", "{\"compact.period_secs\": 9}",
+	    "compact.period_secs: unknown key");
 }
 
 /* The integer a one-key change of section leaves in the key, read back. */
