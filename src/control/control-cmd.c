@@ -216,6 +216,14 @@ cmd_config_set(struct client *c, const Ksmt__Request *req, struct reply *rep)
 		    err);
 		return;
 	}
+	snprintf(err, sizeof(err), "%s-set", section);
+	if (conf_log_changes(c->ctl->d->conf, fresh, section, err) == 0) {
+		conf_free(fresh);
+		log_info("control: client %llu (pid %d, uid %u): %s-set "
+		    "changes nothing", c->id, (int)c->pid, (unsigned)c->uid,
+		    section);
+		return;
+	}
 	daemon_reconfigure(c->ctl->d, fresh);
 	log_info("configuration changed: %s", section);
 	log_info("control: client %llu (pid %d, uid %u) changed %s", c->id,

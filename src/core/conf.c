@@ -712,3 +712,50 @@ conf_changed(const struct conf *a, const struct conf *b, const char *section)
 	}
 	return 0;
 }
+
+/* A key's value as it is logged: JSON, cut short past LOGGED_VALUE_MAX. */
+#define LOGGED_VALUE_MAX	120
+
+static void
+value_text(const struct conf *c, const struct conf_key *k, char *buf,
+    size_t len)
+{
+	cJSON	*v = key_to_json(c, k);
+	char	*t = cJSON_PrintUnformatted(v);
+
+	if (t == NULL)
+		(void)xsnprintf(buf, len, "?");
+	else if (strlen(t) > LOGGED_VALUE_MAX)
+		(void)xsnprintf(buf, len, "%.*s...", LOGGED_VALUE_MAX, t);
+	else
+		(void)xsnprintf(buf, len, "%s", t);
+	free(t);
+	cJSON_Delete(v);
+}
+
+/*
+ * Log each key below section whose value differs from a to b, old and
+ * new, after WHY: a reload that puts back a key changed through the
+ * socket says so, key by key.  Returns how many.
+ */
+int
+conf_log_changes(const struct conf *a, const struct conf *b,
+    const char *section, const char *why)
+{
+	const struct conf_key	*k;
+	char			 was[LOGGED_VALUE_MAX + 8];
+	char			 now[LOGGED_VALUE_MAX + 8];
+	size_t			 len = strlen(section);
+	int			 n = 0;
+
+	for (k = conf_table; k->name != NULL; k++) {
+		if ((len != 0 && (strncmp(k->name, section, len) != 0 ||
+		    k->name[len] != '.')) || key_equal(a, b, k))
+			continue;
+		value_text(a, k, was, sizeof(was));
+		value_text(b, k, now, sizeof(now));
+		log_info("%s: %s: %s -> %s", why, k->name, was, now);
+		n++;
+	}
+	return n;
+}

@@ -130,5 +130,7 @@ cJSON		*conf_to_json(const struct conf *, const char *);
 const struct conf_key *conf_find(const char *);
 int		 conf_changed(const struct conf *, const struct conf *,
 		    const char *);
+int		 conf_log_changes(const struct conf *, const struct conf *,
+		    const char *, const char *);
 
 #endif

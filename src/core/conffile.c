@@ -54,7 +54,7 @@ conffile_reload(void *arg, const char *why)
 	/* The socket cannot move under its clients. */
 	free(fresh->socket_path);
 	fresh->socket_path = xstrdup(d->conf->socket_path);
-	if (!conf_changed(d->conf, fresh, "")) {
+	if (conf_log_changes(d->conf, fresh, "", why) == 0) {
 		log_info("%s: configuration unchanged", why);
 		conf_free(fresh);
 		return;

@@ -144,6 +144,18 @@ ctl config > "$T/after.json"
 diff -u "$T/before.json" "$T/after.json" || fail "a refused set changed something"
 ok "a set with any bad key is refused whole, with the key and the reason"
 
+# A set says what it changed, key by key; one that changes nothing says
+# that.  A reload of the file puts back what a set changed, and says so
+# key by key too.
+kt_log_has "compact-set: compact.compact_order: [0-9]+ -> 10" ||
+    fail "compact-set did not log the key it changed"
+ctl compact-set '{"compact_order": 10}' || fail "compact-set, the same"
+wait_for 5 kt_log_has "compact-set changes nothing" || fail "a set changing nothing not said"
+kill -HUP "$KT_PID"
+wait_for 5 kt_log_has "SIGHUP: compact.compact_order: 10 -> [0-9]+" ||
+    fail "a reload undoing a set did not say so: $(grep -i 'sighup\|configuration' "$T/daemon.log" | tail -3)"
+ok "a set and a reload say what they changed, key by key"
+
 # ---- the client's own errors ----
 ctl 2>/dev/null; assert_eq "no command exit" 2 $?
 ctl frobnicate 2>"$T/err"; assert_eq "unknown command exit" 2 $?
