@@ -215,8 +215,9 @@ vmset_pid_changed(pid_t known, pid_t now)
 }
 
 /*
- * Call fn(arg, id, 1) for every id in seen but not in known and
- * fn(arg, id, 0) for every id in known but not in seen, in sorted order.
+ * Call fn(arg, id, pid, 1) for every id in seen but not in known and
+ * fn(arg, id, pid, 0) for every id in known but not in seen, in sorted
+ * order, pid the VMM the set it is in holds for it.
  * An id in both whose VMM changed (vmset_pid_changed) is a VM that went
  * and one that came under the same id: fn(arg, id, 0), then
  * fn(arg, id, 1).  Both sets must be sorted.  Returns how many calls
@@ -238,18 +239,21 @@ vmset_diff(const struct vmset *known, const struct vmset *seen,
 			c = strcmp(known->v[i], seen->v[j]);
 		if (c == 0) {
 			if (vmset_pid_changed(known->pid[i], seen->pid[j])) {
-				fn(arg, known->v[i], 0);
-				fn(arg, seen->v[j], 1);
+				fn(arg, known->v[i], known->pid[i], 0);
+				fn(arg, seen->v[j], seen->pid[j], 1);
 				calls += 2;
 			}
 			i++;
 			j++;
 			continue;
 		}
-		if (c < 0)
-			fn(arg, known->v[i++], 0);
-		else
-			fn(arg, seen->v[j++], 1);
+		if (c < 0) {
+			fn(arg, known->v[i], known->pid[i], 0);
+			i++;
+		} else {
+			fn(arg, seen->v[j], seen->pid[j], 1);
+			j++;
+		}
 		calls++;
 	}
 	return calls;

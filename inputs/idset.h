@@ -18,7 +18,8 @@ struct vmset {
 	pid_t	 *pid;		/* v[i]'s VMM; 0: not known */
 };
 
-typedef void	(*vmset_diff_fn)(void *, const char *, int);
+/* (arg, id, its VMM's pid: the one that went or the one that came, appeared) */
+typedef void	(*vmset_diff_fn)(void *, const char *, pid_t, int);
 
 int	 vmset_has(const struct vmset *, const char *);
 int	 vmset_add(struct vmset *, const char *);

@@ -137,8 +137,7 @@ struct inotify_input {
 	struct event	*retry;			/* the directories off */
 	struct wdir	*dirs;
 	size_t		 ndirs;
-	const struct wdir *scanning;		/* wdir_report's: the */
-	const struct vmset *seen;		/* directory, and its scan */
+	const struct wdir *scanning;		/* wdir_report's */
 	uint64_t	 overflows;
 	char		*buf;
 };
@@ -459,7 +458,7 @@ vm_emit(struct inotify_input *ii, const struct wdir *w, struct vm_event *ev)
 }
 
 static void
-wdir_report(void *arg, const char *id, int appeared)
+wdir_report(void *arg, const char *id, pid_t pid, int appeared)
 {
 	struct inotify_input	*ii = arg;
 	struct vm_event		 ev;
@@ -467,12 +466,8 @@ wdir_report(void *arg, const char *id, int appeared)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = appeared ? VM_CREATED : VM_DESTROYED;
 	(void)xsnprintf(ev.vm_id, sizeof(ev.vm_id), "%s", id);
-	/*
-	 * Come: the VMM the scan read, as it keeps it; gone: the one it
-	 * had, so that the registry knows which run went.
-	 */
-	ev.pid = appeared ? vmset_pid(ii->seen, id) :
-	    vmset_pid(&ii->scanning->vms, id);
+	/* Gone, the VMM it had: the registry knows which run went. */
+	ev.pid = pid;
 	vm_emit(ii, ii->scanning, &ev);
 }
 
@@ -564,9 +559,7 @@ wdir_scan(struct inotify_input *ii, struct wdir *w)
 		log_info("inotify: scanned %s again", w->path);
 	w->scan_failed = 0;
 	ii->scanning = w;
-	ii->seen = &seen;
 	n = vmset_diff(&w->vms, &seen, wdir_report, ii);
-	ii->seen = NULL;
 	vmset_swap(&w->vms, &seen);
 	vmset_clear(&seen);
 	log_debug("inotify: scanned %s: %zu VMs, %zu changes", w->path,

@@ -278,11 +278,10 @@ struct lv_scan {
 	struct libvirt_input	*li;
 	virDomainPtr		*doms;
 	int			 n;
-	const struct vmset	*seen;		/* names, the pids read */
 };
 
 static void
-lv_scan_report(void *arg, const char *name, int appeared)
+lv_scan_report(void *arg, const char *name, pid_t pid, int appeared)
 {
 	struct lv_scan	*sc = arg;
 	const char	*n;
@@ -295,8 +294,7 @@ lv_scan_report(void *arg, const char *name, int appeared)
 	for (i = 0; i < sc->n; i++)
 		if ((n = virDomainGetName(sc->doms[i])) != NULL &&
 		    strcmp(n, name) == 0) {
-			(void)lv_created(sc->li, sc->doms[i],
-			    vmset_pid(sc->seen, name));
+			(void)lv_created(sc->li, sc->doms[i], pid);
 			return;
 		}
 }
@@ -319,7 +317,6 @@ lv_rescan(struct libvirt_input *li)
 		if ((name = virDomainGetName(sc.doms[i])) != NULL)
 			vmset_append_pid(&seen, name, lv_pid(name));
 	vmset_sort(&seen);
-	sc.seen = &seen;
 	changes = vmset_diff(&li->known, &seen, lv_scan_report, &sc);
 	vmset_swap(&li->known, &seen);
 	vmset_clear(&seen);

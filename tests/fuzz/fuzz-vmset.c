@@ -51,7 +51,7 @@ has(const struct vmset *set, const char *s)
 }
 
 static void
-diff_cb(void *arg, const char *id, int appeared)
+diff_cb(void *arg, const char *id, pid_t pid, int appeared)
 {
 	struct diff	*d = arg;
 

@@ -23,7 +23,7 @@ struct seen {
 };
 
 static void
-record(void *arg, const char *id, int appeared)
+record(void *arg, const char *id, pid_t pid, int appeared)
 {
 	struct seen	*s = arg;
 	size_t		 n = strlen(s->log);
