@@ -639,6 +639,16 @@ key_to_json(const struct conf *c, const struct conf_key *k)
 	return cJSON_CreateNull();
 }
 
+/* Is k below section ("" holds every key)? */
+static int
+key_in(const struct conf_key *k, const char *section)
+{
+	size_t	len = strlen(section);
+
+	return len == 0 || (strncmp(k->name, section, len) == 0 &&
+	    k->name[len] == '.');
+}
+
 /* The effective configuration, nested as the file is; section "" is all. */
 cJSON *
 conf_to_json(const struct conf *c, const char *section)
@@ -650,8 +660,7 @@ conf_to_json(const struct conf *c, const char *section)
 
 	root = cJSON_CreateObject();
 	for (k = conf_table; k->name != NULL; k++) {
-		if (len != 0 && (strncmp(k->name, section, len) != 0 ||
-		    k->name[len] != '.'))
+		if (!key_in(k, section))
 			continue;
 		o = section_object(root, k->name + (len ? len + 1 : 0), &leaf);
 		cJSON_AddItemToObject(o, leaf, key_to_json(c, k));
@@ -701,11 +710,9 @@ int
 conf_changed(const struct conf *a, const struct conf *b, const char *section)
 {
 	const struct conf_key	*k;
-	size_t			 len = strlen(section);
 
 	for (k = conf_table; k->name != NULL; k++) {
-		if (len != 0 && (strncmp(k->name, section, len) != 0 ||
-		    k->name[len] != '.'))
+		if (!key_in(k, section))
 			continue;
 		if (!key_equal(a, b, k))
 			return 1;
@@ -745,12 +752,10 @@ conf_log_changes(const struct conf *a, const struct conf *b,
 	const struct conf_key	*k;
 	char			 was[LOGGED_VALUE_MAX + 8];
 	char			 now[LOGGED_VALUE_MAX + 8];
-	size_t			 len = strlen(section);
 	int			 n = 0;
 
 	for (k = conf_table; k->name != NULL; k++) {
-		if ((len != 0 && (strncmp(k->name, section, len) != 0 ||
-		    k->name[len] != '.')) || key_equal(a, b, k))
+		if (!key_in(k, section) || key_equal(a, b, k))
 			continue;
 		value_text(a, k, was, sizeof(was));
 		value_text(b, k, now, sizeof(now));
