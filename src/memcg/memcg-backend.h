@@ -71,6 +71,8 @@ struct memcg_job {
 	enum memcg_job_kind	 kind;
 	struct memcg_settings	 set;
 	int			 swap_ok;
+	int			 no_swap;	/* there is swap, and a period run
+						   may not use it */
 	unsigned		 swappiness;	/* memory.reclaim's */
 	uint64_t		 target;	/* memory.reclaim: bytes left */
 	uint64_t		 aging_count;	/* in and out */
@@ -112,6 +114,9 @@ struct memcg_hier {
 #define MEMCG_METHOD_SWAPS	0x4	/* takes anon pages too, with no
 					   knob to say no: period runs wait
 					   where memcg.swap forbids it */
+#define MEMCG_METHOD_SWAPPINESS	0x8	/* says how much anon with
+					   swappiness=, where the kernel takes
+					   it; elsewhere as MEMCG_METHOD_SWAPS */
 
 /* detect: usable once the engine turns lru_gen/enabled on. */
 #define MEMCG_DETECT_OFF	1
@@ -146,6 +151,8 @@ int	memcg_cg_stat(const struct memcg_host *, const char *, int,
 	    struct memcg_stat *);
 int	memcg_cg_gone(int);
 void	memcg_job_fail(struct memcg_job *, int, const char *);
+int	memcg_method_swaps(const struct memcg_host *,
+	    const struct memcg_method *);
 
 /* memory.stat is a few dozen lines; a megabyte is not a memory.stat. */
 #define MEMCG_STAT_MAX	(1024 * 1024)

@@ -59,3 +59,15 @@ memcg_job_fail(struct memcg_job *job, int err, const char *what)
 	job->err = err;
 	job->err_what = what;
 }
+
+/*
+ * The method takes anon pages with no say in how many: force_empty, and
+ * memory.reclaim on a kernel that takes no swappiness= (before 6.11),
+ * which reclaims anon as the kernel's swappiness says.
+ */
+int
+memcg_method_swaps(const struct memcg_host *h, const struct memcg_method *m)
+{
+	return (m->flags & MEMCG_METHOD_SWAPS) ||
+	    ((m->flags & MEMCG_METHOD_SWAPPINESS) && h->reclaim_swappiness == 0);
+}

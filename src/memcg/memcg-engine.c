@@ -207,7 +207,7 @@ memcg_start(struct memcg *m)
 	    ", cache reclaim with " : "",
 	    m->host.method != m->host.hier->reclaim ?
 	    m->host.hier->reclaim->name : "");
-	if ((m->host.method->flags & MEMCG_METHOD_SWAPS) && swap_available(m))
+	if (memcg_method_swaps(&m->host, m->host.method) && swap_available(m))
 		log_info("memcg: this host has swap and %s takes anon pages "
 		    "too: period runs only where memcg.swap allows swapping",
 		    m->host.method->name);

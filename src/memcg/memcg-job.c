@@ -136,7 +136,7 @@ period_prepare(struct memcg *m, struct memcg_cg *cg)
 		.before = &m->before,
 		.swap_avail = m->swap_avail,
 		.method_ages = (m->job_ops->flags & MEMCG_METHOD_AGES) != 0,
-		.method_swaps = (m->job_ops->flags & MEMCG_METHOD_SWAPS) != 0,
+		.method_swaps = memcg_method_swaps(&m->host, m->job_ops),
 		.aging_count = job->aging_count,
 	};
 	struct memcg_period_out	 out;
@@ -144,6 +144,7 @@ period_prepare(struct memcg *m, struct memcg_cg *cg)
 	BUMP(m, cg, runs, 1);
 	memcg_period_step(&in, &out);
 	job->swap_ok = out.swap_ok;
+	job->no_swap = in.swap_avail && !out.swap_ok;
 	job->target = out.target;
 	job->swappiness = out.swappiness;
 	job->aging_count = out.aging_count;

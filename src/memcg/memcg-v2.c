@@ -3,7 +3,8 @@
  * cgroup v2: the hierarchy (memory.stat, memory.current, memory.max,
  * the cgroup's own PSI) and its reclaim method, memory.reclaim in chunks
  * (with swappiness= where the kernel takes it, 6.11 and later; without
- * it elsewhere).
+ * it elsewhere, where it takes anon pages as the kernel's swappiness
+ * says, and a period run that may not swap stops where there is swap).
  */
 #include "config.h"
 
@@ -131,7 +132,8 @@ v2_step(struct memcg_job *job, struct memcg_write *w)
 /*
  * EAGAIN: the kernel reclaimed less than asked, there is no more to
  * take.  EINVAL the first time swappiness= was sent: a kernel before
- * 6.11; the same chunk is asked again without it.
+ * 6.11; the same chunk is asked again without it, unless that could swap
+ * where the run may not.
  */
 static void
 v2_step_done(struct memcg_job *job, int err)
@@ -147,8 +149,11 @@ v2_step_done(struct memcg_job *job, int err)
 	if (err == -EINVAL && h->reclaim_swappiness == -1) {
 		h->reclaim_swappiness = 0;
 		log_info("memcg: memory.reclaim takes no swappiness= on this "
-		    "kernel, reclaiming without it%s", job->swap_ok ? "" :
-		    " (anon pages may be reclaimed too where there is swap)");
+		    "kernel: it takes anon pages too, as vm.swappiness says, "
+		    "and period runs run only where memcg.swap allows "
+		    "swapping or there is no swap");
+		if (job->no_swap)
+			job->stop = MEMCG_STOP_WOULD_SWAP;
 		return;
 	}
 	if (err == -EAGAIN)
@@ -159,6 +164,7 @@ v2_step_done(struct memcg_job *job, int err)
 
 const struct memcg_method memcg_reclaim = {
 	.name = "reclaim",
+	.flags = MEMCG_METHOD_SWAPPINESS,
 	.missing = "cgroup v2 has no memory.reclaim (a kernel before 5.19)",
 	.detect = reclaim_detect,
 	.step = v2_step,

@@ -194,7 +194,21 @@ test_v2(void **state)
 	assert_string_equal(w.path,
 	    "/sys/fs/cgroup/unified/kt/vm/memory.reclaim");
 	assert_string_equal(w.value, "67108864 swappiness=0");
-	/* A kernel before 6.11: the same chunk again, without swappiness. */
+	/*
+	 * A kernel before 6.11: the same chunk again, without swappiness,
+	 * which then takes anon pages as the kernel's swappiness says: not
+	 * for a period run that may not swap, where there is swap.
+	 */
+	assert_false(memcg_method_swaps(&h, &memcg_reclaim));
+	job.no_swap = 1;
+	memcg_reclaim.step_done(&job, -EINVAL);
+	assert_int_equal(h.reclaim_swappiness, 0);
+	assert_int_equal(job.stop, MEMCG_STOP_WOULD_SWAP);
+	assert_true(memcg_method_swaps(&h, &memcg_reclaim));
+	h.reclaim_swappiness = -1;
+	job_init(&job, &h, "/kt/vm");
+	job.target = 100 << 20;
+	assert_int_equal(memcg_reclaim.step(&job, &w), 1);
 	memcg_reclaim.step_done(&job, -EINVAL);
 	assert_int_equal(h.reclaim_swappiness, 0);
 	assert_int_equal(job.stop, MEMCG_STOP_NONE);
@@ -243,6 +257,8 @@ test_v1(void **state)
 	assert_int_equal(memcg_cgroup_v2.detect(&h), -ENOENT);
 	assert_int_equal(memcg_cgroup_v1.detect(&h), 0);
 	assert_int_equal(h.version, 1);
+	assert_true(memcg_method_swaps(&h, &memcg_force_empty));
+	assert_false(memcg_method_swaps(&h, &memcg_mglru));
 	assert_int_equal(memcg_cgroup_v1.stat(&h, "/kt", &st, &usage, &limit), 0);
 	assert_int_equal(st.file, 50);
 	assert_int_equal(limit, 0);		/* v1's "no limit" */
