@@ -114,6 +114,8 @@ struct compact {
 	char			 reason[256];
 	char			 broken[256];
 	int			 retrying;	/* off for a broken input */
+	int			 nodes_refused;	/* a node's compact file refused
+						   a write: compact_memory only */
 	uint64_t		 wait_us;
 	struct psi_sample	 waited;
 	uint64_t		 idle;
@@ -274,6 +276,7 @@ compact_start(struct compact *c)
 	uint64_t		memfree;
 
 	c->broken[0] = '\0';
+	c->nodes_refused = 0;
 	if (c->d->conf->compact_disabled) {
 		go_off(c, 0, "disabled by configuration");
 		return;
@@ -319,8 +322,9 @@ nodes_present(const struct pagetypeinfo *pti, unsigned *node)
 /*
  * When fragments grew, compact only the nodes where they grew, through
  * their own compact files: a node with nothing new to gather is left
- * alone.  Forced runs, runs for MemFree, one-node hosts, and hosts whose
- * every node needs it use compact_memory.
+ * alone.  Forced runs, runs for MemFree, one-node hosts, hosts whose
+ * every node needs it, and hosts where a node's file refused a write use
+ * compact_memory.
  */
 static void
 run_targets(struct compact *c, const struct pagetypeinfo *pti)
@@ -331,7 +335,7 @@ run_targets(struct compact *c, const struct pagetypeinfo *pti)
 	size_t			 i, n;
 
 	r->nnodes = 0;
-	if (r->why != COMPACT_RUN_FRAGMENTED ||
+	if (r->why != COMPACT_RUN_FRAGMENTED || c->nodes_refused ||
 	    (n = nodes_present(pti, all)) < 2)
 		return;
 	for (i = 0; i < n; i++) {
@@ -551,12 +555,23 @@ run_finish(struct compact *c, int err)
 		    (double)r->ms / 1000);
 		if (err == -ENOENT || err == -EACCES || err == -EPERM ||
 		    err == -EROFS) {
-			go_off(c, 1, "cannot write the compact file: %s",
-			    strerror(-err));
-			return;
+			if (r->nnodes == 0) {
+				go_off(c, 1, "cannot write the compact file: "
+				    "%s", strerror(-err));
+				return;
+			}
+			/* A node's file: compact_memory still compacts. */
+			log_warnx("compact: node %u's compact file: %s: all "
+			    "memory is compacted at once from now on",
+			    r->node[r->next - 1], strerror(-err));
+			c->nodes_refused = 1;
 		}
 	}
-	/* A failed run may have compacted some: its counts start anew too. */
+	/*
+	 * A failed run may have compacted some: its counts start anew too.
+	 * What the run's ticks found broken is looked at again here.
+	 */
+	c->broken[0] = '\0';
 	if (run_rebase(c) == 0 && r->result != CC_FAILED)
 		log_info("compact: %s after %.2f s: free blocks of order >= "
 		    "%u: %llu -> %llu", res, (double)r->ms / 1000,

@@ -4,7 +4,8 @@
 # triggered by fragments and by a fall of MemFree, skipped by threshold
 # and by PSI, forced, stopped by PSI and by time (compact_memory is a FIFO
 # there, so the write blocks as a long compaction would), stopped by
-# disabling, per-node compaction where only one node needs it, live
+# disabling, per-node compaction where only one node needs it (and
+# compact_memory once a node's file refused a write), live
 # changes by SIGHUP, and inputs that are missing or garbage: the engine
 # off with the reason, the daemon running.
 . "$top_srcdir/tests/lib/lib.sh"
@@ -232,6 +233,26 @@ S=${S#*\"last_run\":}
 case $S in *'"nodes":[1]'*) ;; *) fail "last run's nodes: $S" ;; esac
 expect free_blocks_before 60
 ok "only node 1 fragmented: only node1/compact written"
+
+# A node file that refuses the write (a read-only sysfs attribute, which
+# refuses even root): that run fails, and the engine goes on with
+# compact_memory, where it used to turn itself off.
+rm -f "$N1"
+ln -s /sys/kernel/uevent_seqnum "$N1"
+pagetypeinfo "3000 10" "6000 20"
+wait_field 5 failed 1
+wait_field 5 state idle
+kt_log_has "compact: node 1's compact file: Permission denied: all memory" ||
+    fail "the refused node write was not logged"
+[ -s "$CM" ] && fail "compact_memory written for the node run"
+pagetypeinfo "3000 10" "7500 20"
+wait_field 5 runs 4
+[ "$(cat "$CM")" = 1 ] || fail "after a node refused: compact_memory holds '$(cat "$CM")'"
+status
+expect failed 1
+S=${S#*\"last_run\":}
+expect nodes all
+ok "a node's compact file refused: the engine compacts all memory instead"
 kt_stop
 
 # ---- inputs missing or garbage -------------------------------------
