@@ -275,16 +275,24 @@ job_stalled(struct memcg *m)
 	return 1;
 }
 
+/*
+ * A write ended.  One killed for a stall (the job stopped already) counts
+ * only if it was done before the signal came.
+ */
 static void
 job_written(int err, uint64_t elapsed_ms, void *arg)
 {
 	struct memcg	*m = arg;
+	enum memcg_stop	 stop = m->job.stop;
 
 	m->off = NULL;
 	evtimer_del(m->watch);
 	log_debug("memcg: %s: write done in %llu ms: %s", m->job.path,
 	    (unsigned long long)elapsed_ms, err ? strerror(-err) : "ok");
-	m->job_ops->step_done(&m->job, err);
+	if (stop == MEMCG_STOP_NONE || err == 0)
+		m->job_ops->step_done(&m->job, err);
+	if (stop != MEMCG_STOP_NONE)
+		m->job.stop = stop;
 	pass_continue(m);
 }
 
@@ -315,7 +323,12 @@ job_step(struct memcg *m)
 	return 1;
 }
 
-/* While a write runs: stop it once the stall share is over the limit. */
+/*
+ * While a write runs: stop it once the stall share is over the limit.
+ * The child is killed, not waited for: under the pressure that stopped
+ * it, the kernel may take its time to notice the signal, and the loop
+ * goes on meanwhile; job_written() ends the job once it is gone.
+ */
 void
 memcg_job_watch(evutil_socket_t fd, short what, void *arg)
 {
@@ -328,9 +341,7 @@ memcg_job_watch(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(m->watch, &tv);
 		return;
 	}
-	offload_cancel(m->off);
-	m->off = NULL;
-	pass_continue(m);
+	offload_kill(m->off);
 }
 
 static void
