@@ -14,7 +14,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
 util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq
 libclang-rt-14-dev libsystemd-dev systemd mandoc bash-completion dpkg-dev
-debhelper libcap2-bin valgrind debootstrap systemd-container
+debhelper libcap2-bin valgrind debootstrap systemd-container strace
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -26,17 +26,17 @@ struct conffile {
 	char			 last_error[512];
 };
 
-/* Read the file again and apply it if it is valid and says something new. */
-void
-conffile_reload(void *arg, const char *why)
+/*
+ * Read the file again and apply it if it is valid and says something new;
+ * quiet: say nothing if it says nothing new.
+ */
+static void
+reload(struct conffile *cf, const char *why, int quiet)
 {
-	struct conffile	*cf = arg;
 	struct daemon	*d;
 	struct conf	*fresh;
 	char		 err[sizeof(cf->last_error)];
 
-	if (cf == NULL)
-		return;		/* not started yet, or stopping */
 	d = cf->d;
 	if (d->conf_path == NULL) {
 		log_info("%s: no configuration file to reload", why);
@@ -55,7 +55,8 @@ conffile_reload(void *arg, const char *why)
 	free(fresh->socket_path);
 	fresh->socket_path = xstrdup(d->conf->socket_path);
 	if (conf_log_changes(d->conf, fresh, "", why) == 0) {
-		log_info("%s: configuration unchanged", why);
+		if (!quiet)
+			log_info("%s: configuration unchanged", why);
 		conf_free(fresh);
 		return;
 	}
@@ -64,10 +65,18 @@ conffile_reload(void *arg, const char *why)
 	log_info("configuration changed");
 }
 
-static void
-conffile_changed(void *arg)
+void
+conffile_reload(void *arg, const char *why)
 {
-	conffile_reload(arg, "file changed");
+	if (arg != NULL)	/* NULL: not started yet, or stopping */
+		reload(arg, why, 0);
+}
+
+/* The first look: the file as it was loaded at start is no news. */
+static void
+conffile_changed(void *arg, int first)
+{
+	reload(arg, first ? "changed since start" : "file changed", first);
 }
 
 static int

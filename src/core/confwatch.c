@@ -12,7 +12,9 @@
  * a possible change of the file: once the directories have been quiet
  * for a moment the file is read and, if its bytes differ from those last
  * seen, the owner is told.  The way is resolved again after each change,
- * since a rollout changes it.
+ * since a rollout changes it.  The first look comes right after the
+ * watch begins, with nothing seen yet: a change between the daemon
+ * reading the file and the watch beginning would otherwise go unseen.
  */
 #include "config.h"
 
@@ -56,7 +58,7 @@ struct confwatch {
 	size_t		 nwd;
 	char		*seen;		/* the bytes last read; NULL: none */
 	size_t		 seenlen;
-	void		(*changed)(void *);
+	void		(*changed)(void *, int);
 	void		*arg;
 };
 
@@ -165,12 +167,14 @@ static void
 cw_settled(evutil_socket_t fd, short what, void *arg)
 {
 	struct confwatch	*cw = arg;
+	int			 first = cw->seen == NULL;
 
 	log_debug("config watch: %s: quiet, reading it", cw->path);
 	cw_rewatch(cw);
 	if (cw_differs(cw)) {
-		log_info("%s changed: reloading", cw->path);
-		cw->changed(cw->arg);
+		if (!first)
+			log_info("%s changed: reloading", cw->path);
+		cw->changed(cw->arg, first);
 	}
 }
 
@@ -209,9 +213,10 @@ cw_read(evutil_socket_t fd, short what, void *arg)
  */
 struct confwatch *
 confwatch_open(struct event_base *base, const char *path,
-    void (*changed)(void *), void *arg)
+    void (*changed)(void *, int), void *arg)
 {
 	struct confwatch	*cw;
+	struct timeval		 now = { 0, 0 };
 
 	cw = xcalloc(1, sizeof(*cw));
 	cw->changed = changed;
@@ -228,7 +233,7 @@ confwatch_open(struct event_base *base, const char *path,
 	if (cw->ev == NULL || cw->settle == NULL || event_add(cw->ev, NULL))
 		fatalx("config watch: event_new");
 	cw_rewatch(cw);
-	(void)cw_differs(cw);
+	evtimer_add(cw->settle, &now);
 	log_debug("config watch: %s, %zu directories", cw->path, cw->nwd);
 	return cw;
 }

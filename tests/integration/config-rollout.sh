@@ -102,3 +102,27 @@ sleep 3
 assert_eq "reads of the file in 3 idle seconds after a touch" "$n" "$(reads)"
 kt_stop
 ok "one change, one read: an idle watch stays idle"
+
+# A change between the read of the file at start and the watch: strace
+# holds the watch's inotify_init1 (the daemon's first) for two seconds,
+# and the file changes meanwhile.  The watch's first look applies it.
+command -v strace >/dev/null || skip "strace is not installed"
+echo '{ "compact": { "period_secs": 31 } }' > "$C"
+( wait_for 10 kt_log_has "compact: checking every 31 s" &&
+    echo '{ "compact": { "period_secs": 32 } }' > "$C" ) &
+CHANGER=$!
+# Killing strace leaves the daemon running: it goes by its socket.
+KT_EXTRA_CLEANUP='pkill -KILL -f -- "--socket $SOCK"'
+KT_WRAPPER="strace -qq -f -o /dev/null -e trace=inotify_init1
+    -e inject=inotify_init1:delay_enter=2000000:when=1" \
+    kt_start --root "$ROOT" -c "$C"
+wait "$CHANGER" || fail "the daemon did not get to its engines"
+wait_for 5 conf_is .compact.period_secs 32 ||
+    fail "a change made while the daemon started was not applied: $(conf .compact.period_secs)"
+kt_log_has "changed since start: compact.period_secs: 31 -> 32" ||
+    fail "the change since start is not logged"
+# KT_PID is strace's: the daemon is its child.
+kill -TERM "$(pgrep -P "$KT_PID")"
+wait "$KT_PID" || fail "the daemon under strace did not exit 0"
+KT_PID=
+ok "a change while the daemon starts, before its watch, is applied"
