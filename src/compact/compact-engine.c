@@ -33,6 +33,11 @@
 #define NODE_COMPACT	"/sys/devices/system/node/node%u/compact"
 /* mem-agent's cadence: a running compaction is watched once a second. */
 #define RUN_TICK_SECS	1
+/*
+ * Reading /proc/pagetypeinfo counts every free page under the zone locks:
+ * a status or a scrape reads it at most this often.
+ */
+#define HOST_READ_SECS	10
 #define USEC_PER_SEC	1000000ULL
 
 enum compact_state {
@@ -124,6 +129,8 @@ struct compact {
 	uint64_t		 page_kb;
 	struct compact_run	 run;
 	int			 have_run;
+	struct pagetypeinfo	 host;		/* as status shows it */
+	uint64_t		 host_us;	/* ... read then; 0: never */
 	uint64_t		 counter[CC_COUNTER_MAX];
 	uint64_t		 ms_total;
 };
@@ -647,23 +654,29 @@ run_json(const struct compact *c, cJSON *o)
 		cJSON_AddItemToArray(nodes, cJSON_CreateNumber(r->node[i]));
 }
 
-/* What the host looks like now, when it can be read. */
+/* What the host looks like now (HOST_READ_SECS ago at most), if known. */
 static void
-host_json(const struct compact *c, cJSON *o)
+host_json(struct compact *c, cJSON *o)
 {
 	struct pagetypeinfo	pti = { 0 };
 	unsigned		order = order_get(c);
+	uint64_t		now = now_us();
 
-	if (pti_read(&pti) < 0)
-		return;
+	if (c->host_us == 0 || now - c->host_us >= HOST_READ_SECS *
+	    USEC_PER_SEC) {
+		if (pti_read(&pti) < 0)
+			return;
+		pti_clear(&c->host);
+		c->host = pti;
+		c->host_us = now;
+	}
 	cJSON_AddNumberToObject(o, "free_blocks",
-	    (double)pti_free_blocks(&pti, order, -1));
+	    (double)pti_free_blocks(&c->host, order, -1));
 	cJSON_AddNumberToObject(o, "fragment_pages",
-	    (double)pti_movable_below(&pti, order, -1));
+	    (double)pti_movable_below(&c->host, order, -1));
 	cJSON_AddNumberToObject(o, "fragment_pages_after_last_run",
 	    (double)pti_movable_below(&c->base, order, -1));
-	cJSON_AddBoolToObject(o, "pagetypeinfo_capped", pti.capped);
-	pti_clear(&pti);
+	cJSON_AddBoolToObject(o, "pagetypeinfo_capped", c->host.capped);
 }
 
 static void
@@ -698,6 +711,7 @@ compact_shutdown(void *arg)
 	event_free(c->tick);
 	event_free(c->period);
 	pti_clear(&c->base);
+	pti_clear(&c->host);
 	free(c);
 }
 
