@@ -443,6 +443,23 @@ save_said(struct ksm *k, int r, int some)
 }
 
 /*
+ * run is an order as much as a setting: 2 unmerges every merged page at
+ * once (and reads 2 after), and the kernel adds 4 while memory goes
+ * offline.  A host found with KSM stopped gets it back stopped, 0, with
+ * what merged meanwhile left merged: writing 2 at exit would unmerge all
+ * of the guests' merged memory in one go, on a host that may not have
+ * the room for it.
+ */
+static int64_t
+run_original(int64_t v)
+{
+	if (v & 2)
+		log_info("%s/run is 2 (stopped, unmerged): it will be put back "
+		    "as 0, stopped, leaving merged pages merged", KSM_DIR);
+	return v & 1;
+}
+
+/*
  * Save the originals of the knobs not saved yet, all at once: before the
  * first write every knob there is, later those that could not be read
  * then.  We have not written those since, so what they hold is still
@@ -465,6 +482,8 @@ ksm_save(struct ksm *k)
 		    ksm_path(paths[n], sizeof(paths[n]), f) < 0 ||
 		    ksm_read(k, f, &v) < 0)
 			continue;
+		if (f == KSM_RUN)
+			v = run_original(v);
 		pv[n] = paths[n];
 		vv[n] = ksm_value_str(f, v, vals[n], sizeof(vals[n]));
 		run |= f == KSM_RUN;
