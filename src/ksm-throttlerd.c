@@ -212,6 +212,31 @@ rundir_lock(struct daemon *d)
 }
 
 /*
+ * The configuration file was refused at start.  What a run that did not
+ * exit cleanly left changed on the host is put back all the same, from
+ * the run directory of the default socket path (or --socket): under a
+ * unit that restarts on failure, a file broken before a crash would
+ * otherwise leave the host as the crashed run left it, ksmd perhaps at
+ * full speed, for as long as the file stays broken.  A daemon running
+ * there keeps its run directory: the lock refuses this one.
+ */
+static void
+put_back(struct daemon *d)
+{
+	int	lockfd;
+
+	lockfd = rundir_lock(d);
+	d->ledger = ledger_open(d->rundirfd, d->rundir);
+	d->ksm = ksm_open(d->ledger);
+	ledger_replay(d->ledger);
+	ksm_close(d->ksm);
+	ledger_close(d->ledger);
+	unlinkat(d->rundirfd, "ksm-throttlerd.pid", 0);
+	close(lockfd);
+	close(d->rundirfd);
+}
+
+/*
  * Each client of the control socket is a descriptor: the soft limit on
  * them (1024 under systemd and most shells) goes up to the hard one, as
  * daemons do, so that socket.max_clients clients can connect.
@@ -291,6 +316,7 @@ main(int argc, char *argv[])
 	const char	*socket = NULL, *root = "/";
 	char		 err[1024], *conf_path = NULL, *abs;
 	int		 ch, foreground = 0, checkonly = 0, verbose = 0, r, lockfd;
+	int		 refused = 0;
 	size_t		 i;
 
 	memset(&d, 0, sizeof(d));
@@ -320,7 +346,10 @@ main(int argc, char *argv[])
 	    conf_load(d.conf, d.conf_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ksm-throttlerd: %s\n", err);
 		conf_free(d.conf);
-		return 1;
+		if (checkonly)
+			return 1;
+		d.conf = conf_new();	/* the default run directory */
+		refused = 1;
 	}
 	if (socket != NULL) {
 		free(d.conf->socket_path);
@@ -342,6 +371,14 @@ main(int argc, char *argv[])
 		fatal("--root %s", root);
 	}
 	free(abs);
+	if (refused) {
+		put_back(&d);
+		log_warnx("not started: the configuration file was refused");
+		conf_free(d.conf);
+		free(conf_path);
+		rootfs_close();
+		return 1;
+	}
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	log_init(foreground, verbose);

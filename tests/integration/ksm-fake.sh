@@ -35,6 +35,36 @@ kt_stop
 assert_eq "knobs after crash and restart" "$before" "$(knobs)"
 ok "after SIGKILL a restart puts the originals back"
 
+# A crash, and the configuration file broken meanwhile: the restart
+# refuses the file and exits 1, but puts the originals back first.
+kt_start --root "$ROOT"
+wait_for 5 grep -qx 1 "$K/run" || fail "daemon did not start ksmd"
+kt_kill
+echo '{ "ksm": { "pace_factor": "banana" } }' > "$T/bad.json"
+"$KTD" -f --socket "$SOCK" --root "$ROOT" -c "$T/bad.json" > "$T/bad.log" 2>&1 &&
+    fail "a refused configuration file started the daemon"
+grep -q "ksm.pace_factor" "$T/bad.log" || fail "the refusal does not say why: $(cat "$T/bad.log")"
+grep -q "not started: the configuration file was refused" "$T/bad.log" ||
+    fail "the refusal does not say the daemon did not start"
+assert_eq "knobs after a crash and a refused file" "$before" "$(knobs)"
+[ -e "$STATE" ] && fail "state file left once put back"
+[ -e "$T/run/ksm-throttlerd.pid" ] && fail "pid file left by the refused start"
+ok "a refused file at a restart after a crash still puts the originals back"
+
+# A host found with run 2 (stopped, unmerged): put back as 0, since
+# writing 2 would unmerge every merged page at once.
+echo 2 > "$K/run"
+kt_start --root "$ROOT"
+wait_for 5 grep -qx 1 "$K/run" || fail "daemon did not start ksmd"
+grep -qxF '"/sys/kernel/mm/ksm/run" "0"' "$STATE" ||
+    fail "run 2 not saved as 0: $(cat "$STATE")"
+kt_log_has "run is 2 \(stopped, unmerged\): it will be put back as 0" ||
+    fail "run 2 not explained"
+kt_stop
+assert_eq "run after a start from 2" 0 "$(cat "$K/run")"
+echo 0 > "$K/run"
+ok "run found at 2 is put back as 0, not unmerging everything"
+
 # The previous release's ksm.state, left by a crash: replayed, removed.
 echo 1 > "$K/run"; echo 5000 > "$K/pages_to_scan"; echo 0 > "$K/sleep_millisecs"
 printf 'ksm-throttler-state 1\nrun 0\npages_to_scan 123\nsleep_millisecs 45\n' > "$T/run/ksm.state"
