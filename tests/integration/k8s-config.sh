@@ -24,5 +24,9 @@ DS="$top_srcdir/contrib/kubernetes/daemonset.yaml"
 grep -q '"-c", "/etc/ksm-throttler/ksm-throttler.json"' "$DS" ||
     fail "the DaemonSet does not pass -c /etc/ksm-throttler/ksm-throttler.json"
 grep -q 'mountPath: /etc/ksm-throttler$' "$DS" || fail "the ConfigMap is not mounted at /etc/ksm-throttler"
+# Kata's pid files (the default inputs.inotify.pid_files) and its sandboxes.
+for d in /run/vc/sbs /run/vc/vm; do
+	grep -q "mountPath: $d\$" "$DS" || fail "$d is not mounted"
+done
 grep -q 'containerPort: 9464' "$DS" || fail "the DaemonSet does not expose port 9464"
 ok "the DaemonSet reads that file and exposes the metrics port"
