@@ -8,7 +8,8 @@
  * grew stops: its memory is then worth merging at once, even while other
  * guests still write theirs.
  *
- * Growth is ARRIVE_MIN_PAGES (1 MiB) or more since the baseline; none for
+ * Growth is min_pages (1 MiB in the host's pages: the policy says so) or
+ * more since the baseline; none for
  * ARRIVE_QUIET_MS is a stop.  Walks come every PACE_PROBE_MS while
  * pacing (a walk reads a small file per process: a few ms on a host of
  * thousands), so a stop is seen within three of them.
@@ -21,7 +22,6 @@
 
 /* At least the kernel's default rate, pages per ms. */
 #define PACE_MIN_RATE		5.0
-#define ARRIVE_MIN_PAGES	256
 #define ARRIVE_QUIET_MS		250
 
 /* The total: how fast it grows, and when it last did. */
@@ -37,7 +37,7 @@ observe_total(struct arrival *a, uint64_t pages, uint64_t now)
 		return;
 	}
 	dt = now - a->at_ms;
-	if (pages >= a->pages + ARRIVE_MIN_PAGES && dt > 0) {
+	if (pages >= a->pages + a->min_pages && dt > 0) {
 		/* Walks are PACE_PROBE_MS apart: a closer one is a burst. */
 		a->rate = (double)(pages - a->pages) /
 		    (double)(dt > PACE_PROBE_MS ? dt : PACE_PROBE_MS);
@@ -55,7 +55,7 @@ static void
 observe_proc(struct arrival *a, struct arrival_proc *e, uint64_t pages,
     uint64_t now)
 {
-	if (pages >= e->pages + ARRIVE_MIN_PAGES) {
+	if (pages >= e->pages + a->min_pages) {
 		e->grew_ms = now;
 		e->growing = 1;
 		e->pages = pages;
@@ -112,10 +112,12 @@ observe_procs(struct arrival *a, const struct mergeable *m, uint64_t now)
 	a->have_procs = 1;
 }
 
-/* A fresh walk of /proc, taken at now. */
+/* A fresh walk of /proc, taken at now; growth is min_pages or more. */
 void
-arrival_observe(struct arrival *a, const struct mergeable *m, uint64_t now)
+arrival_observe(struct arrival *a, const struct mergeable *m, uint64_t now,
+    uint64_t min_pages)
 {
+	a->min_pages = min_pages;
 	observe_total(a, m->pages, now);
 	observe_procs(a, m, now);
 }

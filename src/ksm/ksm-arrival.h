@@ -36,9 +36,11 @@ struct arrival {
 	unsigned		nprocs;
 	int			have_procs;
 	uint64_t		stops;	/* processes that grew, then stopped */
+	uint64_t		min_pages; /* growth, in the host's pages */
 };
 
-void	arrival_observe(struct arrival *, const struct mergeable *, uint64_t);
+void	arrival_observe(struct arrival *, const struct mergeable *, uint64_t,
+	    uint64_t);
 int	arrival_recent(const struct arrival *, uint64_t);
 double	arrival_pace(const struct arrival *, uint64_t);
 

@@ -52,14 +52,16 @@
  * that slack is a garbage reading, and would spend the budget.
  */
 #define CPU_SLACK_MS		100
-/* A boost is sized for at least this set (256 MiB): a VM on its way. */
-#define BOOST_MIN_SET_PAGES	65536
-/* Merging or the set grew in a pass by this much (1 MiB, 1/256). */
-#define GROW_MIN_PAGES		256
+/* A boost is sized for at least this set: a VM on its way. */
+#define BOOST_MIN_SET_BYTES	(256ULL << 20)
+/* Merging or the set grew in a pass by this much, or 1/256 of the set. */
+#define GROW_MIN_BYTES		(1ULL << 20)
 #define GROW_SHIFT		8
-/* New mergeable memory with no event: 32 MiB, or 1/64 of the set. */
-#define DETECT_MIN_PAGES	8192
+/* New mergeable memory with no event: this, or 1/64 of the set. */
+#define DETECT_MIN_BYTES	(32ULL << 20)
 #define DETECT_SHIFT		6
+/* Mergeable memory arrives when it grows by this much (ksm-arrival.c). */
+#define ARRIVE_MIN_BYTES	(1ULL << 20)
 /* A VMM touches guest memory within seconds of its CREATED event. */
 #define EVENT_GRACE_MS		3000
 /* New memory was seen arriving: two looks at it before calling it done. */
@@ -213,6 +215,15 @@ static uint64_t
 max64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
+}
+
+/* BYTES in the host's pages (64 KiB on some arm64 kernels), at least one. */
+static uint64_t
+pages_of(const struct policy *p, uint64_t bytes)
+{
+	uint64_t	size = p->par.page_size > 0 ? p->par.page_size : 4096;
+
+	return bytes >= size ? bytes / size : 1;
 }
 
 static uint64_t
@@ -427,7 +438,7 @@ observe_pass(struct policy *p, const struct ksm_sample *s, uint64_t now,
 	if (walks_current(p, now) && p->walk_ms <= p->mark_ms)
 		return;
 	set = growth_set(p, now);
-	thr = max64(GROW_MIN_PAGES, set_pages(p) >> GROW_SHIFT);
+	thr = max64(pages_of(p, GROW_MIN_BYTES), set_pages(p) >> GROW_SHIFT);
 	o->boundary = 1;
 	o->passes = scans;
 	o->gain = s->v[KSM_PAGES_SHARING] - p->mark_sharing;
@@ -461,7 +472,8 @@ observe(struct policy *p, const struct policy_input *in, struct obs *o)
 			p->idle_base = p->mergeable;
 	}
 	if (in->walk != NULL)
-		arrival_observe(&p->arr, in->walk, in->now_ms);
+		arrival_observe(&p->arr, in->walk, in->now_ms,
+		    pages_of(p, ARRIVE_MIN_BYTES));
 	if (in->walk != NULL || in->mergeable_current)
 		p->walk_ms = in->now_ms;
 	if (s == NULL)
@@ -540,8 +552,8 @@ boost(struct policy *p, uint64_t now, uint64_t grace, const char *why,
 	if (now + grace > p->grace_until)
 		p->grace_until = now + grace;
 	/* Memory is arriving: size the first passes for twice what is there. */
-	p->boost_floor = max64(p->boost_floor, max64(BOOST_MIN_SET_PAGES,
-	    2 * set_pages(p) + announced));
+	p->boost_floor = max64(p->boost_floor, max64(pages_of(p,
+	    BOOST_MIN_SET_BYTES), 2 * set_pages(p) + announced));
 }
 
 static void
@@ -593,7 +605,8 @@ decide_idle(struct policy *p, const struct policy_input *in,
 	} else if (p->have_mergeable && p->par.detect_ms > 0 &&
 	    p->mergeable > p->idle_base) {
 		grown = p->mergeable - p->idle_base;
-		thr = max64(DETECT_MIN_PAGES, p->idle_base >> DETECT_SHIFT);
+		thr = max64(pages_of(p, DETECT_MIN_BYTES),
+		    p->idle_base >> DETECT_SHIFT);
 		if (grown >= thr) {
 			snprintf(why, sizeof(why), "%llu MiB of new mergeable "
 			    "memory with no event",
@@ -611,7 +624,7 @@ decide_idle(struct policy *p, const struct policy_input *in,
 	 * margin that counts as new memory, is the trickle finding merges.
 	 */
 	sharing = p->mark_sharing;
-	thr = max64(DETECT_MIN_PAGES, set_pages(p) >> DETECT_SHIFT);
+	thr = max64(pages_of(p, DETECT_MIN_BYTES), set_pages(p) >> DETECT_SHIFT);
 	if (sharing >= p->idle_peak + (int64_t)thr) {
 		snprintf(why, sizeof(why), "the trickle merged %lld pages",
 		    (long long)(sharing - p->idle_peak));
@@ -636,7 +649,8 @@ arriving(const struct policy *p, uint64_t now)
 static int64_t
 futile_scans(const struct policy *p)
 {
-	uint64_t	thr = max64(GROW_MIN_PAGES, set_pages(p) >> GROW_SHIFT);
+	uint64_t	thr = max64(pages_of(p, GROW_MIN_BYTES),
+			    set_pages(p) >> GROW_SHIFT);
 
 	if (!p->have_prev || p->prev.v[KSM_PAGES_SHARING] >=
 	    p->boost_sharing + (int64_t)thr)

@@ -1303,6 +1303,20 @@ test_page_size(void **unused)
 	assert_string_equal(policy_reason(sm->p),
 	    "2500 MiB of new mergeable memory with no event");
 	sim_free(sm);
+
+	/*
+	 * Thresholds are in bytes: 48 MiB with no event boosts on 64 KiB
+	 * pages (768 of them) as on 4 KiB ones, over the 32 MiB minimum.
+	 */
+	sm = sim_new(&par);
+	at(sm, 0, 1, 0, 0, 0);
+	sm->in.have_mergeable = 1;
+	sm->in.mergeable_pages = 768;
+	at(sm, 2000, 1, 0, 0, 0);
+	assert_string_equal(state(sm), "boosting");
+	assert_string_equal(policy_reason(sm->p),
+	    "48 MiB of new mergeable memory with no event");
+	sim_free(sm);
 }
 
 static void
@@ -1418,7 +1432,7 @@ walk2(struct arrival *a, struct mergeable *m, uint64_t t, uint64_t da,
 	m->proc[0].pages += da;
 	m->proc[1].pages += db;
 	m->pages = m->proc[0].pages + m->proc[1].pages;
-	arrival_observe(a, m, t);
+	arrival_observe(a, m, t, 256);
 }
 
 /* Each process's stop is counted once; one that goes is forgotten. */
@@ -1434,7 +1448,7 @@ test_arrival_stops(void **unused)
 	m.proc[0].pid = 10;
 	m.proc[0].pages = 100000;	/* there before: not arriving */
 	m.listed = 1;
-	arrival_observe(&a, &m, 0);
+	arrival_observe(&a, &m, 0, 256);
 	/* A second one appears with 8 MiB: it arrived since. */
 	m.proc[1].pid = 11;
 	m.proc[1].pages = 2048;
