@@ -95,6 +95,7 @@ struct ksm {
 	int		 read_err[KSM_FILE_MAX];
 	pid_t		 ksmd_pid;
 	int		 ksmd_warned;
+	uint64_t	 ksmd_search_ms;	/* last looked for, not found */
 };
 
 const char *
@@ -282,6 +283,36 @@ proc_cpu_ms(pid_t pid, char *comm, size_t commlen, uint64_t *ms)
 	return 0;
 }
 
+/* Not found: /proc is searched for ksmd again after this long. */
+#define KSMD_SEARCH_MS	30000
+
+/*
+ * /proc/PID/stat says a kernel thread: kthreadd's child (ppid 2), as no
+ * process can be.  After the name's ")": " STATE PPID ", a letter each.
+ */
+int
+ksm_stat_kthread(const char *buf)
+{
+	const char	*p;
+
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	return p[1] == ' ' && p[2] != '\0' && p[3] == ' ' &&
+	    strncmp(p + 4, "2 ", 2) == 0;
+}
+
+static int
+is_kthread(const char *pid)
+{
+	char	path[300], buf[512];
+
+	if (xsnprintf(path, sizeof(path), "/proc/%s/stat", pid) < 0 ||
+	    rootfs_read(path, buf, sizeof(buf)) < 0)
+		return 0;
+	return ksm_stat_kthread(buf);
+}
+
+/* ksmd: the kernel thread of that name (a process may call itself so). */
 static pid_t
 find_ksmd(void)
 {
@@ -299,22 +330,33 @@ find_ksmd(void)
 		if (xsnprintf(path, sizeof(path), "/proc/%s/comm",
 		    de->d_name) < 0 || rootfs_read(path, comm, sizeof(comm)) < 0)
 			continue;
-		if (strcmp(comm, "ksmd\n") == 0)
+		if (strcmp(comm, "ksmd\n") == 0 && is_kthread(de->d_name))
 			found = (pid_t)pid;
 	}
 	closedir(d);
 	return found;
 }
 
+/*
+ * ksmd's CPU time.  Where it cannot be seen (a PID namespace of its own),
+ * /proc is searched again every KSMD_SEARCH_MS, not at every sample.
+ */
 static int
 ksmd_cpu(struct ksm *k, uint64_t *ms)
 {
-	char	comm[32];
-	int	tries;
+	char		comm[32];
+	int		tries;
+	uint64_t	now = now_ms();
 
 	for (tries = 0; tries < 2; tries++) {
-		if (k->ksmd_pid == 0 && (k->ksmd_pid = find_ksmd()) == 0)
+		if (k->ksmd_pid == 0 && k->ksmd_search_ms != 0 &&
+		    now - k->ksmd_search_ms < KSMD_SEARCH_MS)
 			break;
+		if (k->ksmd_pid == 0 && (k->ksmd_pid = find_ksmd()) == 0) {
+			k->ksmd_search_ms = now;
+			break;
+		}
+		k->ksmd_search_ms = 0;
 		if (proc_cpu_ms(k->ksmd_pid, comm, sizeof(comm), ms) == 0 &&
 		    strcmp(comm, "ksmd") == 0) {
 			k->ksmd_warned = 0;

@@ -91,6 +91,7 @@ cJSON		*ksm_sample_json(const struct ksm_sample *);
 void		 ksm_errors_json(const struct ksm *, cJSON *);
 int		 ksm_parse_advisor(const char *, int64_t *);
 int		 ksm_parse_proc_stat(const char *, char *, size_t, uint64_t *);
+int		 ksm_stat_kthread(const char *);
 int		 ksm_state_parse(const char *, int64_t *, uint32_t *);
 size_t		 ksm_restore_plan(const int64_t *, uint32_t, int64_t,
 		    struct ksm_restore_step *);

@@ -304,6 +304,14 @@ test_proc_stat(void **state)
 	assert_int_equal(t, 11 + 12);
 	assert_int_equal(ksm_parse_proc_stat("7 (x) R 1 2", comm, sizeof(comm),
 	    &t), -EINVAL);
+	/* ksmd is a kernel thread; a process may take its name. */
+	assert_true(ksm_stat_kthread("42 (ksmd) S 2 0 0 0 -1 2129984 0"));
+	assert_true(ksm_stat_kthread("42 (ksmd) R 2 0"));
+	assert_false(ksm_stat_kthread("10 (ksmd) S 1 0 0 0 -1 4194560 0"));
+	assert_false(ksm_stat_kthread("10 (ksmd) S 21 0"));
+	assert_false(ksm_stat_kthread("10 (a) S 2) S 1 0"));
+	assert_false(ksm_stat_kthread("10 (ksmd)"));
+	assert_false(ksm_stat_kthread("garbage"));
 	assert_int_equal(ksm_parse_proc_stat("garbage", comm, sizeof(comm),
 	    &t), -EINVAL);
 	/* Found by fuzz-procfs: nothing after ')' once read past the end. */
