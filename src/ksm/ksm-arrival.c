@@ -84,8 +84,10 @@ find_proc(struct arrival_proc *v, unsigned n, int pid)
 }
 
 /*
- * The processes of a walk.  One that appears after the first walk
- * starts from nothing: its memory arrived since.  Those gone are
+ * The processes of a walk.  One that appears after a walk that listed
+ * them all starts from nothing: its memory arrived since.  After one that
+ * could not (more than MERGEABLE_LISTED), it may only have moved into the
+ * list as another left it: it starts from what it has.  Those gone are
  * forgotten; those past MERGEABLE_LISTED count only in the total.
  */
 static void
@@ -100,7 +102,8 @@ observe_procs(struct arrival *a, const struct mergeable *m, uint64_t now)
 			e = &next[n];
 			memset(e, 0, sizeof(*e));
 			e->pid = m->proc[i].pid;
-			e->pages = a->have_procs ? 0 : m->proc[i].pages;
+			e->pages = a->have_procs && a->all_listed ? 0 :
+			    m->proc[i].pages;
 			e->at_ms = now;
 		} else
 			next[n] = *e;
@@ -110,6 +113,7 @@ observe_procs(struct arrival *a, const struct mergeable *m, uint64_t now)
 	memcpy(a->procs, next, n * sizeof(next[0]));
 	a->nprocs = n;
 	a->have_procs = 1;
+	a->all_listed = m->listed == m->procs && !m->truncated;
 }
 
 /* A fresh walk of /proc, taken at now; growth is min_pages or more. */

@@ -35,6 +35,7 @@ struct arrival {
 	struct arrival_proc	procs[MERGEABLE_LISTED];
 	unsigned		nprocs;
 	int			have_procs;
+	int			all_listed; /* the last walk listed every one */
 	uint64_t		stops;	/* processes that grew, then stopped */
 	uint64_t		min_pages; /* growth, in the host's pages */
 };

@@ -1432,6 +1432,8 @@ walk2(struct arrival *a, struct mergeable *m, uint64_t t, uint64_t da,
 	m->proc[0].pages += da;
 	m->proc[1].pages += db;
 	m->pages = m->proc[0].pages + m->proc[1].pages;
+	if (m->procs < m->listed)
+		m->procs = m->listed;
 	arrival_observe(a, m, t, 256);
 }
 
@@ -1447,7 +1449,7 @@ test_arrival_stops(void **unused)
 	memset(&m, 0, sizeof(m));
 	m.proc[0].pid = 10;
 	m.proc[0].pages = 100000;	/* there before: not arriving */
-	m.listed = 1;
+	m.listed = m.procs = 1;
 	arrival_observe(&a, &m, 0, 256);
 	/* A second one appears with 8 MiB: it arrived since. */
 	m.proc[1].pid = 11;
@@ -1469,12 +1471,24 @@ test_arrival_stops(void **unused)
 	walk2(&a, &m, 2600, 100, 0);
 	assert_int_equal(a.stops, 1);
 	/* The second goes and comes back under the same pid: anew. */
-	m.listed = 1;
+	m.listed = m.procs = 1;
 	walk2(&a, &m, 2700, 0, 0);
 	assert_int_equal(a.nprocs, 1);
 	m.listed = 2;
 	walk2(&a, &m, 2800, 0, 0);
 	walk2(&a, &m, 3200, 0, 0);
+	assert_int_equal(a.stops, 2);
+	/*
+	 * More processes than are listed: one that moves into the list as
+	 * another leaves it did not grow, and does not stop.
+	 */
+	m.procs = 5;
+	m.listed = 1;
+	walk2(&a, &m, 3300, 0, 0);
+	m.listed = 2;
+	m.proc[1].pid = 12;
+	walk2(&a, &m, 3400, 0, 0);
+	walk2(&a, &m, 3800, 0, 0);
 	assert_int_equal(a.stops, 2);
 }
 
