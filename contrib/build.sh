@@ -2,32 +2,39 @@
 # SPDX-License-Identifier: Apache-2.0
 # contrib/build.sh run|test|deps|build
 #   deps   install what a fresh Debian 12 lacks to build and test
-#   build  deps, then configure and build in _build/
+#   build  install what it lacks to build, then configure and build in _build/
 #   run    build, then run ksm-throttlerd in the foreground on its defaults
-#   test   build, then run every test layer and print one summary line
+#   test   deps, build, then run every test layer and print one summary line
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
 
-# Everything the build and the tests use, by Debian package name.
-PKGS="build-essential autoconf automake libtool pkg-config
-libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev libcmocka-dev
-util-linux procps curl prometheus qemu-system-x86 busybox-static clang jq
-libclang-rt-14-dev libsystemd-dev systemd mandoc bash-completion dpkg-dev
-debhelper libcap2-bin valgrind debootstrap systemd-container strace
-libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev"
+# What the build uses, by Debian package name: all a host that only builds
+# and runs the daemon gets.
+BUILD_PKGS="build-essential autoconf automake libtool pkg-config
+libevent-dev libprotobuf-c-dev protobuf-c-compiler libcjson-dev
+libsystemd-dev libvirt-dev bash-completion"
+# And what the tests use besides (services among them: prometheus,
+# libvirtd), for a machine that tests.
+TEST_PKGS="libcmocka-dev util-linux procps curl prometheus qemu-system-x86
+busybox-static clang jq libclang-rt-14-dev systemd mandoc dpkg-dev debhelper
+libcap2-bin valgrind debootstrap systemd-container strace libvirt-daemon
+libvirt-daemon-driver-qemu libvirt-clients"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-deps() {
-	local missing=
-	for p in $PKGS; do
+# need PACKAGE...: install those not installed yet.
+need() {
+	local missing= p
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q "install ok installed" || missing="$missing $p"
 	done
-	if [ -n "$missing" ]; then
-		install_pkgs $missing || return 1
-	fi
+	[ -z "$missing" ] || install_pkgs $missing
+}
+
+deps() {
+	need $BUILD_PKGS $TEST_PKGS || return 1
 	k8s_validator
 }
 
@@ -50,7 +57,7 @@ install_pkgs() {
 
 # The Kubernetes manifests' schema validator (contrib/kubernetes/package.json)
 # where tests/integration/k8s-schema.sh looks for it, with Debian's Node.js
-# and npm where there is no npm yet (not in PKGS: a Node.js from elsewhere
+# and npm where there is no npm yet (not in TEST_PKGS: a Node.js from elsewhere
 # brings its own npm and conflicts with Debian's).  Without npm that test
 # skips, saying so.
 k8s_validator() {
@@ -67,7 +74,7 @@ k8s_validator() {
 }
 
 build() {
-	deps
+	need $BUILD_PKGS
 	[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi
 	mkdir -p _build
 	cd _build
@@ -85,6 +92,7 @@ run)
 	exec _build/src/ksm-throttlerd -f "$@"
 	;;
 test)
+	deps
 	build
 	cd _build
 	rc=0
