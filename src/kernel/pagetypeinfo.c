@@ -11,7 +11,8 @@
  *	Number of blocks type     Unmovable      Movable  Reclaimable ...
  *	Node 0, zone      DMA            1            7            0 ...
  *
- * and, with CONFIG_PAGE_OWNER, a "Number of mixed blocks" table.  Which
+ * and, with CONFIG_PAGE_OWNER, a "Number of mixed blocks" table; all of
+ * it once for each node with memory, the zones of that node only.  Which
  * migrate types appear depends on the configuration (CMA, HighAtomic,
  * Isolate) and the version; a free list longer than PTI_COUNT_CAP is
  * printed as ">100000".  Types we do not know are accepted and left out;
@@ -215,14 +216,20 @@ zone_get(struct parser *ps, unsigned node, const struct tok *name,
 	return 0;
 }
 
-/* "Free pages count per migrate type at order 0 1 ... N" */
+/*
+ * "Free pages count per migrate type at order 0 1 ... N": once per node,
+ * each after its node's "Page block order", with the same orders.
+ */
 static int
 free_header(struct parser *ps, const struct tok *t, size_t n)
 {
 	uint64_t	o;
 	size_t		i;
 
-	if (ps->p->orders != 0 || n <= 8 || n - 8 > PTI_ORDERS_MAX)
+	if (n <= 8 || n - 8 > PTI_ORDERS_MAX)
+		return -EINVAL;
+	if (ps->p->orders != 0 && (ps->sec != SEC_NONE ||
+	    n - 8 != ps->p->orders))
 		return -EINVAL;
 	for (i = 8; i < n; i++)
 		if (tok_u64(&t[i], PTI_ORDERS_MAX, &o) < 0 || o != i - 8)
@@ -307,20 +314,29 @@ blocks_row(struct parser *ps, const struct tok *t, size_t n)
 	return 0;
 }
 
-/* "Page block order: 9" then "Pages per block: 512". */
+/*
+ * "Page block order: 9" then "Pages per block: 512", at the top and again
+ * at each node after the first, the same there.
+ */
 static int
 block_size(struct parser *ps, const struct tok *t, size_t n, int is_order)
 {
 	uint64_t	v;
 
-	if (n != 4 || ps->sec != SEC_NONE)
+	if (n != 4)
 		return -EINVAL;
 	if (is_order) {
 		if (tok_u64(&t[3], PTI_ORDERS_MAX - 1, &v) < 0 || v == 0)
 			return -EINVAL;
+		if (ps->p->pageblock_order == 0 ? ps->sec != SEC_NONE :
+		    v != ps->p->pageblock_order || !ps->seen_free_row)
+			return -EINVAL;
 		ps->p->pageblock_order = (unsigned)v;
+		ps->sec = SEC_NONE;	/* the next node's tables follow */
 		return 0;
 	}
+	if (ps->sec != SEC_NONE)
+		return -EINVAL;
 	if (tok_u64(&t[3], 1ULL << (PTI_ORDERS_MAX - 1), &v) < 0 ||
 	    ps->p->pageblock_order == 0 || v != 1ULL << ps->p->pageblock_order)
 		return -EINVAL;

@@ -15,23 +15,25 @@ P="$ROOT/proc"
 CM="$P/sys/vm/compact_memory"
 
 # pagetypeinfo "FRAG BLOCKS" ["FRAG BLOCKS"...]: one Normal zone per node
-# with FRAG free single movable pages and BLOCKS free order-10 blocks.
+# with FRAG free single movable pages and BLOCKS free order-10 blocks,
+# each node's tables after its own header, as the kernel prints them.
 pagetypeinfo() {
 	local node=0 spec type a b
 	{
-	printf 'Page block order: 9\nPages per block:  512\n\n'
-	printf 'Free pages count per migrate type at order       0      1      2      3      4      5      6      7      8      9     10 \n'
 	for spec in "$@"; do
 		set -- $spec
+		printf 'Page block order: 9\nPages per block:  512\n\n'
+		printf 'Free pages count per migrate type at order       0      1      2      3      4      5      6      7      8      9     10 \n'
 		for type in Unmovable Movable Reclaimable HighAtomic Isolate; do
 			a=0 b=0
 			[ $type = Movable ] && a=$1 b=$2
 			printf 'Node %4d, zone   Normal, type %12s %6d      0      0      0      0      0      0      0      0      0 %6d \n' \
 			    $node $type $a $b
 		done
+		printf '\nNumber of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n'
+		printf 'Node %d, zone   Normal            1          100            0            0            0 \n' $node
 		node=$((node + 1))
 	done
-	printf '\nNumber of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n'
 	} > "$P/pagetypeinfo.new"
 	mv "$P/pagetypeinfo.new" "$P/pagetypeinfo"
 }

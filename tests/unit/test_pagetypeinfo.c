@@ -227,6 +227,19 @@ test_garbage(void **state)
 		"Pages per block:  512\n",
 		"Page block order: 99\n",
 		"Number of blocks type Unmovable\nNode 0, zone DMA 1\n",
+		/* The next node's tables: the same block size and orders. */
+		HDR "Node 0, zone DMA, type Movable 1 2 3\n"
+		    "Page block order: 10\nPages per block:  1024\n"
+		    "Free pages count per migrate type at order 0 1 2\n",
+		HDR "Node 0, zone DMA, type Movable 1 2 3\n"
+		    "Page block order: 9\nPages per block:  512\n"
+		    "Free pages count per migrate type at order 0 1\n",
+		HDR "Node 0, zone DMA, type Movable 1 2 3\n"
+		    "Page block order: 9\nPages per block:  512\n"
+		    "Free pages count per migrate type at order 0 1 2\n"
+		    "Node 0, zone DMA, type Movable 1 2 3\n",
+		"Page block order: 9\nPage block order: 9\n" HDR
+		    "Node 0, zone DMA, type Movable 1 2 3\n",
 	};
 	struct pagetypeinfo	p;
 	size_t			i;
