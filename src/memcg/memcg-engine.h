@@ -104,6 +104,7 @@ struct memcg {
 	int			 swap_avail;
 	int			 warned_full;
 	unsigned		 warned_walk;	/* by enum memcg_src */
+	int			 warned_name;	/* a cgroup's name left out */
 
 	/* the pass, one at a time */
 	struct memcg_item	*items;

@@ -217,7 +217,7 @@ name_cmp(const void *a, const void *b)
 
 /* The subdirectories of a cgroup, sorted: passes go in a stable order. */
 static int
-subdirs(const char *dirpath, struct strlist *out)
+subdirs(const char *dirpath, struct strlist *out, unsigned *unfit)
 {
 	DIR		*dir;
 	struct dirent	*de;
@@ -229,6 +229,16 @@ subdirs(const char *dirpath, struct strlist *out)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 || !is_dir(dir, de))
 			continue;
+		/*
+		 * Whoever may make a cgroup here names it: a name that is not
+		 * printable UTF-8 would go raw into the log, status and
+		 * metric labels (one bad label fails a whole scrape).
+		 */
+		if (!utf8_valid(de->d_name) ||
+		    !text_printable(de->d_name, NAME_MAX)) {
+			(*unfit)++;
+			continue;
+		}
 		if ((nv = reallocarray(out->v, out->n + 1, sizeof(*nv))) == NULL)
 			fatal("reallocarray");
 		out->v = nv;
@@ -248,12 +258,17 @@ walk(struct memcg *m, const char *rel, int depth, int maxdepth, walk_cb cb,
 	char		dirpath[PATH_MAX], child[PATH_MAX];
 	struct strlist	names = { NULL, 0 };
 	size_t		i;
+	unsigned	unfit = 0;
 	int		r;
 
 	if (memcg_cg_file(&m->host, rel, "", dirpath, sizeof(dirpath)) < 0)
 		return -ENAMETOOLONG;
-	if ((r = subdirs(dirpath, &names)) < 0)
+	if ((r = subdirs(dirpath, &names, &unfit)) < 0)
 		return r;
+	if (unfit > 0 && !m->warned_name)
+		log_warnx("memcg: %s: %u cgroups whose names are not printable "
+		    "UTF-8 are left out (said once)", rel, unfit);
+	m->warned_name |= unfit > 0;
 	for (i = 0; i < names.n; i++) {
 		/* A child that vanishes meanwhile is simply not there. */
 		if (depth < maxdepth && xsnprintf(child, sizeof(child), "%s/%s",

@@ -147,6 +147,9 @@ kt_v2cg /vms/a 10
 kt_v2cg /vms/b 10
 kt_v2cg /vms/c 100
 kt_v2cg /other 10
+# A cgroup whose name is not UTF-8 and holds an escape and a CR: left out.
+BAD=$(printf '/vms/bad\377\033[31mX\r')
+kt_v2cg "$BAD" 10
 rm "$V2/vms/a/memory.reclaim"; mkfifo "$V2/vms/a/memory.reclaim"
 cat > "$T/v2.json" <<'JSON'
 { "ksm": { "enabled": false },
@@ -163,6 +166,12 @@ assert_eq "state while a write blocks" running "$(jget state)"
 assert_eq "tracked" 3 "$(jget tracked)"
 grep -q '"/other"' "$T/status" && fail "/other is not in memcg.cgroups but is tracked"
 ok "a blocked reclaim write does not block the loop"
+kt_log_has "memcg: /vms: 1 cgroups whose names are not printable UTF-8 are left out" ||
+    fail "the unfit cgroup name not said"
+LC_ALL=C grep -q "$(printf '\033')" "$T/daemon.log" && fail "an escape reached the log"
+iconv -f UTF-8 -t UTF-8 "$T/status" >/dev/null || fail "status is not UTF-8"
+rm -rf "$V2$BAD"
+ok "a cgroup named with bytes that are not printable UTF-8 is left out"
 
 rm -rf "$V2/vms/b"
 got=$(cat "$V2/vms/a/memory.reclaim")
