@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ psi_sample_system(struct psi_sample *s)
 int
 psi_sample_cgroup(const char *cgroup, struct psi_sample *s)
 {
-	char	mem[512], io[512];
+	char	mem[PATH_MAX], io[PATH_MAX];
 
 	if (xsnprintf(mem, sizeof(mem), "%s/memory.pressure", cgroup) < 0 ||
 	    xsnprintf(io, sizeof(io), "%s/io.pressure", cgroup) < 0)

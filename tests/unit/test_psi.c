@@ -80,7 +80,7 @@ test_stall_percent(void **state)
 static void
 test_sample_fake(void **state)
 {
-	char			*root = faketree_new();
+	char			*root = faketree_new(), deep[700], file[800];
 	struct psi_sample	 s;
 
 	faketree_put(root, "/proc/pressure/memory", "some avg10=0.00 "
@@ -94,6 +94,19 @@ test_sample_fake(void **state)
 	assert_int_equal(s.memory_some_us, 7);
 	assert_int_equal(s.io_some_us, 9);
 	assert_int_equal(psi_sample_cgroup("/sys/fs/cgroup/none", &s), -ENOENT);
+	/* A cgroup deep enough that its path is 600 bytes long. */
+	memset(deep, 0, sizeof(deep));
+	memcpy(deep, "/sys/fs/cgroup", 14);
+	while (strlen(deep) < 600)
+		strcat(deep, "/machine-qemu-a-long-name.scope");
+	snprintf(file, sizeof(file), "%s/memory.pressure", deep);
+	faketree_put(root, file, "some avg10=0.00 avg60=0.00 avg300=0.00 "
+	    "total=11\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=3\n");
+	snprintf(file, sizeof(file), "%s/io.pressure", deep);
+	faketree_put(root, file, "some avg10=0.00 avg60=0.00 avg300=0.00 "
+	    "total=13\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=3\n");
+	assert_int_equal(psi_sample_cgroup(deep, &s), 0);
+	assert_int_equal(s.memory_some_us, 11);
 	faketree_put(root, "/proc/pressure/io", "garbage");
 	assert_int_equal(psi_sample_system(&s), -EINVAL);
 	rootfs_close();
