@@ -119,6 +119,22 @@ lv_pid(const char *name)
 	return rootfs_read_pid(path);
 }
 
+/* A domain's name as a log line may hold it: printable UTF-8. */
+static const char *
+lv_printable(const char *name)
+{
+	if (name == NULL || !utf8_valid(name) ||
+	    !text_printable(name, VM_ID_MAX - 1))
+		return "a domain whose name is not printable";
+	return name;
+}
+
+static const char *
+lv_name_for_log(virDomainPtr dom)
+{
+	return lv_printable(virDomainGetName(dom));
+}
+
 /*
  * The class named in the domain's metadata, which libvirt gives back as
  * "<class>NAME</class>" (the namespace's prefix dropped); optional.
@@ -143,10 +159,10 @@ lv_class(virDomainPtr dom, char *out, size_t len)
 		if (input_socket_name_ok(p))
 			r = xsnprintf(out, len, "%s", p);
 	}
+	/* The metadata is whatever the domain's owner wrote: not logged. */
 	if (r < 0)
-		log_warnx("libvirt: %s: metadata class %s: expected 1 to 64 "
-		    "of [A-Za-z0-9._-], ignoring it", virDomainGetName(dom),
-		    xml);
+		log_warnx("libvirt: %s: its metadata class is not 1 to 64 of "
+		    "[A-Za-z0-9._-], ignoring it", lv_name_for_log(dom));
 	free(xml);
 	return r;
 }
@@ -217,7 +233,7 @@ lv_created(struct libvirt_input *li, virDomainPtr dom, pid_t pid)
 		ev.memory_bytes = (uint64_t)info.maxMem * 1024;
 	if (lv_class(dom, cls, sizeof(cls)) >= 0)
 		ev.class_name = cls;
-	log_debug("libvirt: %s started (pid %d, cgroup %s)", name,
+	log_debug("libvirt: %s started (pid %d, cgroup %s)", lv_name_for_log(dom),
 	    (int)ev.pid, ev.cgroup ? ev.cgroup : "unknown");
 	lv_emit(li, &ev);
 	return ev.pid;
@@ -237,7 +253,7 @@ lv_destroyed(struct libvirt_input *li, const char *name)
 	if ((ld = lvdom_find(li, name)) != NULL)
 		ev.pid = ld->pid;
 	lvdom_del(li, name);
-	log_debug("libvirt: %s stopped", name);
+	log_debug("libvirt: %s stopped", lv_printable(name));
 	lv_emit(li, &ev);
 }
 
