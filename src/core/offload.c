@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -74,20 +75,65 @@ offload_done(evutil_socket_t fd, short what, void *arg)
  * write takes: a client the daemon hung up on would wait for the end of
  * a compaction to see it.
  */
+static int
+kept(int fd, const int *keep, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (keep[i] == fd)
+			return 1;
+	return 0;
+}
+
+/*
+ * Without close_range(2) (before 5.9, or a seccomp filter that predates
+ * it): every descriptor /proc/self/fd lists, read with getdents64 into
+ * the stack, since a forked child had better not allocate.
+ */
+static void
+close_listed_but(const int *keep, size_t n)
+{
+	char		 buf[4096];
+	struct dirent64	*de;
+	ssize_t		 len, off;
+	long		 fd;
+	char		*end;
+	int		 dfd;
+
+	if ((dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return;
+	while ((len = getdents64(dfd, buf, sizeof(buf))) > 0)
+		for (off = 0; off < len; off += de->d_reclen) {
+			de = (struct dirent64 *)(void *)(buf + off);
+			fd = strtol(de->d_name, &end, 10);
+			if (*end == '\0' && end != de->d_name &&
+			    fd > STDERR_FILENO && fd != dfd &&
+			    !kept((int)fd, keep, n))
+				close((int)fd);
+		}
+	close(dfd);
+}
+
 static void
 close_all_but(const int *keep, size_t n)
 {
 	unsigned int	from = STDERR_FILENO + 1;
 	size_t		i;
+	int		r = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r == 0; i++) {
 		if (keep[i] < (int)from)
 			continue;
 		if ((unsigned int)keep[i] > from)
-			close_range(from, (unsigned int)keep[i] - 1, 0);
+			r = close_range(from, (unsigned int)keep[i] - 1, 0);
 		from = (unsigned int)keep[i] + 1;
 	}
-	close_range(from, ~0U, 0);
+	if (r == 0)
+		r = close_range(from, ~0U, 0);
+	if (r == -1)
+		close_listed_but(keep, n);
 }
 
 static __attribute__((noreturn)) void

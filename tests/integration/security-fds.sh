@@ -68,6 +68,9 @@ link() { readlink "/proc/$1/fd/$2"; }
 flags() { awk '$1 == "flags:" { print $2 }' "/proc/$1/fdinfo/$2"; }
 fds() { ls "/proc/$1/fd" | sort -n | tr '\n' ' '; }
 
+# check_children: each child holds 0, 1, 2, the root and its pipe alone.
+check_children() {
+local c fd root pipe n what
 for c in $(children); do
 	root= pipe= n=0
 	for fd in $(fds "$c"); do
@@ -92,6 +95,8 @@ for c in $(children); do
 	[ -n "$root" ] && [ -n "$pipe" ] && [ $n = 5 ] ||
 	    fail "child $c: fds $(fds "$c"), wanted 0 1 2, the root and a pipe"
 done
+}
+check_children
 ok "each writer child holds 0, 1, 2, the root directory and its own pipe, nothing else"
 
 # A control client and a metrics client, connected while the daemon is
@@ -122,3 +127,16 @@ ok "every fd of the daemon above 2 is close-on-exec: $(echo $kinds | wc -w) fds,
 exec 3>&-
 kill $CLIENT; wait $CLIENT 2>/dev/null; CLIENT=
 kt_stop
+
+# The same without close_range(2) (before Linux 5.9, or a seccomp filter
+# that predates it): the children close what /proc/self/fd lists.
+INJECT="$top_builddir/tests/lib/fault-inject.so"
+KT_WRAPPER="alone env LD_PRELOAD=$INJECT KT_FAULT_CLOSE_RANGE=ENOSYS" \
+    kt_start --root "$ROOT" -c "$T/conf.json"
+wait_for 10 kt_log_has "compact: writing 1 to /proc/sys/vm/compact_memory" ||
+    fail "no compaction started without close_range"
+wait_for 10 kt_log_has "/vms/a: memory.reclaim: " || fail "no reclaim started without close_range"
+wait_for 10 two || fail "children of the daemon: '$(children)', wanted two"
+check_children
+kt_stop
+ok "without close_range, each writer child holds the same descriptors alone"

@@ -8,6 +8,9 @@
  * by a write the "kernel" refused.  Only for errors nothing real can
  * provoke on this host: the tests use real mechanisms (permissions,
  * read-only mounts, a full tmpfs) where there are some.
+ *
+ * With $KT_FAULT_CLOSE_RANGE set (an errno as above), close_range(2)
+ * fails so, as before Linux 5.9 or under an older seccomp filter.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -28,12 +31,13 @@ static const struct {
 	{ "ENOMEM", ENOMEM },
 	{ "ENODEV", ENODEV },
 	{ "EINTR", EINTR },
+	{ "ENOSYS", ENOSYS },
+	{ "EPERM", EPERM },
 };
 
 static int
-fault_errno(void)
+named_errno(const char *s)
 {
-	const char	*s = getenv("KT_FAULT_ERRNO");
 	char		*end;
 	long		 n;
 	size_t		 i;
@@ -45,6 +49,12 @@ fault_errno(void)
 			return errnos[i].no;
 	n = strtol(s, &end, 10);
 	return *end == '\0' && n > 0 && n < 4096 ? (int)n : EIO;
+}
+
+static int
+fault_errno(void)
+{
+	return named_errno(getenv("KT_FAULT_ERRNO"));
 }
 
 static int
@@ -64,6 +74,20 @@ faulty(const char *path, int flags)
 	r = gate == NULL || access(gate, F_OK) == 0;
 	errno = saved;
 	return r;
+}
+
+int
+close_range(unsigned int first, unsigned int last, int flags)
+{
+	static int	(*real)(unsigned int, unsigned int, int);
+
+	if (getenv("KT_FAULT_CLOSE_RANGE") != NULL) {
+		errno = named_errno(getenv("KT_FAULT_CLOSE_RANGE"));
+		return -1;
+	}
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "close_range");
+	return real(first, last, flags);
 }
 
 int
