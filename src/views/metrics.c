@@ -532,14 +532,19 @@ metrics_reply(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 405, "Method Not Allowed");
 		return;
 	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	/* No body for HEAD: libevent would send it, unannounced. */
+	if (cmd == EVHTTP_REQ_HEAD) {
+		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
 	if ((b = evbuffer_new()) == NULL) {
 		evhttp_send_error(req, 500, "Out Of Memory");
 		return;
 	}
 	m->scrapes++;
 	metrics_render(m->d, b);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }

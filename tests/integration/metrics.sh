@@ -96,6 +96,24 @@ c=$(code -H "X-Big: $big" "$URL")
     fail "huge headers answered $c"
 ok "wrong path 404, POST refused, huge headers refused"
 
+# HEAD, then GET on the same connection: the HEAD sends no body that the
+# GET's reply would be read from.
+if command -v python3 >/dev/null; then
+	python3 - "$PORT" <<'PY' || fail "HEAD then GET on one connection"
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+c.request("HEAD", "/metrics")
+r = c.getresponse()
+assert r.status == 200, r.status
+assert r.read() == b""
+c.request("GET", "/metrics")
+r = c.getresponse()
+assert r.status == 200, r.status
+assert b"ksm_throttler_" in r.read()
+PY
+	ok "HEAD then GET on one connection: no body after the HEAD"
+fi
+
 # Slow clients: connections that send half a request and stall.
 for i in 1 2 3 4 5; do
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
