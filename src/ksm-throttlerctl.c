@@ -616,9 +616,16 @@ reply_exit(const Ksmt__Reply *rep)
 	case KSMT__REPLY__CODE__BUSY:
 		warnx("busy: %s", msg);
 		return EXIT_REFUSED;
-	default:
+	case KSMT__REPLY__CODE__BAD_REQUEST:
+	case KSMT__REPLY__CODE__INVALID_CONFIG:
+	case KSMT__REPLY__CODE__INTERNAL:
 		warnx("refused: %s (%s)", msg, frame_code_name(rep->code));
 		return EXIT_REFUSED;
+	default:
+		/* A newer daemon's code: not a reply this client knows. */
+		warnx("reply code %d, unknown to this client: %s",
+		    (int)rep->code, msg);
+		return EXIT_PROTOCOL;
 	}
 }
 

@@ -257,3 +257,41 @@ FULL_CTL=
 grep -q "ksm-throttlerd is not accepting connections on $T/full.sock" "$T/full.err" ||
     fail "full queue message: $(cat "$T/full.err")"
 ok "a daemon that accepts no connection: exit 5 and says so"
+
+# A reply whose code this client does not know (a newer daemon's): a
+# protocol error, exit 5; INTERNAL, the daemon's failure, exit 1.
+# answer SOCKET HEX: a one-shot server that reads a frame, sends HEX's frame.
+answer() {
+	frame "$2" > "$T/answer.bin"
+	perl -MSocket -e '
+		my ($path, $file) = @ARGV;
+		socket(my $l, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+		bind($l, pack_sockaddr_un($path)) or die "bind: $!";
+		listen($l, 1) or die "listen: $!";
+		accept(my $c, $l) or die "accept: $!";
+		read($c, my $len, 4) == 4 or die "no length";
+		read($c, my $req, unpack("N", $len));
+		open(my $f, "<", $file) or die "$file: $!";
+		local $/;
+		my $reply = <$f>;
+		print {$c} $reply;
+		close($c);
+	' "$1" "$T/answer.bin" &
+	ANSWER=$!
+	wait_for 5 test -S "$1" || fail "the answering server did not start"
+}
+KT_EXTRA_CLEANUP="$KT_EXTRA_CLEANUP"'; kill ${ANSWER:-} 2>/dev/null'
+answer "$T/future.sock" "$(pb_int 1 1; pb_int 2 99; pb_str 3 "from the future")"
+"$KTCTL" -s "$T/future.sock" kick 2> "$T/future.err"
+assert_eq "exit for an unknown reply code" 5 $?
+wait "$ANSWER"
+grep -q "reply code 99, unknown to this client" "$T/future.err" ||
+    fail "unknown code message: $(cat "$T/future.err")"
+answer "$T/internal.sock" "$(pb_int 1 1; pb_int 2 5; pb_str 3 "status too large")"
+"$KTCTL" -s "$T/internal.sock" kick 2> "$T/internal.err"
+assert_eq "exit for INTERNAL" 1 $?
+wait "$ANSWER"
+ANSWER=
+grep -q "refused: status too large (INTERNAL)" "$T/internal.err" ||
+    fail "INTERNAL message: $(cat "$T/internal.err")"
+ok "an unknown reply code exits 5, INTERNAL exits 1"
