@@ -118,58 +118,94 @@ cmd_kick(struct client *c, const Ksmt__Request *req, struct reply *rep)
 	client_emit(c, &ev);
 }
 
-/* Leave out the last n VMs of vms; left_out in all, as "truncated" says. */
+/*
+ * Leave out the last n items of list (an object), and count them in
+ * "truncated" under name.
+ */
 static void
-status_cut(cJSON *root, cJSON *vms, size_t n, size_t left_out)
+status_cut(cJSON *root, cJSON *list, const char *name, size_t n)
 {
-	cJSON	*t;
+	cJSON	*t, *count;
 
-	for (; n > 0; n--)
-		cJSON_Delete(cJSON_DetachItemViaPointer(vms, vms->child->prev));
-	if ((t = cJSON_GetObjectItemCaseSensitive(root, "truncated")) == NULL) {
-		t = cJSON_AddObjectToObject(root, "truncated");
-		cJSON_AddNumberToObject(t, "vms", 0);
-		cJSON_AddNumberToObject(t, "max_bytes", STATUS_JSON_MAX);
+	for (; n > 0 && list->child != NULL; n--) {
+		cJSON_Delete(cJSON_DetachItemViaPointer(list, list->child->prev));
+		if ((t = cJSON_GetObjectItemCaseSensitive(root,
+		    "truncated")) == NULL) {
+			t = cJSON_AddObjectToObject(root, "truncated");
+			cJSON_AddNumberToObject(t, "max_bytes", STATUS_JSON_MAX);
+		}
+		if ((count = cJSON_GetObjectItemCaseSensitive(t, name)) == NULL)
+			count = cJSON_AddNumberToObject(t, name, 0);
+		cJSON_SetNumberValue(count, count->valuedouble + 1);
 	}
-	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(t, "vms"),
-	    (double)left_out);
 }
+
+/* The bytes an item of list takes in the status, on the mean. */
+static double
+item_bytes(const cJSON *list)
+{
+	int	 n = cJSON_GetArraySize(list);
+	char	*s;
+	double	 b;
+
+	if (n == 0 || (s = cJSON_Print(list)) == NULL)
+		return 0;
+	b = (double)strlen(s) / n;
+	cJSON_free(s);
+	return b;
+}
+
+/* Renderings of the whole status at most: each costs a moment on the loop. */
+#define STATUS_RENDERS	4
 
 /*
  * The status as text, at most STATUS_JSON_MAX bytes.  Tens of thousands
- * of VMs with long ids and cgroups would make more than a client takes:
- * then the VMs that came last are left out of "vms", and "truncated"
- * says how many.  NULL and why if it cannot be had.
+ * of VMs or cgroups with long names would make more than a client takes:
+ * then the VMs that came last are left out of "vms", and if that is not
+ * enough the cgroups last in "memcg.cgroups", and "truncated" says how
+ * many of each.  What to leave out is reckoned from the excess and the
+ * items' mean size, so that a few renderings do.  NULL and why if it
+ * cannot be had.
  */
 static char *
 status_text(cJSON *root, const char **errstr)
 {
-	cJSON	*vms = cJSON_GetObjectItemCaseSensitive(root, "vms");
-	char	*s;
-	size_t	 len, n = (size_t)cJSON_GetArraySize(vms), keep, left_out = 0;
+	cJSON		*lists[2];
+	const char	*names[2] = { "vms", "cgroups" };
+	char		*s;
+	double		 excess, per;
+	size_t		 len, n, k, i;
+	int		 pass;
 
-	while ((s = cJSON_Print(root)) != NULL &&
-	    (len = strlen(s)) > STATUS_JSON_MAX && n > 0) {
+	lists[0] = cJSON_GetObjectItemCaseSensitive(root, "vms");
+	lists[1] = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "memcg"), "cgroups");
+	for (pass = 0; pass < STATUS_RENDERS; pass++) {
+		if ((s = cJSON_Print(root)) == NULL) {
+			*errstr = "out of memory";
+			return NULL;
+		}
+		if ((len = strlen(s)) <= STATUS_JSON_MAX)
+			return s;
 		cJSON_free(s);
-		/*
-		 * As many as fit at the size they have, a tenth to spare for
-		 * the rest: one more rendering, unless their sizes differ.
-		 */
-		keep = (size_t)((double)n * (STATUS_JSON_MAX * 0.9) / len);
-		if (keep >= n)
-			keep = n - 1;
-		left_out += n - keep;
-		status_cut(root, vms, n - keep, left_out);
-		n = keep;
+		/* A tenth to spare: items differ in size. */
+		excess = (double)len - STATUS_JSON_MAX * 0.9;
+		for (i = 0; i < 2 && excess > 0; i++) {
+			if (lists[i] == NULL || (n = (size_t)
+			    cJSON_GetArraySize(lists[i])) == 0 ||
+			    (per = item_bytes(lists[i])) <= 0)
+				continue;
+			k = (size_t)(excess / per) + 1;
+			if (k > n)
+				k = n;
+			status_cut(root, lists[i], names[i], k);
+			excess -= (double)k * per;
+		}
+		if (excess > 0)
+			break;		/* nothing left to leave out */
 	}
-	if (s == NULL)
-		*errstr = "out of memory";
-	else if (len > STATUS_JSON_MAX) {
-		cJSON_free(s);
-		s = NULL;
-		*errstr = "larger than its maximum even without VMs";
-	}
-	return s;
+	*errstr = "larger than its maximum even without VMs and cgroups";
+	return NULL;
 }
 
 static void

@@ -295,3 +295,35 @@ ANSWER=
 grep -q "refused: status too large (INTERNAL)" "$T/internal.err" ||
     fail "INTERNAL message: $(cat "$T/internal.err")"
 ok "an unknown reply code exits 5, INTERNAL exits 1"
+
+# More tracked cgroups than 8 MiB of status holds, with no VM at all:
+# the cgroups that come last are left out, and "truncated" says how many.
+# 2500 cgroups below a parent 3000 bytes deep, about 3.7 KB each.
+V2="$ROOT/sys/fs/cgroup"
+echo "cpu io memory pids" > "$V2/cgroup.controllers"
+: > "$V2/memory.reclaim"
+deep=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do deep="$deep/$(printf 'd%.0s' $(seq 249))"; done
+mkdir -p "$V2$deep"
+for i in $(seq 2500); do
+	d="$V2$deep/c$i"
+	mkdir "$d"
+	printf 'anon 0\nfile 0\ninactive_anon 0\nactive_anon 0\ninactive_file 0\nactive_file 0\n' > "$d/memory.stat"
+	echo 0 > "$d/memory.current"
+	echo max > "$d/memory.max"
+done
+printf '{ "inputs": { "inotify": { "enabled": false } },\n  "memcg": { "cgroups": ["%s/*"] } }\n' \
+    "$deep" > "$T/many-cgroups.json"
+kt_start --root "$ROOT" -c "$T/many-cgroups.json"
+tracked() { [ "$(st .memcg.tracked)" = 2500 ]; }
+wait_for 30 tracked || fail "not 2500 cgroups tracked: $(st .memcg.tracked)"
+ctl status --json > "$T/cgroups.json" || fail "status of 2500 long cgroups"
+size=$(stat -c %s "$T/cgroups.json")
+[ "$size" -le $((8 * 1024 * 1024 + 1)) ] || fail "status of $size bytes"
+jq -e '.truncated.cgroups > 0 and .truncated.max_bytes == 8388608
+    and (.memcg.cgroups | length) + .truncated.cgroups == 2500' \
+    "$T/cgroups.json" >/dev/null ||
+    fail "truncated status: $(jq -c '.truncated, (.memcg.cgroups | length)' "$T/cgroups.json")"
+kt_stop
+rm -rf "$V2${deep%%/d*}/$(printf 'd%.0s' $(seq 249))"
+ok "2500 cgroups too many for 8 MiB of status: the last left out, and counted"
