@@ -39,14 +39,16 @@
 #define OUTPUT_HIGH		(256 * 1024)
 #define OUTPUT_LOW		(64 * 1024)
 /*
- * The replies waiting in all the clients' output together.  Above
- * REPLIES_HIGH no client's requests are handled: each waits its turn, in
- * the order they came, until the total is below REPLIES_LOW again.  This
- * bounds the daemon's memory whatever the number of clients: a thousand
- * clients asking for status at once do not each hold a copy of it.  A
- * client that reads nothing holds at most OUTPUT_HIGH and one reply of
- * the total until idle_timeout_secs drops it: it takes dozens of them
- * at once to hold up the others.
+ * The replies waiting in all the clients' output together.  Once it
+ * went above REPLIES_HIGH, no request for a status or the configuration
+ * (the replies that can be large) is handled until it is below
+ * REPLIES_LOW again: each waits its turn, in the order they came, the
+ * ones that come meanwhile behind them.  This bounds the daemon's memory
+ * whatever the number of clients: a thousand clients asking for status
+ * at once do not each hold a copy of it.  Events, kicks, registrations
+ * and sets, whose replies are a few bytes, go on meanwhile: clients that
+ * ask for statuses and read nothing (each holds at most OUTPUT_HIGH and
+ * one reply until idle_timeout_secs drops it) hold up no VM's event.
  */
 #define REPLIES_HIGH		(8 * 1024 * 1024)
 #define REPLIES_LOW		(4 * 1024 * 1024)
@@ -72,7 +74,10 @@ control_maybe_wake(struct control *ctl)
 {
 	struct timeval	now = { 0, 0 };
 
-	if (ctl->queued < REPLIES_LOW && !TAILQ_EMPTY(&ctl->waiting))
+	if (ctl->queued >= REPLIES_LOW)
+		return;
+	ctl->draining = 0;
+	if (!TAILQ_EMPTY(&ctl->waiting))
 		evtimer_add(ctl->wake, &now);
 }
 
@@ -83,8 +88,7 @@ control_wake(evutil_socket_t fd, short what, void *arg)
 	struct control	*ctl = arg;
 	struct client	*c;
 
-	while (ctl->queued <= REPLIES_HIGH &&
-	    (c = TAILQ_FIRST(&ctl->waiting)) != NULL) {
+	while (!ctl->draining && (c = TAILQ_FIRST(&ctl->waiting)) != NULL) {
 		TAILQ_REMOVE(&ctl->waiting, c, wait_entry);
 		ctl->nwaiting--;
 		c->waiting = 0;
@@ -115,6 +119,8 @@ client_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 
 	ctl->queued += info->n_added;
 	ctl->queued -= info->n_deleted;
+	if (ctl->queued > REPLIES_HIGH)
+		ctl->draining = 1;
 	if (info->n_deleted > 0)
 		control_maybe_wake(ctl);
 }
@@ -181,11 +187,14 @@ reply_send(struct client *c, struct reply *rep)
 	rep->json = NULL;
 }
 
+/* client_frame: a request left for its turn at the replies' total. */
+#define CLIENT_FRAME_WAIT	2
 
 /*
  * Handle the frame at the head of the input, if it is whole.  Returns 1
- * if one was handled, 0 if more bytes are needed, -1 if the client is
- * closing (and may be gone).
+ * if one was handled, 0 if more bytes are needed, CLIENT_FRAME_WAIT if
+ * it asks for a large reply while the replies' total drains, -1 if the
+ * client is closing (and may be gone).
  */
 static int
 client_frame(struct client *c)
@@ -216,6 +225,13 @@ client_frame(struct client *c)
 		return -1;
 	}
 	req = frame_request_unpack(body, len, why, sizeof(why));
+	/* Left where it is, to be read again in its turn. */
+	if (req != NULL && (req->body_case == KSMT__REQUEST__BODY_STATUS ||
+	    req->body_case == KSMT__REQUEST__BODY_CONFIG) &&
+	    (c->ctl->draining || c->ctl->queued > REPLIES_HIGH)) {
+		ksmt__request__free_unpacked(req, NULL);
+		return CLIENT_FRAME_WAIT;
+	}
 	evbuffer_drain(in, FRAME_HDR_LEN + len);
 	c->talked = 1;
 	if (req == NULL)
@@ -285,12 +301,12 @@ client_process(struct client *c)
 			client_arm_deadline(c, n > 0);
 			return;
 		}
-		if (c->ctl->queued > REPLIES_HIGH) {
+		if ((r = client_frame(c)) == CLIENT_FRAME_WAIT) {
 			client_wait(c);
 			client_arm_deadline(c, n > 0);
 			return;
 		}
-		if ((r = client_frame(c)) <= 0)
+		if (r <= 0)
 			break;
 	}
 	if (r < 0)

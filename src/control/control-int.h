@@ -74,6 +74,8 @@ struct control {
 	size_t			 nwaiting;
 	uint64_t		 waits;		/* clients made to wait, ever */
 	size_t			 queued;	/* reply bytes, all clients */
+	int			 draining;	/* over REPLIES_HIGH, not yet
+						   under REPLIES_LOW */
 	struct event		*wake;		/* serve the waiting */
 	unsigned long long	 next_id;
 	uint64_t		 accepted;

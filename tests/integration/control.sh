@@ -215,6 +215,39 @@ grep -qE "^\([0-9]+ more left out of the status: it is cut to 8388608 bytes\)" "
     fail "status table: $(grep more "$T/big")"
 ok "a status too large to send whole lists the VMs that came first and says how many are left out"
 
+# Two clients ask for that status (8 MiB each) and read nothing: the
+# replies' total stays above its limit until they are dropped, and more
+# statuses wait; a kick, whose reply is a few bytes, does not.
+frame "$(req_status)" > "$T/status.frame"
+# slow N: a client that asks for the status and reads nothing; once the
+# reply begins to come (rendered and queued in the daemon), $T/slow.N.
+slow() {
+	perl -MSocket -e '
+		socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+		connect($s, pack_sockaddr_un($ARGV[0])) or die "connect: $!";
+		open(my $f, "<", $ARGV[1]) or die "$ARGV[1]: $!";
+		local $/;
+		my $req = <$f>;
+		syswrite($s, $req) == length($req) or die "write: $!";
+		my $rin = "";
+		vec($rin, fileno($s), 1) = 1;
+		select($rin, undef, undef, 60);
+		open(my $m, ">", $ARGV[2]) or die "$ARGV[2]: $!";
+		close($m);
+		sleep 60;' "$SOCK" "$T/status.frame" "$T/slow.$1" &
+	SLOW="${SLOW:-} $!"
+}
+KT_EXTRA_CLEANUP="$KT_EXTRA_CLEANUP"'; kill ${SLOW:-} 2>/dev/null'
+slow 1
+wait_for 30 test -e "$T/slow.1" || fail "the first status was not answered"
+# The second is answered, or waits if the first filled the total alone.
+slow 2
+wait_for 3 test -e "$T/slow.2" || true
+timeout $((5 * ${KT_SLOW:-1})) "$KTCTL" -s "$SOCK" kick ||
+    fail "a kick waited behind unread statuses"
+kill $SLOW; wait $SLOW 2>/dev/null; SLOW=
+ok "clients that ask for large statuses and read nothing hold up no kick"
+
 kt_stop
 [ -e "$SOCK" ] && fail "socket left behind after a clean exit"
 ctl status 2>/dev/null; assert_eq "exit after the daemon stopped" 3 $?
