@@ -1285,38 +1285,37 @@ test_walks_off_idle_sleeps(void **unused)
 	sim_free(sm);
 }
 
-/* New memory is told in MiB of the host's pages, whatever their size. */
+/* PAGES of new mergeable memory with no event, on pages of PAGE_SIZE. */
 static void
-test_page_size(void **unused)
+boosts_for(uint64_t page_size, uint64_t pages, const char *why)
 {
 	struct policy_params	 par;
 	struct sim		*sm;
 
 	defaults(&par);
-	par.page_size = 65536;
+	par.page_size = page_size;
 	sm = sim_new(&par);
 	at(sm, 0, 1, 0, 0, 0);
 	sm->in.have_mergeable = 1;
-	sm->in.mergeable_pages = 40000;
+	sm->in.mergeable_pages = pages;
 	at(sm, 2000, 1, 0, 0, 0);
 	assert_string_equal(state(sm), "boosting");
-	assert_string_equal(policy_reason(sm->p),
-	    "2500 MiB of new mergeable memory with no event");
+	assert_string_equal(policy_reason(sm->p), why);
 	sim_free(sm);
+}
 
+/* New memory is told in MiB of the host's pages, whatever their size. */
+static void
+test_page_size(void **unused)
+{
+	boosts_for(65536, 40000,
+	    "2500 MiB of new mergeable memory with no event");
 	/*
 	 * Thresholds are in bytes: 48 MiB with no event boosts on 64 KiB
 	 * pages (768 of them) as on 4 KiB ones, over the 32 MiB minimum.
 	 */
-	sm = sim_new(&par);
-	at(sm, 0, 1, 0, 0, 0);
-	sm->in.have_mergeable = 1;
-	sm->in.mergeable_pages = 768;
-	at(sm, 2000, 1, 0, 0, 0);
-	assert_string_equal(state(sm), "boosting");
-	assert_string_equal(policy_reason(sm->p),
-	    "48 MiB of new mergeable memory with no event");
-	sim_free(sm);
+	boosts_for(65536, 768, "48 MiB of new mergeable memory with no event");
+	boosts_for(4096, 12288, "48 MiB of new mergeable memory with no event");
 }
 
 static void
