@@ -123,16 +123,9 @@ lv_pid(const char *name)
 static const char *
 lv_printable(const char *name)
 {
-	if (name == NULL || !utf8_valid(name) ||
-	    !text_printable(name, VM_ID_MAX - 1))
+	if (name == NULL || !text_ok(name, VM_ID_MAX - 1))
 		return "a domain whose name is not printable";
 	return name;
-}
-
-static const char *
-lv_name_for_log(virDomainPtr dom)
-{
-	return lv_printable(virDomainGetName(dom));
 }
 
 /*
@@ -162,7 +155,8 @@ lv_class(virDomainPtr dom, char *out, size_t len)
 	/* The metadata is whatever the domain's owner wrote: not logged. */
 	if (r < 0)
 		log_warnx("libvirt: %s: its metadata class is not 1 to 64 of "
-		    "[A-Za-z0-9._-], ignoring it", lv_name_for_log(dom));
+		    "[A-Za-z0-9._-], ignoring it",
+		    lv_printable(virDomainGetName(dom)));
 	free(xml);
 	return r;
 }
@@ -233,7 +227,7 @@ lv_created(struct libvirt_input *li, virDomainPtr dom, pid_t pid)
 		ev.memory_bytes = (uint64_t)info.maxMem * 1024;
 	if (lv_class(dom, cls, sizeof(cls)) >= 0)
 		ev.class_name = cls;
-	log_debug("libvirt: %s started (pid %d, cgroup %s)", lv_name_for_log(dom),
+	log_debug("libvirt: %s started (pid %d, cgroup %s)", lv_printable(name),
 	    (int)ev.pid, ev.cgroup ? ev.cgroup : "unknown");
 	lv_emit(li, &ev);
 	return ev.pid;

@@ -228,7 +228,7 @@ client_frame(struct client *c)
 	/* Left where it is, to be read again in its turn. */
 	if (req != NULL && (req->body_case == KSMT__REQUEST__BODY_STATUS ||
 	    req->body_case == KSMT__REQUEST__BODY_CONFIG) &&
-	    (c->ctl->draining || c->ctl->queued > REPLIES_HIGH)) {
+	    c->ctl->draining) {
 		ksmt__request__free_unpacked(req, NULL);
 		return CLIENT_FRAME_WAIT;
 	}

@@ -126,18 +126,19 @@ static void
 status_cut(cJSON *root, cJSON *list, const char *name, size_t n)
 {
 	cJSON	*t, *count;
+	size_t	 cut;
 
-	for (; n > 0 && list->child != NULL; n--) {
+	for (cut = 0; cut < n && list->child != NULL; cut++)
 		cJSON_Delete(cJSON_DetachItemViaPointer(list, list->child->prev));
-		if ((t = cJSON_GetObjectItemCaseSensitive(root,
-		    "truncated")) == NULL) {
-			t = cJSON_AddObjectToObject(root, "truncated");
-			cJSON_AddNumberToObject(t, "max_bytes", STATUS_JSON_MAX);
-		}
-		if ((count = cJSON_GetObjectItemCaseSensitive(t, name)) == NULL)
-			count = cJSON_AddNumberToObject(t, name, 0);
-		cJSON_SetNumberValue(count, count->valuedouble + 1);
+	if (cut == 0)
+		return;
+	if ((t = cJSON_GetObjectItemCaseSensitive(root, "truncated")) == NULL) {
+		t = cJSON_AddObjectToObject(root, "truncated");
+		cJSON_AddNumberToObject(t, "max_bytes", STATUS_JSON_MAX);
 	}
+	if ((count = cJSON_GetObjectItemCaseSensitive(t, name)) == NULL)
+		count = cJSON_AddNumberToObject(t, name, 0);
+	cJSON_SetNumberValue(count, count->valuedouble + (double)cut);
 }
 
 /* The bytes an item of list takes in the status, on the mean. */

@@ -119,11 +119,9 @@ event_text_ok(struct bus_port *p, const struct vm_event *ev)
 
 	if (ev->type == VM_KICK || ev->vm_id[0] == '\0')
 		return 1;
-	if (!utf8_valid(ev->vm_id) || !text_printable(ev->vm_id,
-	    VM_ID_MAX - 1))
+	if (!text_ok(ev->vm_id, VM_ID_MAX - 1))
 		what = "VM id";
-	else if (ev->cgroup != NULL && (!utf8_valid(ev->cgroup) ||
-	    !text_printable(ev->cgroup, PATH_MAX - 1)))
+	else if (ev->cgroup != NULL && !text_ok(ev->cgroup, PATH_MAX - 1))
 		what = "cgroup";
 	else
 		return 1;

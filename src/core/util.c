@@ -354,6 +354,16 @@ text_printable(const char *s, size_t max)
 	return i > 0;
 }
 
+/*
+ * What may go into the log, status and metric labels as it is: UTF-8,
+ * printable, 1 to max bytes.
+ */
+int
+text_ok(const char *s, size_t max)
+{
+	return utf8_valid(s) && text_printable(s, max);
+}
+
 /* Arm a timer to fire in ms milliseconds: 0, or -1 as evtimer_add. */
 int
 timer_in(struct event *ev, uint64_t ms)

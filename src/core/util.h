@@ -21,6 +21,7 @@ int	path_normalize(const char *, const char *, char *, size_t);
 char	*path_absolute(const char *);
 int	utf8_valid(const char *);
 int	text_printable(const char *, size_t);
+int	text_ok(const char *, size_t);
 struct event;
 
 uint64_t now_ms(void);

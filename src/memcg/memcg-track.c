@@ -234,8 +234,7 @@ subdirs(const char *dirpath, struct strlist *out, unsigned *unfit)
 		 * printable UTF-8 would go raw into the log, status and
 		 * metric labels (one bad label fails a whole scrape).
 		 */
-		if (!utf8_valid(de->d_name) ||
-		    !text_printable(de->d_name, NAME_MAX)) {
+		if (!text_ok(de->d_name, NAME_MAX)) {
 			(*unfit)++;
 			continue;
 		}

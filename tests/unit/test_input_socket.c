@@ -41,6 +41,13 @@ test_utf8(void **state)
 		assert_true(utf8_valid(good[i]));
 	for (i = 0; i < nitems(bad); i++)
 		assert_false(utf8_valid(bad[i]));
+	/* Loggable as it is: UTF-8, printable, 1 to max bytes. */
+	assert_true(text_ok("vm-\xc3\xa9t\xc3\xa9", 16));
+	assert_false(text_ok("bad\xff", 16));
+	assert_false(text_ok("esc\x1b[31m", 16));
+	assert_false(text_ok("cr\r", 16));
+	assert_false(text_ok("", 16));
+	assert_false(text_ok("0123456789", 4));
 }
 
 static const char *
